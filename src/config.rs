@@ -1,0 +1,284 @@
+//! Identities, membership, timing and the validated configuration of one engine.
+
+use core::fmt;
+
+use heapless::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::time::Duration;
+
+/// The largest membership any engine supports; `N` in `Engine<N>` must not exceed it.
+///
+/// Member sets are 64-bit masks internally, which keeps every per-peer bookkeeping
+/// structure a fixed, small size.
+pub const MAX_MEMBERS: usize = 64;
+
+/// A node's identity, unique within an election group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct NodeId(pub u32);
+
+/// An election group's identity: one group per partition of the host's data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct GroupId(pub u32);
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "node {}", self.0)
+    }
+}
+
+impl fmt::Display for GroupId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "group {}", self.0)
+    }
+}
+
+/// One configured member of an election group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Member {
+    /// The member's identity.
+    pub id: NodeId,
+    /// Configured preference: a higher priority ranks higher; ties are broken by id.
+    pub priority: u8,
+}
+
+impl Member {
+    /// A member with the given id and priority.
+    pub const fn new(id: NodeId, priority: u8) -> Member {
+        Member { id, priority }
+    }
+
+    /// A member ranked by its id alone (all such members share priority 0).
+    pub const fn with_id(id: u32) -> Member {
+        Member::new(NodeId(id), 0)
+    }
+
+    /// The member's rank: the total order every algorithm uses ("higher is better").
+    pub const fn rank(&self) -> Rank {
+        Rank {
+            priority: self.priority,
+            id: self.id,
+        }
+    }
+}
+
+/// The total order of members: priority first, then node id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rank {
+    /// Compared first.
+    pub priority: u8,
+    /// Breaks ties between equal priorities.
+    pub id: NodeId,
+}
+
+/// Timing of the failure detector and of election rounds, in host units (ms by default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timing {
+    /// How often a leader sends heartbeats.
+    pub heartbeat_interval: Duration,
+    /// How long a follower waits without hearing its leader before it suspects it.
+    pub failure_timeout: Duration,
+    /// A random extra wait in `0..failure_jitter` added to each failure timeout, so that
+    /// followers rarely notice a failure at the same instant. May be zero.
+    pub failure_jitter: Duration,
+    /// How long a node waits for replies in an election round; must exceed one round trip.
+    pub round_trip_timeout: Duration,
+}
+
+impl Timing {
+    /// Defaults for a LAN: heartbeat 100 ms, failure timeout 500 ms with up to 150 ms of
+    /// jitter, round-trip timeout 50 ms.
+    pub const LAN: Timing = Timing {
+        heartbeat_interval: Duration::from_millis(100),
+        failure_timeout: Duration::from_millis(500),
+        failure_jitter: Duration::from_millis(150),
+        round_trip_timeout: Duration::from_millis(50),
+    };
+
+    /// Checks the relations the algorithms rely on.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.heartbeat_interval.is_zero() {
+            return Err(ConfigError::ZeroHeartbeatInterval);
+        }
+        if self.failure_timeout.is_zero() {
+            return Err(ConfigError::ZeroFailureTimeout);
+        }
+        if self.round_trip_timeout.is_zero() {
+            return Err(ConfigError::ZeroRoundTripTimeout);
+        }
+        if self.heartbeat_interval >= self.failure_timeout {
+            return Err(ConfigError::HeartbeatNotBelowFailureTimeout);
+        }
+        if self.round_trip_timeout >= self.failure_timeout {
+            return Err(ConfigError::RoundTripNotBelowFailureTimeout);
+        }
+        Ok(())
+    }
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing::LAN
+    }
+}
+
+/// Which election algorithm an engine runs, with that algorithm's options.
+///
+/// Chosen at run time (the C API needs that); each variant exists only when its cargo
+/// feature is enabled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// Bully election (SPEC 2.1): the highest-ranked live node leads. Split brain possible.
+    #[cfg(feature = "bully")]
+    Bully(crate::bully::BullyOptions),
+}
+
+/// Everything one engine needs to know, validated by [`Config::new`] and again by
+/// [`Engine::new`](crate::Engine::new).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config<const N: usize> {
+    /// The election group this engine belongs to; messages of other groups are rejected.
+    pub group: GroupId,
+    /// This node's own id; must be one of the members.
+    pub node: NodeId,
+    /// The election algorithm and its options.
+    pub algorithm: Algorithm,
+    /// Failure-detector and election-round timing.
+    pub timing: Timing,
+    /// Seed of the jitter generator; give each node its own for independent jitter.
+    pub seed: u64,
+    /// Whether the host's medium can broadcast (CAN bus, UDP multicast). If true, a message
+    /// meant for several peers is handed out once with [`Destination::All`]; otherwise it
+    /// is handed out once per peer.
+    ///
+    /// [`Destination::All`]: crate::Destination::All
+    pub broadcast: bool,
+    members: Vec<Member, N>,
+}
+
+impl<const N: usize> Config<N> {
+    /// A configuration with [`Timing::LAN`], seed 0 and point-to-point delivery.
+    ///
+    /// Fails if `members` is empty, longer than `N` or [`MAX_MEMBERS`], has a duplicate
+    /// id, or does not contain `node`.
+    pub fn new(
+        group: GroupId,
+        node: NodeId,
+        members: &[Member],
+        algorithm: Algorithm,
+    ) -> Result<Config<N>, ConfigError> {
+        if members.is_empty() {
+            return Err(ConfigError::NoMembers);
+        }
+        if members.len() > N.min(MAX_MEMBERS) {
+            return Err(ConfigError::TooManyMembers);
+        }
+        let mut sorted: Vec<Member, N> = Vec::new();
+        for member in members {
+            let at = match sorted.binary_search_by_key(&member.id, |m| m.id) {
+                Ok(_) => return Err(ConfigError::DuplicateMember(member.id)),
+                Err(at) => at,
+            };
+            sorted
+                .insert(at, *member)
+                .map_err(|_| ConfigError::TooManyMembers)?;
+        }
+        let config = Config {
+            group,
+            node,
+            algorithm,
+            timing: Timing::LAN,
+            seed: 0,
+            broadcast: false,
+            members: sorted,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The same configuration with other timing.
+    pub fn with_timing(mut self, timing: Timing) -> Self {
+        self.timing = timing;
+        self
+    }
+
+    /// The same configuration with another jitter seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The same configuration for a medium that can (or cannot) broadcast.
+    pub fn with_broadcast(mut self, broadcast: bool) -> Self {
+        self.broadcast = broadcast;
+        self
+    }
+
+    /// The members, sorted by id.
+    pub fn members(&self) -> &[Member] {
+        &self.members
+    }
+
+    /// Checks every rule [`Config::new`] checks, plus the timing relations.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.members.is_empty() {
+            return Err(ConfigError::NoMembers);
+        }
+        if self.members.len() > MAX_MEMBERS {
+            return Err(ConfigError::TooManyMembers);
+        }
+        if self.members.binary_search_by_key(&self.node, |m| m.id).is_err() {
+            return Err(ConfigError::SelfNotMember);
+        }
+        self.timing.validate()
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The member list is empty.
+    NoMembers,
+    /// More members than the engine's capacity `N` (or [`MAX_MEMBERS`]).
+    TooManyMembers,
+    /// The same id appears twice in the member list.
+    DuplicateMember(NodeId),
+    /// The node's own id is not in the member list.
+    SelfNotMember,
+    /// `heartbeat_interval` is zero.
+    ZeroHeartbeatInterval,
+    /// `failure_timeout` is zero.
+    ZeroFailureTimeout,
+    /// `round_trip_timeout` is zero.
+    ZeroRoundTripTimeout,
+    /// `heartbeat_interval` is not below `failure_timeout`, so a healthy leader would be
+    /// suspected.
+    HeartbeatNotBelowFailureTimeout,
+    /// `round_trip_timeout` is not below `failure_timeout`.
+    RoundTripNotBelowFailureTimeout,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::NoMembers => f.write_str("the member list is empty"),
+            ConfigError::TooManyMembers => f.write_str("more members than the engine's capacity"),
+            ConfigError::DuplicateMember(id) => write!(f, "{id} appears twice in the member list"),
+            ConfigError::SelfNotMember => f.write_str("the node's own id is not a member"),
+            ConfigError::ZeroHeartbeatInterval => f.write_str("the heartbeat interval is zero"),
+            ConfigError::ZeroFailureTimeout => f.write_str("the failure timeout is zero"),
+            ConfigError::ZeroRoundTripTimeout => f.write_str("the round-trip timeout is zero"),
+            ConfigError::HeartbeatNotBelowFailureTimeout => {
+                f.write_str("the heartbeat interval is not below the failure timeout")
+            }
+            ConfigError::RoundTripNotBelowFailureTimeout => {
+                f.write_str("the round-trip timeout is not below the failure timeout")
+            }
+        }
+    }
+}
+
+impl core::error::Error for ConfigError {}

@@ -1,0 +1,175 @@
+//! The state every algorithm shares: membership and ranks, the clock as last passed in,
+//! jitter, timers, the failure detector, the outbox, and who leads in which term.
+//!
+//! Algorithms change leadership only through [`Context::follow`], [`Context::lead`] and
+//! [`Context::stand`], so the failure detector, the heartbeat timer and the reported state
+//! always agree with each other.
+
+use crate::config::{Config, Member, NodeId, Rank};
+use crate::detector::FailureDetector;
+use crate::event::{Leadership, Role};
+use crate::outbox::Outbox;
+use crate::peers::{PeerIndex, PeerSet};
+use crate::rand::Rng;
+use crate::time::{Duration, Instant};
+use crate::timer::{Timer, Timers};
+use crate::wire::{Kind, Term};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Context<const N: usize> {
+    pub(crate) config: Config<N>,
+    pub(crate) me: PeerIndex,
+    pub(crate) now: Instant,
+    pub(crate) started_at: Instant,
+    pub(crate) rng: Rng,
+    pub(crate) role: Role,
+    pub(crate) leader: Option<PeerIndex>,
+    pub(crate) term: Term,
+    pub(crate) timers: Timers,
+    pub(crate) detector: FailureDetector,
+    pub(crate) outbox: Outbox<N>,
+}
+
+impl<const N: usize> Context<N> {
+    /// A follower that knows no leader yet and starts watching for one at `now`.
+    pub(crate) fn new(config: Config<N>, me: PeerIndex, now: Instant) -> Context<N> {
+        let mut context = Context {
+            rng: Rng::new(config.seed),
+            config,
+            me,
+            now,
+            started_at: now,
+            role: Role::Follower,
+            leader: None,
+            term: Term(0),
+            timers: Timers::default(),
+            detector: FailureDetector::default(),
+            outbox: Outbox::default(),
+        };
+        context.detector.heard(now, &context.config.timing, &mut context.rng);
+        context
+    }
+
+    pub(crate) fn member(&self, peer: PeerIndex) -> Option<&Member> {
+        self.config.members().get(peer.position())
+    }
+
+    pub(crate) fn id_of(&self, peer: PeerIndex) -> NodeId {
+        self.member(peer).map_or(NodeId(u32::MAX), |m| m.id)
+    }
+
+    pub(crate) fn index_of(&self, id: NodeId) -> Option<PeerIndex> {
+        let position = self.config.members().binary_search_by_key(&id, |m| m.id).ok()?;
+        PeerIndex::from_position(position)
+    }
+
+    /// The rank of `peer`; a peer outside the membership ranks lowest.
+    pub(crate) fn rank(&self, peer: PeerIndex) -> Option<Rank> {
+        self.member(peer).map(Member::rank)
+    }
+
+    pub(crate) fn outranks(&self, peer: PeerIndex, other: PeerIndex) -> bool {
+        self.rank(peer) > self.rank(other)
+    }
+
+    /// Every member except this node.
+    pub(crate) fn peers(&self) -> PeerSet {
+        self.peers_where(|_| true)
+    }
+
+    /// The members ranked above this node.
+    pub(crate) fn peers_above(&self) -> PeerSet {
+        self.peers_where(|peer| self.outranks(peer, self.me))
+    }
+
+    /// The members ranked below this node.
+    pub(crate) fn peers_below(&self) -> PeerSet {
+        self.peers_where(|peer| self.outranks(self.me, peer))
+    }
+
+    fn peers_where(&self, keep: impl Fn(PeerIndex) -> bool) -> PeerSet {
+        let mut set = PeerSet::EMPTY;
+        (0..self.config.members().len())
+            .filter_map(PeerIndex::from_position)
+            .filter(|&peer| peer != self.me && keep(peer))
+            .for_each(|peer| set.insert(peer));
+        set
+    }
+
+    /// The highest-ranked member of `set`.
+    pub(crate) fn highest(&self, set: PeerSet) -> Option<PeerIndex> {
+        set.iter().max_by_key(|&peer| self.rank(peer))
+    }
+
+    pub(crate) fn send(&mut self, peer: PeerIndex, kind: Kind) {
+        self.outbox.push(peer, kind);
+    }
+
+    pub(crate) fn send_many(&mut self, peers: PeerSet, kind: Kind) {
+        self.outbox.push_many(peers, kind, self.config.broadcast);
+    }
+
+    pub(crate) fn set_timer(&mut self, timer: Timer, after: Duration) {
+        self.timers.set(timer, self.now + after);
+    }
+
+    pub(crate) fn uptime(&self) -> Duration {
+        self.now - self.started_at
+    }
+
+    pub(crate) fn leadership(&self) -> Leadership {
+        Leadership {
+            leader: self.leader.map(|peer| self.id_of(peer)),
+            term: self.term,
+            leading: self.role == Role::Leader,
+        }
+    }
+
+    /// Follows `leader` in `term` and (re)starts watching it.
+    pub(crate) fn follow(&mut self, leader: PeerIndex, term: Term) {
+        self.role = Role::Follower;
+        self.leader = Some(leader);
+        self.term = term;
+        self.timers.stop(Timer::Heartbeat);
+        self.timers.stop(Timer::Round);
+        self.detector.heard(self.now, &self.config.timing, &mut self.rng);
+    }
+
+    /// Leads in `term`: heartbeats start, the failure detector stops.
+    pub(crate) fn lead(&mut self, term: Term) {
+        self.role = Role::Leader;
+        self.leader = Some(self.me);
+        self.term = term;
+        self.detector.stop();
+        self.timers.stop(Timer::Round);
+        let interval = self.config.timing.heartbeat_interval;
+        self.set_timer(Timer::Heartbeat, interval);
+    }
+
+    /// Stands for election: no leader is known until the election concludes.
+    pub(crate) fn stand(&mut self) {
+        self.role = Role::Candidate;
+        self.leader = None;
+        self.detector.stop();
+        self.timers.stop(Timer::Heartbeat);
+    }
+
+    /// The leader's heartbeat timer fired: heartbeat every peer and re-arm.
+    pub(crate) fn heartbeat(&mut self) {
+        if self.role == Role::Leader {
+            self.send_many(self.peers(), Kind::Heartbeat);
+            let interval = self.config.timing.heartbeat_interval;
+            self.set_timer(Timer::Heartbeat, interval);
+        }
+    }
+
+    /// The earliest instant at which the engine wants [`handle_timeout`] called.
+    ///
+    /// [`handle_timeout`]: crate::Engine::handle_timeout
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        match (self.timers.next_deadline(), self.detector.deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}

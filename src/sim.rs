@@ -1,0 +1,562 @@
+//! A deterministic network simulator for engines (feature `sim`, needs `std`).
+//!
+//! Runs `N`-member election groups on a virtual clock that jumps from one event to the
+//! next (a delivery or an engine's deadline), so a minute of protocol time takes
+//! milliseconds. All randomness — message loss, duplication, delay and so reordering, and
+//! every node's jitter seed — comes from one seed, so a run is reproduced exactly from it,
+//! and every [`Violation`] names it.
+//!
+//! Faults: loss, duplication, delay jitter ([`Faults`]); symmetric partitions
+//! ([`Simulation::partition`]) and one-way link failures ([`Simulation::block`]); crashes
+//! and restarts ([`Simulation::crash`], [`Simulation::restart`]). Every message handed
+//! out by an engine is recorded ([`Simulation::log`]), simultaneous leaders are measured
+//! ([`Simulation::split_brain`]), and pluggable invariants are checked after every step
+//! ([`Simulation::add_invariant`]).
+//!
+//! Messages travel as bytes through [`Engine::handle_bytes`], so the wire format is
+//! exercised too; a message an engine rejects is itself a violation.
+
+extern crate std;
+
+use std::boxed::Box;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::fmt;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use crate::config::{Config, NodeId};
+use crate::engine::Engine;
+use crate::event::{Event, Role};
+use crate::rand::Rng;
+use crate::time::{Duration, Instant};
+use crate::wire::{Destination, Kind, MAX_MESSAGE_SIZE, Message, Term};
+
+/// How the simulated network misbehaves. Probabilities are in `0.0..=1.0`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Faults {
+    /// Chance that a message copy is lost.
+    pub loss: f64,
+    /// Chance that a message is delivered twice (each copy with its own delay).
+    pub duplicate: f64,
+    /// The shortest one-way delay.
+    pub min_delay: Duration,
+    /// The longest one-way delay; delays are uniform in `min_delay..=max_delay`, so
+    /// messages overtake each other when the range is wide.
+    pub max_delay: Duration,
+}
+
+impl Faults {
+    /// A perfect network with a fixed 1 ms delay.
+    pub const NONE: Faults = Faults {
+        loss: 0.0,
+        duplicate: 0.0,
+        min_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(1),
+    };
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults::NONE
+    }
+}
+
+/// What became of one copy of a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// On its way; due at this instant.
+    Scheduled(Instant),
+    /// Dropped by random loss.
+    Lost,
+    /// Dropped by a partition or a blocked link.
+    Blocked,
+}
+
+/// One copy of one message, as recorded when its sender handed it out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// When it was sent.
+    pub at: Instant,
+    /// Counts transmissions: copies of one broadcast, and duplicates, share it.
+    pub transmission: u64,
+    /// The sender.
+    pub from: NodeId,
+    /// The receiver of this copy.
+    pub to: NodeId,
+    /// The message kind.
+    pub kind: Kind,
+    /// The term it carried.
+    pub term: Term,
+    /// Whether this copy is a duplicate made by the network.
+    pub duplicate: bool,
+    /// What became of it.
+    pub fate: Fate,
+}
+
+/// An invariant failed: the run, the moment and the reason, with the seed that
+/// reproduces it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The simulation's seed.
+    pub seed: u64,
+    /// The simulated time of the failure.
+    pub at: Instant,
+    /// The name of the invariant (or check) that failed.
+    pub invariant: String,
+    /// What was wrong.
+    pub detail: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invariant '{}' failed at {}: {} (reproduce with seed {})",
+            self.invariant, self.at, self.detail, self.seed
+        )
+    }
+}
+
+impl std::error::Error for Violation {}
+
+/// How long, and with how many leaders at most, live nodes disagreed on leadership.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SplitBrain {
+    /// The most live nodes that claimed leadership at the same time.
+    pub max_leaders: usize,
+    /// Total simulated time during which more than one live node claimed leadership.
+    pub duration: Duration,
+    /// How many separate spells of more than one leader there were.
+    pub episodes: u32,
+}
+
+/// A check run after every step; it returns why the state is wrong, if it is.
+pub type Invariant<const N: usize> = Box<dyn FnMut(&Simulation<N>) -> Result<(), String>>;
+
+struct Node<const N: usize> {
+    config: Config<N>,
+    engine: Option<Engine<N>>,
+    events: Vec<(Instant, Event)>,
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct InFlight {
+    deliver_at: Instant,
+    sequence: u64,
+    to: NodeId,
+    bytes: Vec<u8>,
+}
+
+/// A simulated election group: engines, a network and a virtual clock.
+pub struct Simulation<const N: usize> {
+    seed: u64,
+    now: Instant,
+    rng: Rng,
+    faults: Faults,
+    nodes: BTreeMap<NodeId, Node<N>>,
+    in_flight: BinaryHeap<Reverse<InFlight>>,
+    sequence: u64,
+    transmissions: u64,
+    blocked: BTreeSet<(NodeId, NodeId)>,
+    log: Vec<Record>,
+    invariants: Vec<(String, Invariant<N>)>,
+    split_brain: SplitBrain,
+    several_leaders: bool,
+}
+
+impl<const N: usize> Simulation<N> {
+    /// A simulation of one engine per configuration, all started at time zero on a
+    /// perfect network. Each node's jitter seed is drawn from `seed`, replacing the one in
+    /// its configuration, so the whole run depends on `seed` alone.
+    pub fn new(seed: u64, configs: impl IntoIterator<Item = Config<N>>) -> Simulation<N> {
+        let mut rng = Rng::new(seed);
+        let mut nodes = BTreeMap::new();
+        for config in configs {
+            let config = config.with_seed(rng.next_u64());
+            let engine = Engine::new(config.clone(), Instant::ZERO).ok();
+            let node = Node {
+                config,
+                engine,
+                events: Vec::new(),
+            };
+            nodes.insert(node.config.node, node);
+        }
+        Simulation {
+            seed,
+            now: Instant::ZERO,
+            rng,
+            faults: Faults::NONE,
+            nodes,
+            in_flight: BinaryHeap::new(),
+            sequence: 0,
+            transmissions: 0,
+            blocked: BTreeSet::new(),
+            log: Vec::new(),
+            invariants: Vec::new(),
+            split_brain: SplitBrain::default(),
+            several_leaders: false,
+        }
+    }
+
+    // ---- Observation ----
+
+    /// The seed this run was made from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The simulated time.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// Every node's id, in order.
+    pub fn node_ids(&self) -> Vec<NodeId> {
+        self.nodes.keys().copied().collect()
+    }
+
+    /// The engine of a live node.
+    pub fn engine(&self, id: NodeId) -> Option<&Engine<N>> {
+        self.nodes.get(&id).and_then(|node| node.engine.as_ref())
+    }
+
+    /// The engines of all live nodes.
+    pub fn live(&self) -> impl Iterator<Item = &Engine<N>> {
+        self.nodes.values().filter_map(|node| node.engine.as_ref())
+    }
+
+    /// The live nodes that claim leadership.
+    pub fn leaders(&self) -> Vec<NodeId> {
+        self.live().filter(|e| e.role() == Role::Leader).map(Engine::id).collect()
+    }
+
+    /// The leader every live node agrees on, if they all name the same live node and it
+    /// claims leadership.
+    pub fn agreed_leader(&self) -> Option<NodeId> {
+        let mut live = self.live();
+        let leader = live.next()?.leader()?;
+        let leading = self.engine(leader).is_some_and(Engine::is_leader);
+        (leading && live.all(|e| e.leader() == Some(leader))).then_some(leader)
+    }
+
+    /// Every message copy handed out so far.
+    pub fn log(&self) -> &[Record] {
+        &self.log
+    }
+
+    /// How many transmissions engines handed out at or after `since` (a broadcast counts
+    /// once; network duplicates do not count).
+    pub fn transmissions_since(&self, since: Instant) -> usize {
+        let mut seen = BTreeSet::new();
+        self.log
+            .iter()
+            .filter(|r| r.at >= since && !r.duplicate && seen.insert(r.transmission))
+            .count()
+    }
+
+    /// The events a node reported (across restarts), with the time it reported them.
+    pub fn events(&self, id: NodeId) -> &[(Instant, Event)] {
+        self.nodes.get(&id).map_or(&[], |node| &node.events)
+    }
+
+    /// Simultaneous-leader measurements so far.
+    pub fn split_brain(&self) -> SplitBrain {
+        self.split_brain
+    }
+
+    // ---- Faults ----
+
+    /// Sets how the network misbehaves from now on.
+    pub fn set_faults(&mut self, faults: Faults) {
+        self.faults = faults;
+    }
+
+    /// Cuts every link between `side` and the other nodes, both ways.
+    pub fn partition(&mut self, side: &[NodeId]) {
+        let ids = self.node_ids();
+        for &a in side {
+            for &b in ids.iter().filter(|b| !side.contains(b)) {
+                self.blocked.insert((a, b));
+                self.blocked.insert((b, a));
+            }
+        }
+    }
+
+    /// Cuts the link from `from` to `to` in that direction only.
+    pub fn block(&mut self, from: NodeId, to: NodeId) {
+        self.blocked.insert((from, to));
+    }
+
+    /// Restores every link (messages already dropped stay dropped).
+    pub fn heal(&mut self) {
+        self.blocked.clear();
+    }
+
+    /// Stops a node: it loses all state and receives nothing until restarted.
+    pub fn crash(&mut self, id: NodeId) {
+        if let Some(node) = self.nodes.get_mut(&id) {
+            node.engine = None;
+        }
+    }
+
+    /// Starts a crashed node again from its configuration, as a fresh engine.
+    pub fn restart(&mut self, id: NodeId) {
+        let now = self.now;
+        if let Some(node) = self.nodes.get_mut(&id) {
+            if node.engine.is_none() {
+                node.engine = Engine::new(node.config.clone(), now).ok();
+            }
+        }
+    }
+
+    /// Adds a check run after every step.
+    pub fn add_invariant(
+        &mut self,
+        name: &str,
+        check: impl FnMut(&Simulation<N>) -> Result<(), String> + 'static,
+    ) {
+        self.invariants.push((name.to_string(), Box::new(check)));
+    }
+
+    // ---- Running ----
+
+    /// Runs every event due up to and including `until`, then sets the clock to `until`.
+    pub fn run_until(&mut self, until: Instant) -> Result<(), Violation> {
+        while let Some(at) = self.next_event_at().filter(|&at| at <= until) {
+            self.step_at(at)?;
+        }
+        self.advance(until);
+        Ok(())
+    }
+
+    /// Runs for `duration` of simulated time.
+    pub fn run_for(&mut self, duration: Duration) -> Result<(), Violation> {
+        self.run_until(self.now + duration)
+    }
+
+    /// Runs until `done` holds (checked after every step) or `limit` of simulated time
+    /// has passed; returns the time at which it held.
+    pub fn run_until_true(
+        &mut self,
+        limit: Duration,
+        mut done: impl FnMut(&Simulation<N>) -> bool,
+    ) -> Result<Option<Instant>, Violation> {
+        let until = self.now + limit;
+        loop {
+            if done(self) {
+                return Ok(Some(self.now));
+            }
+            match self.next_event_at().filter(|&at| at <= until) {
+                Some(at) => self.step_at(at)?,
+                None => {
+                    self.advance(until);
+                    return Ok(done(self).then_some(self.now));
+                }
+            }
+        }
+    }
+
+    /// Calls one node's `handle_timeout` at its own deadline (advancing the clock to it if
+    /// it lies ahead) without running anything else: "this node notices first".
+    pub fn fire_timeout(&mut self, id: NodeId) -> Result<(), Violation> {
+        let deadline = self.engine(id).and_then(Engine::poll_timeout);
+        if let Some(at) = deadline {
+            self.advance(at);
+            let now = self.now;
+            if let Some(engine) = self.engine_mut(id) {
+                engine.handle_timeout(now);
+            }
+            self.drain(id);
+            self.check()?;
+        }
+        Ok(())
+    }
+
+    /// Delivers every message in flight, and those they cause, advancing the clock to each
+    /// delivery but firing no timer: the network settles before anyone's deadline.
+    pub fn deliver_all(&mut self) -> Result<(), Violation> {
+        while self.deliver_next()? {}
+        Ok(())
+    }
+
+    /// Delivers the earliest message in flight (advancing the clock to it) and nothing
+    /// else; returns whether there was one.
+    pub fn deliver_next(&mut self) -> Result<bool, Violation> {
+        let Some(Reverse(message)) = self.in_flight.pop() else {
+            return Ok(false);
+        };
+        self.advance(message.deliver_at);
+        self.deliver(message)?;
+        Ok(true)
+    }
+
+    fn next_event_at(&self) -> Option<Instant> {
+        let delivery = self.in_flight.peek().map(|Reverse(m)| m.deliver_at);
+        let deadline = self.live().filter_map(Engine::poll_timeout).min();
+        match (delivery, deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Runs everything due at `at`: deliveries first, then deadlines.
+    fn step_at(&mut self, at: Instant) -> Result<(), Violation> {
+        self.advance(at);
+        while self.in_flight.peek().is_some_and(|Reverse(m)| m.deliver_at <= at) {
+            if let Some(Reverse(message)) = self.in_flight.pop() {
+                self.deliver(message)?;
+            }
+        }
+        let due: Vec<NodeId> = self
+            .live()
+            .filter(|e| e.poll_timeout().is_some_and(|d| d <= at))
+            .map(Engine::id)
+            .collect();
+        for id in due {
+            if let Some(engine) = self.engine_mut(id) {
+                engine.handle_timeout(at);
+            }
+            self.drain(id);
+            self.check()?;
+        }
+        Ok(())
+    }
+
+    fn advance(&mut self, to: Instant) {
+        if to <= self.now {
+            return;
+        }
+        if self.several_leaders {
+            self.split_brain.duration = self.split_brain.duration + (to - self.now);
+        }
+        self.now = to;
+    }
+
+    fn engine_mut(&mut self, id: NodeId) -> Option<&mut Engine<N>> {
+        self.nodes.get_mut(&id).and_then(|node| node.engine.as_mut())
+    }
+
+    fn deliver(&mut self, message: InFlight) -> Result<(), Violation> {
+        let now = self.now;
+        let Some(engine) = self.engine_mut(message.to) else {
+            return Ok(()); // crashed: the message is lost
+        };
+        if let Err(error) = engine.handle_bytes(now, &message.bytes) {
+            return Err(self.violation("wire", std::format!("{} rejected a message: {error}", message.to)));
+        }
+        self.drain(message.to);
+        self.check()
+    }
+
+    /// Takes every message and event from a node, sending the messages into the network.
+    fn drain(&mut self, id: NodeId) {
+        let mut buf = [0u8; MAX_MESSAGE_SIZE];
+        let mut outgoing = Vec::new();
+        let Some(node) = self.nodes.get_mut(&id) else {
+            return;
+        };
+        let Some(engine) = node.engine.as_mut() else {
+            return;
+        };
+        while let Ok(Some(transmit)) = engine.poll_transmit(&mut buf) {
+            let bytes = buf.get(..transmit.len).unwrap_or_default().to_vec();
+            outgoing.push((transmit.to, bytes));
+        }
+        while let Some(event) = engine.poll_event() {
+            node.events.push((self.now, event));
+        }
+        for (to, bytes) in outgoing {
+            self.send(id, to, bytes);
+        }
+    }
+
+    fn send(&mut self, from: NodeId, to: Destination, bytes: Vec<u8>) {
+        let Ok(message) = Message::decode(&bytes) else {
+            return;
+        };
+        self.transmissions += 1;
+        let receivers: Vec<NodeId> = match to {
+            Destination::Node(id) => std::vec![id],
+            Destination::All => self.node_ids().into_iter().filter(|&id| id != from).collect(),
+        };
+        for receiver in receivers {
+            self.send_copy(from, receiver, &message, &bytes, false);
+            if self.rng_chance(self.faults.duplicate) {
+                self.send_copy(from, receiver, &message, &bytes, true);
+            }
+        }
+    }
+
+    fn send_copy(&mut self, from: NodeId, to: NodeId, message: &Message, bytes: &[u8], duplicate: bool) {
+        let fate = if self.blocked.contains(&(from, to)) {
+            Fate::Blocked
+        } else if self.rng_chance(self.faults.loss) {
+            Fate::Lost
+        } else {
+            let spread = self.faults.max_delay - self.faults.min_delay;
+            let delay = self.faults.min_delay + Duration::from_millis(self.rng.below(spread.as_millis() + 1));
+            let deliver_at = self.now + delay;
+            self.sequence += 1;
+            self.in_flight.push(Reverse(InFlight {
+                deliver_at,
+                sequence: self.sequence,
+                to,
+                bytes: bytes.to_vec(),
+            }));
+            Fate::Scheduled(deliver_at)
+        };
+        self.log.push(Record {
+            at: self.now,
+            transmission: self.transmissions,
+            from,
+            to,
+            kind: message.body.kind(),
+            term: message.term,
+            duplicate,
+            fate,
+        });
+    }
+
+    fn rng_chance(&mut self, probability: f64) -> bool {
+        probability > 0.0 && (self.rng.next_u64() as f64) < probability * (u64::MAX as f64)
+    }
+
+    /// Updates the split-brain measurements and runs the invariants.
+    fn check(&mut self) -> Result<(), Violation> {
+        let leaders = self.leaders().len();
+        self.split_brain.max_leaders = self.split_brain.max_leaders.max(leaders);
+        let several = leaders > 1;
+        if several && !self.several_leaders {
+            self.split_brain.episodes += 1;
+        }
+        self.several_leaders = several;
+        let mut invariants = std::mem::take(&mut self.invariants);
+        let result = invariants
+            .iter_mut()
+            .find_map(|(name, check)| check(self).err().map(|detail| (name.clone(), detail)));
+        self.invariants = invariants;
+        match result {
+            Some((name, detail)) => Err(self.violation(&name, detail)),
+            None => Ok(()),
+        }
+    }
+
+    fn violation(&self, invariant: &str, detail: String) -> Violation {
+        Violation {
+            seed: self.seed,
+            at: self.now,
+            invariant: invariant.to_string(),
+            detail,
+        }
+    }
+}
+
+/// How many seeds a randomized test should run: `default`, or the number in the
+/// environment variable `BELLWETHER_SOAK_SEEDS` for a longer soak.
+pub fn seed_count(default: u64) -> u64 {
+    std::env::var("BELLWETHER_SOAK_SEEDS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}

@@ -1,0 +1,76 @@
+//! A fixed table of protocol timers: no heap, one slot per timer kind.
+
+use crate::time::Instant;
+
+/// The protocol timers an algorithm can arm (the failure detector keeps its own deadline).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Timer {
+    /// The leader's next heartbeat.
+    Heartbeat = 0,
+    /// The end of the current election round's wait for replies.
+    Round = 1,
+    /// When a node that may not yet preempt a lower-ranked leader may do so.
+    Preempt = 2,
+}
+
+impl Timer {
+    const ALL: [Timer; 3] = [Timer::Heartbeat, Timer::Round, Timer::Preempt];
+}
+
+/// When each [`Timer`] fires, if it is armed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Timers {
+    deadlines: [Option<Instant>; Timer::ALL.len()],
+}
+
+impl Timers {
+    pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
+        if let Some(slot) = self.deadlines.get_mut(timer as usize) {
+            *slot = Some(at);
+        }
+    }
+
+    pub(crate) fn stop(&mut self, timer: Timer) {
+        if let Some(slot) = self.deadlines.get_mut(timer as usize) {
+            *slot = None;
+        }
+    }
+
+    pub(crate) fn is_armed(&self, timer: Timer) -> bool {
+        self.deadlines.get(timer as usize).is_some_and(Option::is_some)
+    }
+
+    /// The earliest armed deadline.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.deadlines.iter().flatten().min().copied()
+    }
+
+    /// Disarms and returns one timer whose deadline is at or before `now`.
+    pub(crate) fn take_expired(&mut self, now: Instant) -> Option<Timer> {
+        Timer::ALL.into_iter().zip(self.deadlines.iter_mut()).find_map(|(timer, slot)| {
+            slot.is_some_and(|at| at <= now).then(|| {
+                *slot = None;
+                timer
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_timers_come_out_once_and_others_stay() {
+        let mut timers = Timers::default();
+        timers.set(Timer::Round, Instant::from_millis(10));
+        timers.set(Timer::Heartbeat, Instant::from_millis(30));
+        assert_eq!(timers.next_deadline(), Some(Instant::from_millis(10)));
+        assert_eq!(timers.take_expired(Instant::from_millis(9)), None);
+        assert_eq!(timers.take_expired(Instant::from_millis(10)), Some(Timer::Round));
+        assert_eq!(timers.take_expired(Instant::from_millis(10)), None);
+        assert!(timers.is_armed(Timer::Heartbeat));
+        timers.stop(Timer::Heartbeat);
+        assert_eq!(timers.next_deadline(), None);
+    }
+}

@@ -1,0 +1,234 @@
+//! The wire format (SPEC 4.5): one version byte, then a postcard-encoded envelope.
+//!
+//! ```text
+//! version: u8 | group: varint u32 | from: varint u32 | to: Destination | term: varint u64 | body
+//! ```
+//!
+//! Every message names its election group, its sender, its receiver (a node, or all nodes
+//! for broadcast media) and the sender's term (the epoch for rank-based algorithms, the
+//! Raft-style term for quorum election). The body's first byte is its kind. Decoding never
+//! panics; every way untrusted bytes can be wrong has its own [`DecodeError`].
+
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{GroupId, NodeId};
+
+/// The format version written as the first byte of every message.
+pub const WIRE_VERSION: u8 = 1;
+
+/// The largest encoded size of any message, in bytes: size receive buffers by it.
+///
+/// version (1) + group (5) + from (5) + to (1 + 5) + term (10) + body (1), where a varint
+/// `u32` takes up to 5 bytes and a varint `u64` up to 10.
+pub const MAX_MESSAGE_SIZE: usize = 1 + 5 + 5 + (1 + 5) + 10 + 1;
+
+/// An election round number: the epoch of rank-based algorithms and the term of quorum
+/// election. The term of a leader is its fencing token: attach it to side effects.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct Term(pub u64);
+
+impl Term {
+    /// The term after this one (saturating).
+    pub const fn next(self) -> Term {
+        Term(self.0.saturating_add(1))
+    }
+}
+
+impl fmt::Display for Term {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "term {}", self.0)
+    }
+}
+
+/// Where a message goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Destination {
+    /// One node.
+    Node(NodeId),
+    /// Every other member: for hosts with a broadcast medium.
+    All,
+}
+
+/// What a message says. The kinds of every algorithm share one enum so that the wire
+/// format is the same whatever features a build enables; an engine ignores kinds its
+/// algorithm does not use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Body {
+    /// The leader is alive (sent every heartbeat interval).
+    Heartbeat,
+    /// Bully: "the leader is gone; is any node ranked above me alive?"
+    Election,
+    /// Bully: "I am alive and ranked above you" (the answer to `Election`).
+    Alive,
+    /// Bully: "you are the highest node that answered; take over."
+    Proceed,
+    /// "I am the new leader" (sent once, when a node takes over).
+    Coordinator,
+}
+
+/// The kind of a [`Body`], without its contents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Kind {
+    /// [`Body::Heartbeat`].
+    Heartbeat = 0,
+    /// [`Body::Election`].
+    Election = 1,
+    /// [`Body::Alive`].
+    Alive = 2,
+    /// [`Body::Proceed`].
+    Proceed = 3,
+    /// [`Body::Coordinator`].
+    Coordinator = 4,
+}
+
+impl Kind {
+    /// Every kind, in wire order.
+    pub const ALL: [Kind; 5] = [
+        Kind::Heartbeat,
+        Kind::Election,
+        Kind::Alive,
+        Kind::Proceed,
+        Kind::Coordinator,
+    ];
+}
+
+impl Body {
+    /// This body's kind.
+    pub const fn kind(&self) -> Kind {
+        match self {
+            Body::Heartbeat => Kind::Heartbeat,
+            Body::Election => Kind::Election,
+            Body::Alive => Kind::Alive,
+            Body::Proceed => Kind::Proceed,
+            Body::Coordinator => Kind::Coordinator,
+        }
+    }
+}
+
+/// One election message, decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Message {
+    /// The election group it belongs to.
+    pub group: GroupId,
+    /// The sender.
+    pub from: NodeId,
+    /// The receiver.
+    pub to: Destination,
+    /// The sender's term (or epoch) when it sent the message.
+    pub term: Term,
+    /// What it says.
+    pub body: Body,
+}
+
+/// The envelope fields before the body, decoded on their own so that an unknown body kind
+/// can be told apart from other malformed input.
+#[derive(Deserialize)]
+struct Header {
+    group: GroupId,
+    from: NodeId,
+    to: Destination,
+    term: Term,
+}
+
+impl Message {
+    /// Writes the message into `buf` and returns how many bytes it took.
+    ///
+    /// A buffer of [`MAX_MESSAGE_SIZE`] bytes always suffices.
+    pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let (version, rest) = buf.split_first_mut().ok_or(EncodeError::BufferTooSmall)?;
+        *version = WIRE_VERSION;
+        let written = postcard::to_slice(self, rest).map_err(|_| EncodeError::BufferTooSmall)?;
+        Ok(1 + written.len())
+    }
+
+    /// Decodes untrusted bytes. Never panics; every failure has its own error.
+    pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+        if bytes.len() > MAX_MESSAGE_SIZE {
+            return Err(DecodeError::Oversized);
+        }
+        let (&version, rest) = bytes.split_first().ok_or(DecodeError::Truncated)?;
+        if version != WIRE_VERSION {
+            return Err(DecodeError::UnsupportedVersion(version));
+        }
+        let (header, rest) = postcard::take_from_bytes::<Header>(rest).map_err(DecodeError::from)?;
+        let (kind, _) = postcard::take_from_bytes::<u32>(rest).map_err(DecodeError::from)?;
+        if usize::try_from(kind).map_or(true, |kind| kind >= Kind::ALL.len()) {
+            return Err(DecodeError::UnknownKind(kind));
+        }
+        let (body, rest) = postcard::take_from_bytes::<Body>(rest).map_err(DecodeError::from)?;
+        if !rest.is_empty() {
+            return Err(DecodeError::TrailingBytes);
+        }
+        Ok(Message {
+            group: header.group,
+            from: header.from,
+            to: header.to,
+            term: header.term,
+            body,
+        })
+    }
+}
+
+/// Why a message could not be encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The buffer is shorter than the message; [`MAX_MESSAGE_SIZE`] always suffices.
+    BufferTooSmall,
+}
+
+/// Why bytes are not a valid message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The bytes end before the message does.
+    Truncated,
+    /// The version byte is not [`WIRE_VERSION`].
+    UnsupportedVersion(u8),
+    /// The body kind is not one this version knows.
+    UnknownKind(u32),
+    /// More bytes than [`MAX_MESSAGE_SIZE`].
+    Oversized,
+    /// A complete message followed by extra bytes.
+    TrailingBytes,
+    /// A field is not valid (an overlong varint, an unknown destination tag).
+    Malformed,
+}
+
+impl From<postcard::Error> for DecodeError {
+    fn from(error: postcard::Error) -> Self {
+        match error {
+            postcard::Error::DeserializeUnexpectedEnd => DecodeError::Truncated,
+            _ => DecodeError::Malformed,
+        }
+    }
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EncodeError::BufferTooSmall => f.write_str("the buffer is too small for the message"),
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Truncated => f.write_str("the message is truncated"),
+            DecodeError::UnsupportedVersion(v) => write!(f, "unsupported wire version {v}"),
+            DecodeError::UnknownKind(kind) => write!(f, "unknown message kind {kind}"),
+            DecodeError::Oversized => f.write_str("the message is larger than MAX_MESSAGE_SIZE"),
+            DecodeError::TrailingBytes => f.write_str("extra bytes follow the message"),
+            DecodeError::Malformed => f.write_str("a field of the message is malformed"),
+        }
+    }
+}
+
+impl core::error::Error for EncodeError {}
+impl core::error::Error for DecodeError {}
