@@ -24,12 +24,12 @@
 //!
 //! The worked example of SPEC 2.1 takes exactly 9 messages: see the tests.
 
+use crate::Role;
 use crate::context::Context;
 use crate::peers::{PeerIndex, PeerSet};
 use crate::time::Duration;
 use crate::timer::Timer;
 use crate::wire::{Body, Kind, Term};
-use crate::Role;
 
 /// Options of the Bully algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,7 +132,11 @@ impl Bully {
             Body::Heartbeat | Body::Coordinator => self.on_announcement(cx, from, term),
             Body::Election => {
                 if cx.outranks(cx.me, from) {
-                    let answer = if cx.role == Role::Leader { Kind::Coordinator } else { Kind::Alive };
+                    let answer = if cx.role == Role::Leader {
+                        Kind::Coordinator
+                    } else {
+                        Kind::Alive
+                    };
                     cx.send(from, answer);
                 }
             }
@@ -189,7 +193,12 @@ impl Bully {
         self.start_election(cx);
     }
 
-    fn on_announcement<const N: usize>(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term) {
+    fn on_announcement<const N: usize>(
+        &mut self,
+        cx: &mut Context<N>,
+        from: PeerIndex,
+        term: Term,
+    ) {
         if cx.role == Role::Leader {
             if cx.outranks(from, cx.me) {
                 self.follow(cx, from, term);

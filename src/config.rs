@@ -229,7 +229,11 @@ impl<const N: usize> Config<N> {
         if self.members.len() > MAX_MEMBERS {
             return Err(ConfigError::TooManyMembers);
         }
-        if self.members.binary_search_by_key(&self.node, |m| m.id).is_err() {
+        if self
+            .members
+            .binary_search_by_key(&self.node, |m| m.id)
+            .is_err()
+        {
             return Err(ConfigError::SelfNotMember);
         }
         self.timing.validate()

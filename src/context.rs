@@ -46,7 +46,9 @@ impl<const N: usize> Context<N> {
             detector: FailureDetector::default(),
             outbox: Outbox::default(),
         };
-        context.detector.heard(now, &context.config.timing, &mut context.rng);
+        context
+            .detector
+            .heard(now, &context.config.timing, &mut context.rng);
         context
     }
 
@@ -59,7 +61,11 @@ impl<const N: usize> Context<N> {
     }
 
     pub(crate) fn index_of(&self, id: NodeId) -> Option<PeerIndex> {
-        let position = self.config.members().binary_search_by_key(&id, |m| m.id).ok()?;
+        let position = self
+            .config
+            .members()
+            .binary_search_by_key(&id, |m| m.id)
+            .ok()?;
         PeerIndex::from_position(position)
     }
 
@@ -132,7 +138,8 @@ impl<const N: usize> Context<N> {
         self.term = term;
         self.timers.stop(Timer::Heartbeat);
         self.timers.stop(Timer::Round);
-        self.detector.heard(self.now, &self.config.timing, &mut self.rng);
+        self.detector
+            .heard(self.now, &self.config.timing, &mut self.rng);
     }
 
     /// Leads in `term`: heartbeats start, the failure detector stops.

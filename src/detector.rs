@@ -15,7 +15,8 @@ pub(crate) struct FailureDetector {
 impl FailureDetector {
     /// Starts (or restarts) the wait: the leader was heard from at `now`.
     pub(crate) fn heard(&mut self, now: Instant, timing: &Timing, rng: &mut Rng) {
-        self.deadline = Some(now + timing.failure_timeout + rng.duration_below(timing.failure_jitter));
+        self.deadline =
+            Some(now + timing.failure_timeout + rng.duration_below(timing.failure_jitter));
     }
 
     /// Stops watching (this node leads, or is electing).
@@ -59,6 +60,9 @@ mod tests {
         detector.heard(Instant::from_millis(1090), &timing, &mut rng);
         assert!(!detector.take_expired(deadline));
         assert!(detector.take_expired(Instant::from_millis(1210)));
-        assert!(!detector.take_expired(Instant::from_millis(5000)), "fires once");
+        assert!(
+            !detector.take_expired(Instant::from_millis(5000)),
+            "fires once"
+        );
     }
 }

@@ -139,7 +139,12 @@ impl<const N: usize> Engine<N> {
     /// An engine for `config`, started at `now`. It knows no leader yet and waits one
     /// failure timeout to hear one before it starts an election.
     pub fn new(config: Config<N>, now: Instant) -> Result<Engine<N>, ConfigError> {
-        const { assert!(N > 0 && N <= MAX_MEMBERS, "capacity must be 1..=MAX_MEMBERS") };
+        const {
+            assert!(
+                N > 0 && N <= MAX_MEMBERS,
+                "capacity must be 1..=MAX_MEMBERS"
+            )
+        };
         config.validate()?;
         let position = config
             .members()

@@ -100,20 +100,34 @@ mod tests {
     fn becoming_leader_then_following_another() {
         let me = NodeId(1);
         let mut reported = Reported::INITIAL;
-        let leading = Leadership { leader: Some(me), term: Term(3), leading: true };
+        let leading = Leadership {
+            leader: Some(me),
+            term: Term(3),
+            leading: true,
+        };
         assert_eq!(
             drain(&mut reported, leading).as_slice(),
             [
-                Event::LeaderChanged { leader: Some(me), term: Term(3) },
+                Event::LeaderChanged {
+                    leader: Some(me),
+                    term: Term(3)
+                },
                 Event::BecameLeader { term: Term(3) }
             ]
         );
-        let following = Leadership { leader: Some(NodeId(2)), term: Term(4), leading: false };
+        let following = Leadership {
+            leader: Some(NodeId(2)),
+            term: Term(4),
+            leading: false,
+        };
         assert_eq!(
             drain(&mut reported, following).as_slice(),
             [
                 Event::SteppedDown { term: Term(3) },
-                Event::LeaderChanged { leader: Some(NodeId(2)), term: Term(4) }
+                Event::LeaderChanged {
+                    leader: Some(NodeId(2)),
+                    term: Term(4)
+                }
             ]
         );
         assert!(drain(&mut reported, following).is_empty());
@@ -123,13 +137,30 @@ mod tests {
     fn leading_again_in_a_newer_term_ends_the_old_term_first() {
         let me = NodeId(1);
         let mut reported = Reported::INITIAL;
-        drain(&mut reported, Leadership { leader: Some(me), term: Term(1), leading: true });
+        drain(
+            &mut reported,
+            Leadership {
+                leader: Some(me),
+                term: Term(1),
+                leading: true,
+            },
+        );
         assert_eq!(
-            drain(&mut reported, Leadership { leader: Some(me), term: Term(2), leading: true })
-                .as_slice(),
+            drain(
+                &mut reported,
+                Leadership {
+                    leader: Some(me),
+                    term: Term(2),
+                    leading: true
+                }
+            )
+            .as_slice(),
             [
                 Event::SteppedDown { term: Term(1) },
-                Event::LeaderChanged { leader: Some(me), term: Term(2) },
+                Event::LeaderChanged {
+                    leader: Some(me),
+                    term: Term(2)
+                },
                 Event::BecameLeader { term: Term(2) }
             ]
         );

@@ -72,7 +72,10 @@
         clippy::unimplemented
     )
 )]
-#![cfg_attr(not(feature = "bully"), allow(dead_code, unused_imports, unused_variables, unreachable_code))]
+#![cfg_attr(
+    not(feature = "bully"),
+    allow(dead_code, unused_imports, unused_variables, unreachable_code)
+)]
 
 #[cfg(feature = "std")]
 extern crate std;

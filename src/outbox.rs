@@ -29,7 +29,9 @@ impl KindSet {
     }
 
     fn first(self) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|&kind| self.0 & (1 << kind as u32) != 0)
+        Kind::ALL
+            .into_iter()
+            .find(|&kind| self.0 & (1 << kind as u32) != 0)
     }
 }
 
@@ -153,7 +155,10 @@ mod tests {
         peers.insert(PeerIndex(3));
         let mut broadcast = Outbox::<4>::default();
         broadcast.push_many(peers, Kind::Coordinator, true);
-        assert_eq!(drain(&mut broadcast).as_slice(), [(Recipient::All, Kind::Coordinator)]);
+        assert_eq!(
+            drain(&mut broadcast).as_slice(),
+            [(Recipient::All, Kind::Coordinator)]
+        );
         let mut unicast = Outbox::<4>::default();
         unicast.push_many(peers, Kind::Coordinator, false);
         assert_eq!(drain(&mut unicast).len(), 2);
@@ -166,6 +171,9 @@ mod tests {
         outbox.push(PeerIndex(1), Kind::Election);
         outbox.push(PeerIndex(1), Kind::Alive);
         outbox.cancel(Kind::Election);
-        assert_eq!(drain(&mut outbox).as_slice(), [(Recipient::Peer(PeerIndex(1)), Kind::Alive)]);
+        assert_eq!(
+            drain(&mut outbox).as_slice(),
+            [(Recipient::Peer(PeerIndex(1)), Kind::Alive)]
+        );
     }
 }

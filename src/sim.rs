@@ -228,7 +228,10 @@ impl<const N: usize> Simulation<N> {
 
     /// The live nodes that claim leadership.
     pub fn leaders(&self) -> Vec<NodeId> {
-        self.live().filter(|e| e.role() == Role::Leader).map(Engine::id).collect()
+        self.live()
+            .filter(|e| e.role() == Role::Leader)
+            .map(Engine::id)
+            .collect()
     }
 
     /// The leader every live node agrees on, if they all name the same live node and it
@@ -403,7 +406,11 @@ impl<const N: usize> Simulation<N> {
     /// Runs everything due at `at`: deliveries first, then deadlines.
     fn step_at(&mut self, at: Instant) -> Result<(), Violation> {
         self.advance(at);
-        while self.in_flight.peek().is_some_and(|Reverse(m)| m.deliver_at <= at) {
+        while self
+            .in_flight
+            .peek()
+            .is_some_and(|Reverse(m)| m.deliver_at <= at)
+        {
             if let Some(Reverse(message)) = self.in_flight.pop() {
                 self.deliver(message)?;
             }
@@ -434,7 +441,9 @@ impl<const N: usize> Simulation<N> {
     }
 
     fn engine_mut(&mut self, id: NodeId) -> Option<&mut Engine<N>> {
-        self.nodes.get_mut(&id).and_then(|node| node.engine.as_mut())
+        self.nodes
+            .get_mut(&id)
+            .and_then(|node| node.engine.as_mut())
     }
 
     fn deliver(&mut self, message: InFlight) -> Result<(), Violation> {
@@ -443,7 +452,10 @@ impl<const N: usize> Simulation<N> {
             return Ok(()); // crashed: the message is lost
         };
         if let Err(error) = engine.handle_bytes(now, &message.bytes) {
-            return Err(self.violation("wire", std::format!("{} rejected a message: {error}", message.to)));
+            return Err(self.violation(
+                "wire",
+                std::format!("{} rejected a message: {error}", message.to),
+            ));
         }
         self.drain(message.to);
         self.check()
@@ -478,7 +490,11 @@ impl<const N: usize> Simulation<N> {
         self.transmissions += 1;
         let receivers: Vec<NodeId> = match to {
             Destination::Node(id) => std::vec![id],
-            Destination::All => self.node_ids().into_iter().filter(|&id| id != from).collect(),
+            Destination::All => self
+                .node_ids()
+                .into_iter()
+                .filter(|&id| id != from)
+                .collect(),
         };
         for receiver in receivers {
             self.send_copy(from, receiver, &message, &bytes, false);
@@ -488,14 +504,22 @@ impl<const N: usize> Simulation<N> {
         }
     }
 
-    fn send_copy(&mut self, from: NodeId, to: NodeId, message: &Message, bytes: &[u8], duplicate: bool) {
+    fn send_copy(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        message: &Message,
+        bytes: &[u8],
+        duplicate: bool,
+    ) {
         let fate = if self.blocked.contains(&(from, to)) {
             Fate::Blocked
         } else if self.rng_chance(self.faults.loss) {
             Fate::Lost
         } else {
             let spread = self.faults.max_delay - self.faults.min_delay;
-            let delay = self.faults.min_delay + Duration::from_millis(self.rng.below(spread.as_millis() + 1));
+            let delay = self.faults.min_delay
+                + Duration::from_millis(self.rng.below(spread.as_millis() + 1));
             let deliver_at = self.now + delay;
             self.sequence += 1;
             self.in_flight.push(Reverse(InFlight {

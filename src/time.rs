@@ -167,10 +167,19 @@ mod tests {
     #[test]
     fn arithmetic_saturates_instead_of_overflowing() {
         let late = Instant::from_millis(u64::MAX - 1);
-        assert_eq!(late + Duration::from_millis(10), Instant::from_millis(u64::MAX));
+        assert_eq!(
+            late + Duration::from_millis(10),
+            Instant::from_millis(u64::MAX)
+        );
         assert_eq!(Instant::ZERO - late, Duration::ZERO);
-        assert_eq!(Duration::from_secs(u64::MAX), Duration::from_millis(u64::MAX));
-        assert_eq!(Duration::from_millis(3) - Duration::from_millis(5), Duration::ZERO);
+        assert_eq!(
+            Duration::from_secs(u64::MAX),
+            Duration::from_millis(u64::MAX)
+        );
+        assert_eq!(
+            Duration::from_millis(3) - Duration::from_millis(5),
+            Duration::ZERO
+        );
     }
 
     #[test]

@@ -37,7 +37,9 @@ impl Timers {
     }
 
     pub(crate) fn is_armed(&self, timer: Timer) -> bool {
-        self.deadlines.get(timer as usize).is_some_and(Option::is_some)
+        self.deadlines
+            .get(timer as usize)
+            .is_some_and(Option::is_some)
     }
 
     /// The earliest armed deadline.
@@ -47,12 +49,15 @@ impl Timers {
 
     /// Disarms and returns one timer whose deadline is at or before `now`.
     pub(crate) fn take_expired(&mut self, now: Instant) -> Option<Timer> {
-        Timer::ALL.into_iter().zip(self.deadlines.iter_mut()).find_map(|(timer, slot)| {
-            slot.is_some_and(|at| at <= now).then(|| {
-                *slot = None;
-                timer
+        Timer::ALL
+            .into_iter()
+            .zip(self.deadlines.iter_mut())
+            .find_map(|(timer, slot)| {
+                slot.is_some_and(|at| at <= now).then(|| {
+                    *slot = None;
+                    timer
+                })
             })
-        })
     }
 }
 
@@ -67,7 +72,10 @@ mod tests {
         timers.set(Timer::Heartbeat, Instant::from_millis(30));
         assert_eq!(timers.next_deadline(), Some(Instant::from_millis(10)));
         assert_eq!(timers.take_expired(Instant::from_millis(9)), None);
-        assert_eq!(timers.take_expired(Instant::from_millis(10)), Some(Timer::Round));
+        assert_eq!(
+            timers.take_expired(Instant::from_millis(10)),
+            Some(Timer::Round)
+        );
         assert_eq!(timers.take_expired(Instant::from_millis(10)), None);
         assert!(timers.is_armed(Timer::Heartbeat));
         timers.stop(Timer::Heartbeat);

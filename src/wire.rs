@@ -155,7 +155,8 @@ impl Message {
         if version != WIRE_VERSION {
             return Err(DecodeError::UnsupportedVersion(version));
         }
-        let (header, rest) = postcard::take_from_bytes::<Header>(rest).map_err(DecodeError::from)?;
+        let (header, rest) =
+            postcard::take_from_bytes::<Header>(rest).map_err(DecodeError::from)?;
         let (kind, _) = postcard::take_from_bytes::<u32>(rest).map_err(DecodeError::from)?;
         if usize::try_from(kind).map_or(true, |kind| kind >= Kind::ALL.len()) {
             return Err(DecodeError::UnknownKind(kind));

@@ -1,0 +1,182 @@
+//! The engine contract: configuration validation, rejected input leaves state unchanged,
+//! outputs are not lost when the host's buffer is short, broadcast media, and timeouts.
+
+use bellwether::{
+    Algorithm, BullyOptions, Config, ConfigError, DecodeError, Destination, Duration, EncodeError,
+    Engine, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, Message, NodeId, ReceiveError, Rng,
+    Role, Term, Timing, Body,
+};
+
+const BULLY: Algorithm = Algorithm::Bully(BullyOptions::CLASSIC);
+
+fn members(ids: &[u32]) -> Vec<Member> {
+    ids.iter().copied().map(Member::with_id).collect()
+}
+
+fn engine(me: u32) -> Engine<8> {
+    let config = Config::new(GroupId(1), NodeId(me), &members(&[1, 2, 3, 4, 5]), BULLY).unwrap();
+    Engine::new(config, Instant::ZERO).unwrap()
+}
+
+fn from(sender: u32, to: Destination, term: u64, body: Body) -> Message {
+    Message { group: GroupId(1), from: NodeId(sender), to, term: Term(term), body }
+}
+
+fn encoded(message: Message) -> Vec<u8> {
+    let mut buf = [0u8; MAX_MESSAGE_SIZE];
+    let len = message.encode(&mut buf).unwrap();
+    buf[..len].to_vec()
+}
+
+#[test]
+fn config_rejects_every_bad_membership() {
+    let new = |me: u32, ids: &[u32]| Config::<4>::new(GroupId(1), NodeId(me), &members(ids), BULLY).map(|_| ());
+    assert_eq!(new(1, &[]), Err(ConfigError::NoMembers));
+    assert_eq!(new(1, &[1, 2, 3, 4, 5]), Err(ConfigError::TooManyMembers));
+    assert_eq!(new(1, &[1, 2, 2]), Err(ConfigError::DuplicateMember(NodeId(2))));
+    assert_eq!(new(9, &[1, 2, 3]), Err(ConfigError::SelfNotMember));
+    assert_eq!(new(1, &[1]), Ok(()), "a group of one is valid: it leads itself");
+    assert_eq!(new(4, &[4, 1, 3, 2]), Ok(()));
+}
+
+#[test]
+fn config_rejects_every_bad_timing() {
+    let base = Config::<4>::new(GroupId(1), NodeId(1), &members(&[1, 2]), BULLY).unwrap();
+    let check = |timing: Timing| Engine::new(base.clone().with_timing(timing), Instant::ZERO).map(|_| ());
+    let ms = Duration::from_millis;
+    assert_eq!(check(Timing { heartbeat_interval: ms(0), ..Timing::LAN }), Err(ConfigError::ZeroHeartbeatInterval));
+    assert_eq!(check(Timing { failure_timeout: ms(0), ..Timing::LAN }), Err(ConfigError::ZeroFailureTimeout));
+    assert_eq!(check(Timing { round_trip_timeout: ms(0), ..Timing::LAN }), Err(ConfigError::ZeroRoundTripTimeout));
+    assert_eq!(
+        check(Timing { heartbeat_interval: ms(500), failure_timeout: ms(500), ..Timing::LAN }),
+        Err(ConfigError::HeartbeatNotBelowFailureTimeout)
+    );
+    assert_eq!(
+        check(Timing { round_trip_timeout: ms(600), ..Timing::LAN }),
+        Err(ConfigError::RoundTripNotBelowFailureTimeout)
+    );
+    assert_eq!(check(Timing { failure_jitter: ms(0), ..Timing::LAN }), Ok(()), "jitter may be zero");
+    // Fields are public, so the engine validates again what a host may have changed.
+    let mut edited = base.clone();
+    edited.node = NodeId(7);
+    assert_eq!(Engine::new(edited, Instant::ZERO).map(|_| ()), Err(ConfigError::SelfNotMember));
+}
+
+#[test]
+fn rejected_messages_leave_the_state_unchanged() {
+    let mut engine = engine(3);
+    let before = engine.clone();
+    let cases: Vec<(Message, ReceiveError)> = vec![
+        (Message { group: GroupId(2), ..from(5, Destination::All, 1, Body::Coordinator) }, ReceiveError::WrongGroup(GroupId(2))),
+        (from(9, Destination::All, 1, Body::Coordinator), ReceiveError::UnknownSender(NodeId(9))),
+        (from(3, Destination::All, 1, Body::Coordinator), ReceiveError::FromSelf),
+        (from(5, Destination::Node(NodeId(2)), 1, Body::Coordinator), ReceiveError::Misaddressed(NodeId(2))),
+    ];
+    for (message, error) in cases {
+        assert_eq!(engine.handle_message(Instant::from_millis(10), &message), Err(error));
+        assert_eq!(engine.handle_bytes(Instant::from_millis(10), &encoded(message)), Err(error));
+        assert_eq!(engine, before, "{error:?} changed the state");
+    }
+    assert_eq!(
+        engine.handle_bytes(Instant::from_millis(10), &[0x01, 0x01]),
+        Err(ReceiveError::Decode(DecodeError::Truncated))
+    );
+    assert_eq!(engine, before);
+}
+
+/// Random bytes, and valid messages with random bytes changed, never panic; whatever is
+/// rejected leaves the state as it was.
+#[test]
+fn untrusted_bytes_never_panic_and_rejections_change_nothing() {
+    let mut rng = Rng::new(42);
+    let valid = encoded(from(5, Destination::Node(NodeId(3)), 1, Body::Coordinator));
+    let mut engine = engine(3);
+    let mut accepted = 0;
+    for round in 0..100_000u64 {
+        let bytes: Vec<u8> = if round % 2 == 0 {
+            let len = rng.below(MAX_MESSAGE_SIZE as u64 + 8) as usize;
+            (0..len).map(|_| rng.next_u64() as u8).collect()
+        } else {
+            let mut bytes = valid.clone();
+            let at = rng.below(bytes.len() as u64) as usize;
+            bytes[at] = rng.next_u64() as u8;
+            bytes
+        };
+        let before = engine.clone();
+        match engine.handle_bytes(Instant::from_millis(round), &bytes) {
+            Ok(()) => accepted += 1,
+            Err(_) => assert_eq!(engine, before, "rejected {bytes:02X?} but state changed"),
+        }
+        let mut buf = [0u8; MAX_MESSAGE_SIZE];
+        while engine.poll_transmit(&mut buf).unwrap().is_some() {}
+        while engine.poll_event().is_some() {}
+    }
+    assert!(accepted > 0, "some mutated messages were valid and were handled");
+}
+
+#[test]
+fn a_short_buffer_keeps_the_message_queued() {
+    let mut engine = engine(4);
+    engine.handle_message(Instant::ZERO, &from(3, Destination::Node(NodeId(4)), 0, Body::Election)).unwrap();
+    let mut small = [0u8; 3];
+    assert_eq!(engine.poll_transmit(&mut small), Err(EncodeError::BufferTooSmall));
+    assert!(engine.has_transmit());
+    let mut buf = [0u8; MAX_MESSAGE_SIZE];
+    let transmit = engine.poll_transmit(&mut buf).unwrap().expect("still queued");
+    assert_eq!(transmit.to, Destination::Node(NodeId(3)));
+    assert_eq!(Message::decode(&buf[..transmit.len]).unwrap().body, Body::Alive);
+    assert_eq!(engine.poll_transmit(&mut buf), Ok(None));
+}
+
+#[test]
+fn broadcast_media_get_one_message_for_all_and_point_to_point_one_each() {
+    let collect = |broadcast: bool| {
+        let config = Config::<8>::new(GroupId(1), NodeId(5), &members(&[1, 2, 3, 4, 5]), BULLY)
+            .unwrap()
+            .with_broadcast(broadcast);
+        let mut engine = Engine::new(config, Instant::ZERO).unwrap();
+        engine.handle_timeout(engine.poll_timeout().unwrap());
+        std::iter::from_fn(|| engine.poll_message()).collect::<Vec<_>>()
+    };
+    let broadcast = collect(true);
+    assert_eq!(broadcast.len(), 1);
+    assert_eq!((broadcast[0].to, broadcast[0].body), (Destination::All, Body::Coordinator));
+    let unicast = collect(false);
+    let receivers: Vec<u32> = unicast
+        .iter()
+        .map(|m| match m.to {
+            Destination::Node(id) => id.0,
+            Destination::All => panic!("unicast medium got a broadcast"),
+        })
+        .collect();
+    assert_eq!(receivers, [1, 2, 3, 4]);
+}
+
+#[test]
+fn spurious_and_out_of_order_timeouts_are_harmless() {
+    let mut engine = engine(2);
+    let deadline = engine.poll_timeout().expect("waits to hear a leader");
+    for early in [Instant::ZERO, Instant::from_millis(deadline.as_millis() - 1)] {
+        engine.handle_timeout(early);
+        assert!(!engine.has_transmit());
+        assert_eq!(engine.poll_event(), None);
+        assert_eq!(engine.poll_timeout(), Some(deadline));
+    }
+    engine.handle_timeout(deadline);
+    assert_eq!(engine.role(), Role::Candidate, "2 stood for election");
+    let after = engine.clone();
+    engine.handle_timeout(Instant::ZERO); // time going backwards is ignored
+    assert_eq!(engine, after);
+}
+
+#[test]
+fn a_group_of_one_leads_itself_and_heartbeats_nobody() {
+    let config = Config::<1>::new(GroupId(1), NodeId(1), &members(&[1]), BULLY).unwrap();
+    let mut engine = Engine::new(config, Instant::ZERO).unwrap();
+    engine.handle_timeout(engine.poll_timeout().unwrap());
+    assert!(engine.is_leader());
+    assert_eq!(engine.poll_event(), Some(Event::LeaderChanged { leader: Some(NodeId(1)), term: Term(1) }));
+    assert_eq!(engine.poll_event(), Some(Event::BecameLeader { term: Term(1) }));
+    engine.handle_timeout(engine.poll_timeout().unwrap());
+    assert_eq!(engine.poll_message(), None);
+}
