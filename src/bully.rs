@@ -141,12 +141,12 @@ impl Bully {
                 }
             }
             Body::Alive => {
-                if let Phase::Collecting { asked } = self.phase {
-                    if asked.contains(from) {
-                        self.answered.insert(from);
-                        if cx.highest(asked) == Some(from) {
-                            self.ask_to_proceed(cx, from);
-                        }
+                if let Phase::Collecting { asked } = self.phase
+                    && asked.contains(from)
+                {
+                    self.answered.insert(from);
+                    if cx.highest(asked) == Some(from) {
+                        self.ask_to_proceed(cx, from);
                     }
                 }
             }

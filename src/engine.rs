@@ -214,10 +214,10 @@ impl<const N: usize> Engine<N> {
         if message.from == self.cx.config.node {
             return Err(ReceiveError::FromSelf);
         }
-        if let Destination::Node(to) = message.to {
-            if to != self.cx.config.node {
-                return Err(ReceiveError::Misaddressed(to));
-            }
+        if let Destination::Node(to) = message.to
+            && to != self.cx.config.node
+        {
+            return Err(ReceiveError::Misaddressed(to));
         }
         let from = self
             .cx

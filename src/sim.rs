@@ -306,10 +306,10 @@ impl<const N: usize> Simulation<N> {
     /// Starts a crashed node again from its configuration, as a fresh engine.
     pub fn restart(&mut self, id: NodeId) {
         let now = self.now;
-        if let Some(node) = self.nodes.get_mut(&id) {
-            if node.engine.is_none() {
-                node.engine = Engine::new(node.config.clone(), now).ok();
-            }
+        if let Some(node) = self.nodes.get_mut(&id)
+            && node.engine.is_none()
+        {
+            node.engine = Engine::new(node.config.clone(), now).ok();
         }
     }
 

@@ -2,9 +2,9 @@
 //! outputs are not lost when the host's buffer is short, broadcast media, and timeouts.
 
 use bellwether::{
-    Algorithm, BullyOptions, Config, ConfigError, DecodeError, Destination, Duration, EncodeError,
-    Engine, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, Message, NodeId, ReceiveError, Rng,
-    Role, Term, Timing, Body,
+    Algorithm, Body, BullyOptions, Config, ConfigError, DecodeError, Destination, Duration,
+    EncodeError, Engine, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, Message, NodeId,
+    ReceiveError, Rng, Role, Term, Timing,
 };
 
 const BULLY: Algorithm = Algorithm::Bully(BullyOptions::CLASSIC);
@@ -19,7 +19,13 @@ fn engine(me: u32) -> Engine<8> {
 }
 
 fn from(sender: u32, to: Destination, term: u64, body: Body) -> Message {
-    Message { group: GroupId(1), from: NodeId(sender), to, term: Term(term), body }
+    Message {
+        group: GroupId(1),
+        from: NodeId(sender),
+        to,
+        term: Term(term),
+        body,
+    }
 }
 
 fn encoded(message: Message) -> Vec<u8> {
@@ -30,36 +36,81 @@ fn encoded(message: Message) -> Vec<u8> {
 
 #[test]
 fn config_rejects_every_bad_membership() {
-    let new = |me: u32, ids: &[u32]| Config::<4>::new(GroupId(1), NodeId(me), &members(ids), BULLY).map(|_| ());
+    let new = |me: u32, ids: &[u32]| {
+        Config::<4>::new(GroupId(1), NodeId(me), &members(ids), BULLY).map(|_| ())
+    };
     assert_eq!(new(1, &[]), Err(ConfigError::NoMembers));
     assert_eq!(new(1, &[1, 2, 3, 4, 5]), Err(ConfigError::TooManyMembers));
-    assert_eq!(new(1, &[1, 2, 2]), Err(ConfigError::DuplicateMember(NodeId(2))));
+    assert_eq!(
+        new(1, &[1, 2, 2]),
+        Err(ConfigError::DuplicateMember(NodeId(2)))
+    );
     assert_eq!(new(9, &[1, 2, 3]), Err(ConfigError::SelfNotMember));
-    assert_eq!(new(1, &[1]), Ok(()), "a group of one is valid: it leads itself");
+    assert_eq!(
+        new(1, &[1]),
+        Ok(()),
+        "a group of one is valid: it leads itself"
+    );
     assert_eq!(new(4, &[4, 1, 3, 2]), Ok(()));
 }
 
 #[test]
 fn config_rejects_every_bad_timing() {
     let base = Config::<4>::new(GroupId(1), NodeId(1), &members(&[1, 2]), BULLY).unwrap();
-    let check = |timing: Timing| Engine::new(base.clone().with_timing(timing), Instant::ZERO).map(|_| ());
+    let check =
+        |timing: Timing| Engine::new(base.clone().with_timing(timing), Instant::ZERO).map(|_| ());
     let ms = Duration::from_millis;
-    assert_eq!(check(Timing { heartbeat_interval: ms(0), ..Timing::LAN }), Err(ConfigError::ZeroHeartbeatInterval));
-    assert_eq!(check(Timing { failure_timeout: ms(0), ..Timing::LAN }), Err(ConfigError::ZeroFailureTimeout));
-    assert_eq!(check(Timing { round_trip_timeout: ms(0), ..Timing::LAN }), Err(ConfigError::ZeroRoundTripTimeout));
     assert_eq!(
-        check(Timing { heartbeat_interval: ms(500), failure_timeout: ms(500), ..Timing::LAN }),
+        check(Timing {
+            heartbeat_interval: ms(0),
+            ..Timing::LAN
+        }),
+        Err(ConfigError::ZeroHeartbeatInterval)
+    );
+    assert_eq!(
+        check(Timing {
+            failure_timeout: ms(0),
+            ..Timing::LAN
+        }),
+        Err(ConfigError::ZeroFailureTimeout)
+    );
+    assert_eq!(
+        check(Timing {
+            round_trip_timeout: ms(0),
+            ..Timing::LAN
+        }),
+        Err(ConfigError::ZeroRoundTripTimeout)
+    );
+    assert_eq!(
+        check(Timing {
+            heartbeat_interval: ms(500),
+            failure_timeout: ms(500),
+            ..Timing::LAN
+        }),
         Err(ConfigError::HeartbeatNotBelowFailureTimeout)
     );
     assert_eq!(
-        check(Timing { round_trip_timeout: ms(600), ..Timing::LAN }),
+        check(Timing {
+            round_trip_timeout: ms(600),
+            ..Timing::LAN
+        }),
         Err(ConfigError::RoundTripNotBelowFailureTimeout)
     );
-    assert_eq!(check(Timing { failure_jitter: ms(0), ..Timing::LAN }), Ok(()), "jitter may be zero");
+    assert_eq!(
+        check(Timing {
+            failure_jitter: ms(0),
+            ..Timing::LAN
+        }),
+        Ok(()),
+        "jitter may be zero"
+    );
     // Fields are public, so the engine validates again what a host may have changed.
     let mut edited = base.clone();
     edited.node = NodeId(7);
-    assert_eq!(Engine::new(edited, Instant::ZERO).map(|_| ()), Err(ConfigError::SelfNotMember));
+    assert_eq!(
+        Engine::new(edited, Instant::ZERO).map(|_| ()),
+        Err(ConfigError::SelfNotMember)
+    );
 }
 
 #[test]
@@ -67,14 +118,35 @@ fn rejected_messages_leave_the_state_unchanged() {
     let mut engine = engine(3);
     let before = engine.clone();
     let cases: Vec<(Message, ReceiveError)> = vec![
-        (Message { group: GroupId(2), ..from(5, Destination::All, 1, Body::Coordinator) }, ReceiveError::WrongGroup(GroupId(2))),
-        (from(9, Destination::All, 1, Body::Coordinator), ReceiveError::UnknownSender(NodeId(9))),
-        (from(3, Destination::All, 1, Body::Coordinator), ReceiveError::FromSelf),
-        (from(5, Destination::Node(NodeId(2)), 1, Body::Coordinator), ReceiveError::Misaddressed(NodeId(2))),
+        (
+            Message {
+                group: GroupId(2),
+                ..from(5, Destination::All, 1, Body::Coordinator)
+            },
+            ReceiveError::WrongGroup(GroupId(2)),
+        ),
+        (
+            from(9, Destination::All, 1, Body::Coordinator),
+            ReceiveError::UnknownSender(NodeId(9)),
+        ),
+        (
+            from(3, Destination::All, 1, Body::Coordinator),
+            ReceiveError::FromSelf,
+        ),
+        (
+            from(5, Destination::Node(NodeId(2)), 1, Body::Coordinator),
+            ReceiveError::Misaddressed(NodeId(2)),
+        ),
     ];
     for (message, error) in cases {
-        assert_eq!(engine.handle_message(Instant::from_millis(10), &message), Err(error));
-        assert_eq!(engine.handle_bytes(Instant::from_millis(10), &encoded(message)), Err(error));
+        assert_eq!(
+            engine.handle_message(Instant::from_millis(10), &message),
+            Err(error)
+        );
+        assert_eq!(
+            engine.handle_bytes(Instant::from_millis(10), &encoded(message)),
+            Err(error)
+        );
         assert_eq!(engine, before, "{error:?} changed the state");
     }
     assert_eq!(
@@ -111,20 +183,37 @@ fn untrusted_bytes_never_panic_and_rejections_change_nothing() {
         while engine.poll_transmit(&mut buf).unwrap().is_some() {}
         while engine.poll_event().is_some() {}
     }
-    assert!(accepted > 0, "some mutated messages were valid and were handled");
+    assert!(
+        accepted > 0,
+        "some mutated messages were valid and were handled"
+    );
 }
 
 #[test]
 fn a_short_buffer_keeps_the_message_queued() {
     let mut engine = engine(4);
-    engine.handle_message(Instant::ZERO, &from(3, Destination::Node(NodeId(4)), 0, Body::Election)).unwrap();
+    engine
+        .handle_message(
+            Instant::ZERO,
+            &from(3, Destination::Node(NodeId(4)), 0, Body::Election),
+        )
+        .unwrap();
     let mut small = [0u8; 3];
-    assert_eq!(engine.poll_transmit(&mut small), Err(EncodeError::BufferTooSmall));
+    assert_eq!(
+        engine.poll_transmit(&mut small),
+        Err(EncodeError::BufferTooSmall)
+    );
     assert!(engine.has_transmit());
     let mut buf = [0u8; MAX_MESSAGE_SIZE];
-    let transmit = engine.poll_transmit(&mut buf).unwrap().expect("still queued");
+    let transmit = engine
+        .poll_transmit(&mut buf)
+        .unwrap()
+        .expect("still queued");
     assert_eq!(transmit.to, Destination::Node(NodeId(3)));
-    assert_eq!(Message::decode(&buf[..transmit.len]).unwrap().body, Body::Alive);
+    assert_eq!(
+        Message::decode(&buf[..transmit.len]).unwrap().body,
+        Body::Alive
+    );
     assert_eq!(engine.poll_transmit(&mut buf), Ok(None));
 }
 
@@ -140,7 +229,10 @@ fn broadcast_media_get_one_message_for_all_and_point_to_point_one_each() {
     };
     let broadcast = collect(true);
     assert_eq!(broadcast.len(), 1);
-    assert_eq!((broadcast[0].to, broadcast[0].body), (Destination::All, Body::Coordinator));
+    assert_eq!(
+        (broadcast[0].to, broadcast[0].body),
+        (Destination::All, Body::Coordinator)
+    );
     let unicast = collect(false);
     let receivers: Vec<u32> = unicast
         .iter()
@@ -156,7 +248,10 @@ fn broadcast_media_get_one_message_for_all_and_point_to_point_one_each() {
 fn spurious_and_out_of_order_timeouts_are_harmless() {
     let mut engine = engine(2);
     let deadline = engine.poll_timeout().expect("waits to hear a leader");
-    for early in [Instant::ZERO, Instant::from_millis(deadline.as_millis() - 1)] {
+    for early in [
+        Instant::ZERO,
+        Instant::from_millis(deadline.as_millis() - 1),
+    ] {
         engine.handle_timeout(early);
         assert!(!engine.has_transmit());
         assert_eq!(engine.poll_event(), None);
@@ -175,8 +270,17 @@ fn a_group_of_one_leads_itself_and_heartbeats_nobody() {
     let mut engine = Engine::new(config, Instant::ZERO).unwrap();
     engine.handle_timeout(engine.poll_timeout().unwrap());
     assert!(engine.is_leader());
-    assert_eq!(engine.poll_event(), Some(Event::LeaderChanged { leader: Some(NodeId(1)), term: Term(1) }));
-    assert_eq!(engine.poll_event(), Some(Event::BecameLeader { term: Term(1) }));
+    assert_eq!(
+        engine.poll_event(),
+        Some(Event::LeaderChanged {
+            leader: Some(NodeId(1)),
+            term: Term(1)
+        })
+    );
+    assert_eq!(
+        engine.poll_event(),
+        Some(Event::BecameLeader { term: Term(1) })
+    );
     engine.handle_timeout(engine.poll_timeout().unwrap());
     assert_eq!(engine.poll_message(), None);
 }

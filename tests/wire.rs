@@ -11,7 +11,13 @@ use bellwether::{
 };
 
 fn message(group: u32, from: u32, to: Destination, term: u64, body: Body) -> Message {
-    Message { group: GroupId(group), from: NodeId(from), to, term: Term(term), body }
+    Message {
+        group: GroupId(group),
+        from: NodeId(from),
+        to,
+        term: Term(term),
+        body,
+    }
 }
 
 /// (message, bytes): one per kind, with values chosen to exercise multi-byte varints and
@@ -20,21 +26,42 @@ fn golden() -> Vec<(Message, Vec<u8>)> {
     let to = |id| Destination::Node(NodeId(id));
     vec![
         // version 1 | group 1 | from 5 | to Node(=0) 4 | term 1 | Heartbeat(=0)
-        (message(1, 5, to(4), 1, Body::Heartbeat), vec![0x01, 0x01, 0x05, 0x00, 0x04, 0x01, 0x00]),
+        (
+            message(1, 5, to(4), 1, Body::Heartbeat),
+            vec![0x01, 0x01, 0x05, 0x00, 0x04, 0x01, 0x00],
+        ),
         // ... | group 7 | from 3 | to Node 4 | term 2 | Election(=1)
-        (message(7, 3, to(4), 2, Body::Election), vec![0x01, 0x07, 0x03, 0x00, 0x04, 0x02, 0x01]),
+        (
+            message(7, 3, to(4), 2, Body::Election),
+            vec![0x01, 0x07, 0x03, 0x00, 0x04, 0x02, 0x01],
+        ),
         // ... | from 4 | to Node 3 | term 2 | Alive(=2)
-        (message(7, 4, to(3), 2, Body::Alive), vec![0x01, 0x07, 0x04, 0x00, 0x03, 0x02, 0x02]),
+        (
+            message(7, 4, to(3), 2, Body::Alive),
+            vec![0x01, 0x07, 0x04, 0x00, 0x03, 0x02, 0x02],
+        ),
         // term 300 = 0b10_0101100: 0x2C|0x80, 0x02 | Proceed(=3)
-        (message(7, 3, to(5), 300, Body::Proceed), vec![0x01, 0x07, 0x03, 0x00, 0x05, 0xAC, 0x02, 0x03]),
+        (
+            message(7, 3, to(5), 300, Body::Proceed),
+            vec![0x01, 0x07, 0x03, 0x00, 0x05, 0xAC, 0x02, 0x03],
+        ),
         // group 200 = 0x48|0x80, 0x01 | from 5 | to All(=1) | term 3 | Coordinator(=4)
-        (message(200, 5, Destination::All, 3, Body::Coordinator), vec![0x01, 0xC8, 0x01, 0x05, 0x01, 0x03, 0x04]),
+        (
+            message(200, 5, Destination::All, 3, Body::Coordinator),
+            vec![0x01, 0xC8, 0x01, 0x05, 0x01, 0x03, 0x04],
+        ),
     ]
 }
 
 /// The largest message: every integer at its maximum.
 fn largest() -> Message {
-    message(u32::MAX, u32::MAX, Destination::Node(NodeId(u32::MAX)), u64::MAX, Body::Coordinator)
+    message(
+        u32::MAX,
+        u32::MAX,
+        Destination::Node(NodeId(u32::MAX)),
+        u64::MAX,
+        Body::Coordinator,
+    )
 }
 
 #[test]
@@ -42,7 +69,11 @@ fn golden_vectors_encode_and_decode_exactly() {
     let vectors = golden();
     let mut kinds: Vec<Kind> = vectors.iter().map(|(m, _)| m.body.kind()).collect();
     kinds.dedup();
-    assert_eq!(kinds, Kind::ALL, "one golden vector per kind, in wire order");
+    assert_eq!(
+        kinds,
+        Kind::ALL,
+        "one golden vector per kind, in wire order"
+    );
     for (message, bytes) in vectors {
         let mut buf = [0u8; MAX_MESSAGE_SIZE];
         let len = message.encode(&mut buf).unwrap();
@@ -74,7 +105,10 @@ fn largest_message_is_exactly_max_message_size() {
 fn encoding_into_a_short_buffer_fails_cleanly() {
     let mut buf = [0u8; MAX_MESSAGE_SIZE];
     for short in 0..MAX_MESSAGE_SIZE {
-        assert_eq!(largest().encode(&mut buf[..short]), Err(EncodeError::BufferTooSmall));
+        assert_eq!(
+            largest().encode(&mut buf[..short]),
+            Err(EncodeError::BufferTooSmall)
+        );
     }
 }
 
@@ -86,7 +120,12 @@ fn every_truncation_is_reported_as_truncated() {
     vectors.push((largest(), buf[..len].to_vec()));
     for (_, bytes) in vectors {
         for cut in 0..bytes.len() {
-            assert_eq!(Message::decode(&bytes[..cut]), Err(DecodeError::Truncated), "{:02X?}", &bytes[..cut]);
+            assert_eq!(
+                Message::decode(&bytes[..cut]),
+                Err(DecodeError::Truncated),
+                "{:02X?}",
+                &bytes[..cut]
+            );
         }
     }
 }
@@ -99,18 +138,42 @@ fn each_malformation_has_its_own_error() {
         bytes[index] = value;
         bytes
     };
-    assert_eq!(Message::decode(&with(0, 0x02)), Err(DecodeError::UnsupportedVersion(2)));
-    assert_eq!(Message::decode(&with(0, 0x00)), Err(DecodeError::UnsupportedVersion(0)));
-    assert_eq!(Message::decode(&with(6, 0x05)), Err(DecodeError::UnknownKind(5)));
+    assert_eq!(
+        Message::decode(&with(0, 0x02)),
+        Err(DecodeError::UnsupportedVersion(2))
+    );
+    assert_eq!(
+        Message::decode(&with(0, 0x00)),
+        Err(DecodeError::UnsupportedVersion(0))
+    );
+    assert_eq!(
+        Message::decode(&with(6, 0x05)),
+        Err(DecodeError::UnknownKind(5))
+    );
     let mut two_byte_kind = heartbeat[..6].to_vec();
     two_byte_kind.extend([0x80, 0x01]);
-    assert_eq!(Message::decode(&two_byte_kind), Err(DecodeError::UnknownKind(128)));
-    assert_eq!(Message::decode(&with(3, 0x02)), Err(DecodeError::Malformed), "destination tag 2");
+    assert_eq!(
+        Message::decode(&two_byte_kind),
+        Err(DecodeError::UnknownKind(128))
+    );
+    assert_eq!(
+        Message::decode(&with(3, 0x02)),
+        Err(DecodeError::Malformed),
+        "destination tag 2"
+    );
     let mut trailing = heartbeat.to_vec();
     trailing.push(0x00);
     assert_eq!(Message::decode(&trailing), Err(DecodeError::TrailingBytes));
-    let overlong_group = [0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x05, 0x00, 0x04, 0x01, 0x00];
-    assert_eq!(Message::decode(&overlong_group), Err(DecodeError::Malformed));
-    assert_eq!(Message::decode(&[0u8; MAX_MESSAGE_SIZE + 1]), Err(DecodeError::Oversized));
+    let overlong_group = [
+        0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x05, 0x00, 0x04, 0x01, 0x00,
+    ];
+    assert_eq!(
+        Message::decode(&overlong_group),
+        Err(DecodeError::Malformed)
+    );
+    assert_eq!(
+        Message::decode(&[0u8; MAX_MESSAGE_SIZE + 1]),
+        Err(DecodeError::Oversized)
+    );
     assert_eq!(Message::decode(&[]), Err(DecodeError::Truncated));
 }
