@@ -97,6 +97,11 @@ mod wire;
 #[cfg(feature = "sim")]
 pub mod sim;
 
+/// The README's examples, compiled and run as doc tests.
+#[cfg(all(doctest, feature = "std", feature = "bully"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 #[cfg(feature = "bully")]
 pub use bully::{BullyOptions, Preemption};
 pub use config::{

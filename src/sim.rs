@@ -15,6 +15,31 @@
 //!
 //! Messages travel as bytes through [`Engine::handle_bytes`], so the wire format is
 //! exercised too; a message an engine rejects is itself a violation.
+//!
+//! Use it to check your own timing before you deploy it:
+//!
+//! ```
+//! use bellwether::sim::{Faults, Simulation};
+//! use bellwether::{Algorithm, BullyOptions, Config, Duration, GroupId, Member, NodeId, Timing};
+//!
+//! let timing = Timing { failure_timeout: Duration::from_millis(300), ..Timing::LAN };
+//! let members: Vec<Member> = (1..=5).map(Member::with_id).collect();
+//! let configs = (1..=5).map(|id| {
+//!     Config::<8>::new(GroupId(1), NodeId(id), &members, Algorithm::Bully(BullyOptions::CLASSIC))
+//!         .unwrap()
+//!         .with_timing(timing)
+//! });
+//! let mut sim = Simulation::new(42, configs);
+//! sim.set_faults(Faults { loss: 0.05, max_delay: Duration::from_millis(10), ..Faults::NONE });
+//! sim.run_for(Duration::from_secs(2))?;
+//! assert_eq!(sim.agreed_leader(), Some(NodeId(5)));
+//!
+//! sim.crash(NodeId(5));
+//! let crashed_at = sim.now();
+//! let agreed = sim.run_until_true(Duration::from_secs(2), |s| s.agreed_leader() == Some(NodeId(4)))?;
+//! println!("failover took {}", agreed.unwrap() - crashed_at);
+//! # Ok::<(), bellwether::sim::Violation>(())
+//! ```
 
 extern crate std;
 
