@@ -1,1 +1,354 @@
-fn main() {}
+//! A live five-node Bully cluster in one process, talking UDP over 127.0.0.1.
+//!
+//! Each node is an [`Engine`] on its own `UdpSocket` and thread. The demo waits until all
+//! five agree on a leader (node 5, the highest id), kills that leader, and then measures
+//! how long the four survivors take to agree on a new one (node 4) and how many messages
+//! that cost.
+//!
+//! Every thread runs the plain std event loop the crate's calling contract asks for:
+//!
+//! 1. sleep in `recv_from` until a datagram arrives or the deadline from
+//!    [`Engine::poll_timeout`] comes (the socket's read timeout);
+//! 2. feed the input: [`Engine::handle_bytes`] for a datagram, [`Engine::handle_timeout`]
+//!    once the deadline has passed;
+//! 3. after *every* input, drain: [`Engine::poll_transmit`] until `Ok(None)`, sending each
+//!    message to its [`Destination`], then [`Engine::poll_event`] until `None`.
+//!
+//! All threads share one [`StdClock`], so the timestamps in the timeline are comparable.
+//! Run it with `cargo run --example cluster`.
+
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::io::ErrorKind;
+use std::net::{SocketAddr, UdpSocket};
+use std::process;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant as StdInstant};
+
+use bellwether::{
+    Algorithm, BullyOptions, Config, Destination, Engine, Event, GroupId, Instant, Kind,
+    MAX_MESSAGE_SIZE, Member, Message, NodeId, StdClock, Term, Timing,
+};
+
+/// How many nodes the cluster has (ids `1..=NODES`).
+const NODES: u32 = 5;
+/// The longest a node sleeps in `recv_from`. Linux rounds long socket timeouts up by
+/// tens of milliseconds, so waking early and often keeps the deadlines accurate; an early
+/// wakeup only loops (`handle_timeout` is called once the deadline has passed).
+const MAX_WAIT: Duration = Duration::from_millis(100);
+/// How long each phase may take to reach agreement before the demo gives up.
+const PHASE_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Messages sent by all nodes so far, per [`Kind`].
+#[derive(Default)]
+struct Sent([AtomicU64; Kind::ALL.len()]);
+
+impl Sent {
+    fn record(&self, kind: Kind) {
+        self.0[kind as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn snapshot(&self) -> [u64; Kind::ALL.len()] {
+        self.0.each_ref().map(|count| count.load(Ordering::Relaxed))
+    }
+}
+
+/// What a node thread tells the main thread: one leadership event.
+struct Report {
+    node: NodeId,
+    at: Instant,
+    event: Event,
+}
+
+/// One node: its engine, its socket, and its links to the rest of the demo.
+struct Node {
+    engine: Engine<8>,
+    socket: UdpSocket,
+    addresses: Arc<BTreeMap<NodeId, SocketAddr>>,
+    clock: StdClock,
+    stop: Arc<AtomicBool>,
+    reports: Sender<Report>,
+    sent: Arc<Sent>,
+}
+
+impl Node {
+    /// The event loop: wait for a datagram or the deadline, feed it, drain, repeat.
+    fn run(mut self) {
+        let mut buf = [0u8; MAX_MESSAGE_SIZE];
+        while !self.stop.load(Ordering::Relaxed) {
+            let deadline = self.engine.poll_timeout().map(|at| self.clock.to_std(at));
+            let wait = deadline.map_or(MAX_WAIT, |at| {
+                at.saturating_duration_since(StdInstant::now())
+            });
+            // A zero read timeout is an error in std, so wait at least a millisecond.
+            let wait = wait.clamp(Duration::from_millis(1), MAX_WAIT);
+            self.socket
+                .set_read_timeout(Some(wait))
+                .expect("a non-zero read timeout is valid");
+            let received = self.socket.recv_from(&mut buf);
+            if self.stop.load(Ordering::Relaxed) {
+                break;
+            }
+            match received {
+                Ok((len, _)) => {
+                    if let Err(error) = self.engine.handle_bytes(self.clock.now(), &buf[..len]) {
+                        eprintln!("{}: ignored a datagram: {error}", self.engine.id());
+                    }
+                    self.drain();
+                }
+                Err(error)
+                    if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                // Windows reports an earlier send to a dead node's port this way.
+                Err(error) if error.kind() == ErrorKind::ConnectionReset => {}
+                Err(error) => eprintln!("{}: receive failed: {error}", self.engine.id()),
+            }
+            let now = self.clock.now();
+            if self.engine.poll_timeout().is_some_and(|at| at <= now) {
+                self.engine.handle_timeout(now);
+                self.drain();
+            }
+        }
+        // Returning drops the socket: this node is gone and sends nothing more.
+    }
+
+    /// Sends every pending message, then reports every pending event.
+    fn drain(&mut self) {
+        let mut buf = [0u8; MAX_MESSAGE_SIZE];
+        while let Some(transmit) = (self.engine.poll_transmit(&mut buf))
+            .expect("a buffer of MAX_MESSAGE_SIZE bytes fits every message")
+        {
+            self.send(transmit.to, &buf[..transmit.len]);
+        }
+        while let Some(event) = self.engine.poll_event() {
+            let (node, at) = (self.engine.id(), self.clock.now());
+            // The main thread only hangs up when the demo is over.
+            let _ = self.reports.send(Report { node, at, event });
+        }
+    }
+
+    fn send(&self, to: Destination, bytes: &[u8]) {
+        let me = self.engine.id();
+        let targets = self.addresses.iter().filter(|&(&id, _)| match to {
+            Destination::Node(node) => id == node,
+            Destination::All => id != me,
+        });
+        for (_, address) in targets {
+            match self.socket.send_to(bytes, address) {
+                Ok(_) => {
+                    if let Ok(message) = Message::decode(bytes) {
+                        self.sent.record(message.body.kind());
+                    }
+                }
+                Err(error) => eprintln!("{me}: cannot send to {address}: {error}"),
+            }
+        }
+    }
+}
+
+/// The main thread's hold on a node thread.
+struct NodeHandle {
+    id: NodeId,
+    address: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<()>,
+}
+
+impl NodeHandle {
+    /// Stops the node and waits for its thread to end. A thread blocked in `recv_from`
+    /// notices its stop flag only when it wakes, so `waker` sends it an empty datagram.
+    fn stop(self, waker: &UdpSocket) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = waker.send_to(&[], self.address);
+        if self.thread.join().is_err() {
+            fail(&format!("the thread of {} panicked", self.id));
+        }
+    }
+}
+
+/// The main thread's view of who follows and who leads, built from the reported events.
+#[derive(Default)]
+struct View {
+    follows: BTreeMap<NodeId, Option<(NodeId, Term)>>,
+    leads: BTreeMap<NodeId, Term>,
+}
+
+impl View {
+    /// Records `report` and describes it for the timeline, if it is worth a line.
+    fn apply(&mut self, report: &Report) -> Option<String> {
+        match report.event {
+            Event::LeaderChanged { leader, term } => {
+                let known = leader.map(|leader| (leader, term));
+                self.follows.insert(report.node, known);
+                match leader {
+                    // The leader's own `BecameLeader` event follows; one line is enough.
+                    Some(leader) if leader == report.node => None,
+                    Some(leader) => Some(format!("leader -> {leader} ({term})")),
+                    None => Some(format!("lost its leader ({term}), electing")),
+                }
+            }
+            Event::BecameLeader { term } => {
+                self.leads.insert(report.node, term);
+                Some(format!("became leader ({term})"))
+            }
+            Event::SteppedDown { term } => {
+                self.leads.remove(&report.node);
+                Some(format!("stepped down ({term})"))
+            }
+        }
+    }
+
+    /// The leader every node of `live` follows, if they agree on one of themselves and it
+    /// knows that it leads.
+    fn agreement(&self, live: &[NodeId]) -> Option<(NodeId, Term)> {
+        let mut views = live.iter().map(|node| self.follows(*node));
+        let (leader, term) = views.next()??;
+        let leads = live.contains(&leader) && self.leads.get(&leader) == Some(&term);
+        (leads && views.all(|view| view == Some((leader, term)))).then_some((leader, term))
+    }
+
+    fn follows(&self, node: NodeId) -> Option<(NodeId, Term)> {
+        self.follows.get(&node).copied().flatten()
+    }
+
+    fn describe(&self, live: &[NodeId]) -> String {
+        let views: Vec<String> = live
+            .iter()
+            .map(|&node| match self.follows(node) {
+                Some((leader, term)) => format!("{node} follows {leader} ({term})"),
+                None => format!("{node} knows no leader"),
+            })
+            .collect();
+        views.join(", ")
+    }
+}
+
+/// Prints events until every node of `live` follows the same live leader, and returns
+/// that leader, its term and when the last of them learned of it.
+fn await_agreement(
+    reports: &Receiver<Report>,
+    view: &mut View,
+    live: &[NodeId],
+) -> Result<(NodeId, Term, Instant), String> {
+    let give_up = StdInstant::now() + PHASE_DEADLINE;
+    loop {
+        let left = give_up.saturating_duration_since(StdInstant::now());
+        let report = match reports.recv_timeout(left) {
+            Ok(report) => report,
+            Err(RecvTimeoutError::Timeout) => {
+                let state = view.describe(live);
+                return Err(format!("no agreement within {PHASE_DEADLINE:?}: {state}"));
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err("every node thread has stopped".to_owned());
+            }
+        };
+        if let Some(line) = view.apply(&report) {
+            let (at, node) = (report.at.as_millis(), report.node.0);
+            println!("[{at:>5} ms] node {node:<2} {line}");
+        }
+        if let Some((leader, term)) = view.agreement(live) {
+            return Ok((leader, term, report.at));
+        }
+    }
+}
+
+fn describe_counts(counts: [u64; Kind::ALL.len()]) -> String {
+    let total: u64 = counts.iter().sum();
+    let kinds: Vec<String> = Kind::ALL
+        .iter()
+        .zip(counts)
+        .map(|(kind, count)| format!("{kind:?} {count}"))
+        .collect();
+    format!("{total} messages ({})", kinds.join(", "))
+}
+
+fn fail(why: &str) -> ! {
+    eprintln!("demo failed: {why}");
+    process::exit(1)
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let ids: Vec<NodeId> = (1..=NODES).map(NodeId).collect();
+    let members: Vec<Member> = ids.iter().map(|id| Member::with_id(id.0)).collect();
+    let sockets = ids
+        .iter()
+        .map(|_| UdpSocket::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let addresses = ids
+        .iter()
+        .zip(&sockets)
+        .map(|(&id, socket)| Ok((id, socket.local_addr()?)))
+        .collect::<std::io::Result<BTreeMap<_, _>>>()?;
+    let addresses = Arc::new(addresses);
+
+    println!("bellwether: {NODES} Bully nodes over UDP, one thread each");
+    for (id, address) in addresses.iter() {
+        println!("  {id} on {address}");
+    }
+
+    let clock = StdClock::new();
+    let sent = Arc::new(Sent::default());
+    let (report_tx, reports) = mpsc::channel();
+    let mut handles = BTreeMap::new();
+    for (&id, socket) in ids.iter().zip(sockets) {
+        let algorithm = Algorithm::Bully(BullyOptions::CLASSIC);
+        let config = Config::<8>::new(GroupId(1), id, &members, algorithm)?
+            .with_timing(Timing::LAN)
+            .with_seed(0x5EED_0000 + u64::from(id.0));
+        let engine = Engine::new(config, clock.now())?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let node = Node {
+            engine,
+            socket,
+            addresses: Arc::clone(&addresses),
+            clock,
+            stop: Arc::clone(&stop),
+            reports: report_tx.clone(),
+            sent: Arc::clone(&sent),
+        };
+        let (address, thread) = (addresses[&id], thread::spawn(move || node.run()));
+        let handle = NodeHandle {
+            id,
+            address,
+            stop,
+            thread,
+        };
+        handles.insert(id, handle);
+    }
+    drop(report_tx);
+
+    let waker = UdpSocket::bind("127.0.0.1:0")?;
+
+    let mut view = View::default();
+    let (leader, term, at) = await_agreement(&reports, &mut view, &ids)
+        .unwrap_or_else(|why| fail(&format!("initial election: {why}")));
+    let before_kill = sent.snapshot();
+    let at = at.as_millis();
+    println!("[{at:>5} ms] ==> all {NODES} nodes follow {leader} ({term})");
+    println!("            so far: {}", describe_counts(before_kill));
+
+    let killed_at = clock.now();
+    println!("[{:>5} ms] ==> killing {leader}", killed_at.as_millis());
+    if let Some(handle) = handles.remove(&leader) {
+        handle.stop(&waker);
+    }
+    let survivors: Vec<NodeId> = ids.iter().copied().filter(|&id| id != leader).collect();
+
+    let (new_leader, new_term, at) = await_agreement(&reports, &mut view, &survivors)
+        .unwrap_or_else(|why| fail(&format!("re-election: {why}")));
+    let after = sent.snapshot();
+    let during: [u64; Kind::ALL.len()] = std::array::from_fn(|i| after[i] - before_kill[i]);
+    let (count, ms) = (survivors.len(), at.as_millis());
+    println!("[{ms:>5} ms] ==> all {count} survivors follow {new_leader} ({new_term})");
+    let took = (at - killed_at).as_millis();
+    println!("            re-election took {took} ms");
+    println!("            and {}", describe_counts(during));
+
+    for handle in handles.into_values() {
+        handle.stop(&waker);
+    }
+    Ok(())
+}
