@@ -1,1 +1,261 @@
-fn main() {}
+//! Hot-path cost of the engine, measured the way a host drives it.
+//!
+//! Every input benchmark includes draining the outputs after the input, in the order the
+//! calling contract asks (`poll_transmit` until empty, then `poll_event` until empty), so
+//! no state accumulates between iterations and the figures are what a host pays per input.
+//!
+//! * `handle_heartbeat` — a follower of node 5 receiving one of its heartbeats, as bytes
+//!   (`handle_bytes`, decode included) and already decoded (`handle_message`).
+//! * `handle_election` — node 4 asked by node 3, encoding the `Alive` it answers with.
+//! * `handle_timeout` — a spurious call (nothing due), and a leader's heartbeat timer
+//!   firing, which encodes one heartbeat per follower.
+//! * `encode` / `decode` — the wire format alone, for a heartbeat and for the largest
+//!   message (every id and term at its maximum, [`MAX_MESSAGE_SIZE`] bytes).
+
+use std::hint::black_box;
+
+use bellwether::{
+    Algorithm, Body, BullyOptions, Config, Destination, Engine, GroupId, Instant, MAX_MESSAGE_SIZE,
+    Member, Message, NodeId, Term,
+};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+
+const GROUP: GroupId = GroupId(1);
+const MEMBERS: [Member; 5] = [
+    Member::with_id(1),
+    Member::with_id(2),
+    Member::with_id(3),
+    Member::with_id(4),
+    Member::with_id(5),
+];
+
+/// A fresh engine for node `id` of the five-member group, started at time zero.
+fn engine(id: u32) -> Engine<8> {
+    let config = Config::<8>::new(
+        GROUP,
+        NodeId(id),
+        &MEMBERS,
+        Algorithm::Bully(BullyOptions::CLASSIC),
+    )
+    .expect("valid configuration")
+    .with_seed(u64::from(id));
+    Engine::new(config, Instant::ZERO).expect("valid engine")
+}
+
+/// A message of this group from `from` to `to` in term 1.
+fn message(from: u32, to: u32, body: Body) -> Message {
+    Message {
+        group: GROUP,
+        from: NodeId(from),
+        to: Destination::Node(NodeId(to)),
+        term: Term(1),
+        body,
+    }
+}
+
+/// The largest message: every id and the term at their maximum.
+fn largest() -> Message {
+    Message {
+        group: GroupId(u32::MAX),
+        from: NodeId(u32::MAX),
+        to: Destination::Node(NodeId(u32::MAX)),
+        term: Term(u64::MAX),
+        body: Body::Coordinator,
+    }
+}
+
+fn encoded(message: &Message) -> ([u8; MAX_MESSAGE_SIZE], usize) {
+    let mut buf = [0u8; MAX_MESSAGE_SIZE];
+    let len = message.encode(&mut buf).expect("MAX_MESSAGE_SIZE suffices");
+    (buf, len)
+}
+
+/// Drains every output as a host does after each input; returns how many messages went out.
+fn drain(engine: &mut Engine<8>, buf: &mut [u8; MAX_MESSAGE_SIZE]) -> usize {
+    let mut sent = 0;
+    while let Some(transmit) = engine
+        .poll_transmit(buf)
+        .expect("MAX_MESSAGE_SIZE suffices")
+    {
+        black_box((transmit.to, &buf[..transmit.len]));
+        sent += 1;
+    }
+    while let Some(event) = engine.poll_event() {
+        black_box(event);
+    }
+    sent
+}
+
+/// Node 4, following node 5 in term 1 (announced by a `Coordinator`, confirmed by a
+/// heartbeat), with every output drained.
+fn follower_of_5(now: Instant) -> Engine<8> {
+    let mut engine = engine(4);
+    let mut buf = [0u8; MAX_MESSAGE_SIZE];
+    for body in [Body::Coordinator, Body::Heartbeat] {
+        engine
+            .handle_message(now, &message(5, 4, body))
+            .expect("accepted");
+        assert_eq!(drain(&mut engine, &mut buf), 0, "a follower sends nothing");
+    }
+    assert_eq!(engine.leader(), Some(NodeId(5)));
+    assert_eq!(engine.term(), Term(1));
+    engine
+}
+
+fn handle_heartbeat(c: &mut Criterion) {
+    let now = Instant::from_millis(100);
+    let heartbeat = message(5, 4, Body::Heartbeat);
+    let (bytes, len) = encoded(&heartbeat);
+    let bytes = &bytes[..len];
+    let mut buf = [0u8; MAX_MESSAGE_SIZE];
+
+    let mut group = c.benchmark_group("handle_heartbeat");
+    let mut engine = follower_of_5(now);
+    group.bench_function("bytes", |b| {
+        b.iter(|| {
+            engine
+                .handle_bytes(black_box(now), black_box(bytes))
+                .expect("accepted");
+            drain(&mut engine, &mut buf)
+        })
+    });
+    assert_eq!(engine.leader(), Some(NodeId(5)), "still follows 5");
+
+    let mut engine = follower_of_5(now);
+    group.bench_function("message", |b| {
+        b.iter(|| {
+            engine
+                .handle_message(black_box(now), black_box(&heartbeat))
+                .expect("accepted");
+            drain(&mut engine, &mut buf)
+        })
+    });
+    assert_eq!(engine.leader(), Some(NodeId(5)), "still follows 5");
+    group.finish();
+}
+
+fn handle_election(c: &mut Criterion) {
+    let now = Instant::from_millis(100);
+    let (bytes, len) = encoded(&message(3, 4, Body::Election));
+    let bytes = &bytes[..len];
+    let mut buf = [0u8; MAX_MESSAGE_SIZE];
+    let mut engine = engine(4);
+
+    // Check once that the answer is exactly one `Alive` to node 3.
+    let mut probe = engine.clone();
+    probe.handle_bytes(now, bytes).expect("accepted");
+    let transmit = probe
+        .poll_transmit(&mut buf)
+        .expect("encodes")
+        .expect("an answer");
+    let answer = Message::decode(&buf[..transmit.len]).expect("decodes");
+    assert_eq!(
+        (transmit.to, answer.body),
+        (Destination::Node(NodeId(3)), Body::Alive)
+    );
+    assert_eq!(probe.poll_transmit(&mut buf), Ok(None));
+
+    let mut group = c.benchmark_group("handle_election");
+    group.bench_function("alive_answer", |b| {
+        b.iter(|| {
+            engine
+                .handle_bytes(black_box(now), black_box(bytes))
+                .expect("accepted");
+            drain(&mut engine, &mut buf)
+        })
+    });
+    group.finish();
+}
+
+fn handle_timeout(c: &mut Criterion) {
+    let mut buf = [0u8; MAX_MESSAGE_SIZE];
+    let mut group = c.benchmark_group("handle_timeout");
+
+    let now = Instant::from_millis(100);
+    let mut follower = follower_of_5(now);
+    let deadline = follower.poll_timeout().expect("watches its leader");
+    assert!(now < deadline, "nothing is due");
+    group.bench_function("spurious", |b| {
+        b.iter(|| {
+            follower.handle_timeout(black_box(now));
+            drain(&mut follower, &mut buf)
+        })
+    });
+    assert_eq!(follower.poll_timeout(), Some(deadline), "nothing fired");
+
+    // Node 5 hears no leader, so at its first deadline it leads (nobody ranks above it).
+    let mut leader = engine(5);
+    let start = leader.poll_timeout().expect("waits for a leader");
+    leader.handle_timeout(start);
+    assert_eq!(
+        drain(&mut leader, &mut buf),
+        4,
+        "announces to the four others"
+    );
+    assert!(leader.is_leader());
+    let heartbeat_due = leader.poll_timeout().expect("heartbeat timer");
+    let mut probe = leader.clone();
+    probe.handle_timeout(heartbeat_due);
+    assert_eq!(drain(&mut probe, &mut buf), 4, "heartbeats the four others");
+    group.bench_function("due_heartbeat", |b| {
+        b.iter_batched(
+            || leader.clone(),
+            |mut leader| {
+                leader.handle_timeout(black_box(heartbeat_due));
+                drain(&mut leader, &mut buf);
+                leader
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+fn encode(c: &mut Criterion) {
+    let mut buf = [0u8; MAX_MESSAGE_SIZE];
+    let mut group = c.benchmark_group("encode");
+    for (name, message) in [
+        ("heartbeat", message(5, 4, Body::Heartbeat)),
+        ("largest", largest()),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                black_box(&message)
+                    .encode(black_box(&mut buf))
+                    .expect("fits")
+            })
+        });
+    }
+    group.finish();
+}
+
+fn decode(c: &mut Criterion) {
+    assert_eq!(
+        encoded(&largest()).1,
+        MAX_MESSAGE_SIZE,
+        "the largest message fills the buffer"
+    );
+    let mut group = c.benchmark_group("decode");
+    for (name, message) in [
+        ("heartbeat", message(5, 4, Body::Heartbeat)),
+        ("largest", largest()),
+    ] {
+        let (bytes, len) = encoded(&message);
+        let bytes = &bytes[..len];
+        assert_eq!(Message::decode(bytes), Ok(message));
+        group.bench_function(name, |b| {
+            b.iter(|| Message::decode(black_box(bytes)).expect("valid"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    handle_heartbeat,
+    handle_election,
+    handle_timeout,
+    encode,
+    decode
+);
+criterion_main!(benches);
