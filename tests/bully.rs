@@ -5,7 +5,7 @@
 mod common;
 
 use bellwether::sim::{Faults, Simulation};
-use bellwether::{BullyOptions, Duration, Event, Kind, NodeId, Preemption, Role, Timing};
+use bellwether::{BullyOptions, Duration, Event, Instant, Kind, NodeId, Preemption, Role, Timing};
 use common::{CAPACITY, bully_sim, node};
 
 /// Boots `1..=n` and makes `n` the leader by letting only its failure detector fire first.
@@ -15,6 +15,18 @@ fn with_leader(n: u32, options: BullyOptions) -> Simulation<CAPACITY> {
     sim.deliver_all().unwrap();
     assert_eq!(sim.agreed_leader(), Some(node(n)));
     sim
+}
+
+/// Runs until every live node follows `leader`; panics if that takes longer than `within`.
+fn elect(sim: &mut Simulation<CAPACITY>, leader: u32, within: Duration) -> Instant {
+    sim.run_until_true(within, |s| s.agreed_leader() == Some(node(leader)))
+        .unwrap()
+        .unwrap_or_else(|| {
+            panic!(
+                "seed {}: no agreement on {leader} within {within}",
+                sim.seed()
+            )
+        })
 }
 
 fn assert_all_follow(sim: &Simulation<CAPACITY>, leader: NodeId) {
@@ -80,12 +92,7 @@ fn all_survivors_noticing_at_once_still_elect_five() {
     sim.deliver_all().unwrap();
     sim.crash(node(6));
     let crash = sim.now();
-    let agreed = sim
-        .run_until_true(Duration::from_secs(2), |s| {
-            s.agreed_leader() == Some(node(5))
-        })
-        .unwrap()
-        .expect("survivors agree on 5");
+    let agreed = elect(&mut sim, 5, Duration::from_secs(2));
     let election_messages = sim
         .log()
         .iter()
@@ -120,19 +127,10 @@ fn all_survivors_noticing_at_once_still_elect_five() {
 fn returning_old_leader_takes_over_at_once_without_the_stability_option() {
     let mut sim = with_leader(6, BullyOptions::CLASSIC);
     sim.crash(node(6));
-    sim.run_until_true(Duration::from_secs(2), |s| {
-        s.agreed_leader() == Some(node(5))
-    })
-    .unwrap()
-    .unwrap();
+    elect(&mut sim, 5, Duration::from_secs(2));
     sim.restart(node(6));
     let back = sim.now();
-    let retaken = sim
-        .run_until_true(Duration::from_secs(2), |s| {
-            s.agreed_leader() == Some(node(6))
-        })
-        .unwrap()
-        .expect("6 leads again");
+    let retaken = elect(&mut sim, 6, Duration::from_secs(2));
     // 6 first hears 5 within one heartbeat interval (100 ms) plus 1 ms, then its own
     // election asks nobody (nobody ranks above it) and its Coordinator takes 1 ms.
     assert!(
@@ -149,22 +147,13 @@ fn returning_old_leader_waits_out_its_uptime_with_the_stability_option() {
     let wait = Duration::from_secs(3);
     let mut sim = with_leader(6, BullyOptions::new(Preemption::AfterUptime(wait)));
     sim.crash(node(6));
-    sim.run_until_true(Duration::from_secs(2), |s| {
-        s.agreed_leader() == Some(node(5))
-    })
-    .unwrap()
-    .unwrap();
+    elect(&mut sim, 5, Duration::from_secs(2));
     sim.restart(node(6));
     let back = sim.now();
     sim.run_for(wait - Duration::from_millis(10)).unwrap();
     assert_all_follow(&sim, node(5));
     assert_eq!(sim.engine(node(6)).unwrap().role(), Role::Follower);
-    let retaken = sim
-        .run_until_true(Duration::from_secs(1), |s| {
-            s.agreed_leader() == Some(node(6))
-        })
-        .unwrap()
-        .expect("6 takes over once it has been up long enough");
+    let retaken = elect(&mut sim, 6, Duration::from_secs(1));
     assert!(retaken - back >= wait, "took over after {}", retaken - back);
 }
 
@@ -174,20 +163,12 @@ fn returning_old_leader_waits_out_its_uptime_with_the_stability_option() {
 fn returning_old_leader_never_preempts_but_wins_the_next_election() {
     let mut sim = with_leader(6, BullyOptions::new(Preemption::Never));
     sim.crash(node(6));
-    sim.run_until_true(Duration::from_secs(2), |s| {
-        s.agreed_leader() == Some(node(5))
-    })
-    .unwrap()
-    .unwrap();
+    elect(&mut sim, 5, Duration::from_secs(2));
     sim.restart(node(6));
     sim.run_for(Duration::from_secs(30)).unwrap();
     assert_all_follow(&sim, node(5));
     sim.crash(node(5));
-    sim.run_until_true(Duration::from_secs(2), |s| {
-        s.agreed_leader() == Some(node(6))
-    })
-    .unwrap()
-    .expect("6 wins once 5 fails");
+    elect(&mut sim, 6, Duration::from_secs(2));
 }
 
 /// 3 asks 5 to proceed, but 5 dies before the request arrives. After one round-trip
@@ -240,11 +221,7 @@ fn lost_answer_delays_but_does_not_prevent_the_right_leader() {
         "3 settled for 4"
     );
     sim.heal();
-    sim.run_until_true(Duration::from_secs(2), |s| {
-        s.agreed_leader() == Some(node(5))
-    })
-    .unwrap()
-    .expect("5 takes over from 4");
+    elect(&mut sim, 5, Duration::from_secs(2));
 }
 
 /// Every message delivered twice, and delays of 1..=20 ms that reorder them: the worked
@@ -259,17 +236,9 @@ fn duplicated_and_reordered_messages_still_elect_five() {
             max_delay: Duration::from_millis(20),
             ..Faults::NONE
         });
-        sim.run_until_true(Duration::from_secs(3), |s| {
-            s.agreed_leader() == Some(node(6))
-        })
-        .unwrap()
-        .unwrap_or_else(|| panic!("seed {seed}: no agreement on 6"));
+        elect(&mut sim, 6, Duration::from_secs(3));
         sim.crash(node(6));
-        sim.run_until_true(Duration::from_secs(3), |s| {
-            s.agreed_leader() == Some(node(5))
-        })
-        .unwrap()
-        .unwrap_or_else(|| panic!("seed {seed}: no agreement on 5"));
+        elect(&mut sim, 5, Duration::from_secs(3));
         assert!(sim.log().iter().any(|r| r.duplicate));
     }
 }
