@@ -77,10 +77,10 @@ fn worked_example_takes_nine_messages_and_elects_five() {
 }
 
 /// Every survivor notices at once (no jitter). With k live nodes ranked 1..k, node i sends
-/// `Election` to the k - i nodes above it and gets at most one answer to each, sends at
-/// most one `Proceed`, and the new leader announces to k - 1 nodes once per election it
-/// concludes or answers: at most k(k-1)/2 + k(k-1)/2 + (k-1) + (k-1) = (k+2)(k-1)
-/// messages, 28 for k = 5. All must end with leader 5.
+/// `Election` to the k - i nodes above it (k(k-1)/2 in all) and gets at most one answer,
+/// `Alive` or `Coordinator`, to each (as many again); each of the k - 1 lower nodes sends
+/// at most one `Proceed`; the new leader announces once to its k - 1 followers. At most
+/// k(k-1) + 2(k-1) = (k+2)(k-1) messages: 28 for k = 5. All must end with leader 5.
 #[test]
 fn all_survivors_noticing_at_once_still_elect_five() {
     let timing = Timing {
