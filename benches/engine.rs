@@ -16,7 +16,7 @@ use std::hint::black_box;
 
 use bellwether::{
     Algorithm, Body, BullyOptions, Config, Destination, Engine, GroupId, Instant, MAX_MESSAGE_SIZE,
-    Member, Message, NodeId, Term,
+    MAX_SUCCESSORS, Member, Message, NodeId, Successors, Term,
 };
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
@@ -53,14 +53,30 @@ fn message(from: u32, to: u32, body: Body) -> Message {
     }
 }
 
-/// The largest message: every id and the term at their maximum.
+/// A heartbeat without successors (what a Bully leader sends).
+fn heartbeat() -> Body {
+    Body::Heartbeat {
+        successors: Successors::new(),
+    }
+}
+
+/// An announcement without successors (what a Bully leader sends).
+fn coordinator() -> Body {
+    Body::Coordinator {
+        successors: Successors::new(),
+    }
+}
+
+/// The largest message: every id and the term at their maximum, a full successor list.
 fn largest() -> Message {
     Message {
         group: GroupId(u32::MAX),
         from: NodeId(u32::MAX),
         to: Destination::Node(NodeId(u32::MAX)),
         term: Term(u64::MAX),
-        body: Body::Coordinator,
+        body: Body::Coordinator {
+            successors: [NodeId(u32::MAX); MAX_SUCCESSORS].into_iter().collect(),
+        },
     }
 }
 
@@ -91,7 +107,7 @@ fn drain(engine: &mut Engine<8>, buf: &mut [u8; MAX_MESSAGE_SIZE]) -> usize {
 fn follower_of_5(now: Instant) -> Engine<8> {
     let mut engine = engine(4);
     let mut buf = [0u8; MAX_MESSAGE_SIZE];
-    for body in [Body::Coordinator, Body::Heartbeat] {
+    for body in [coordinator(), heartbeat()] {
         engine
             .handle_message(now, &message(5, 4, body))
             .expect("accepted");
@@ -104,7 +120,7 @@ fn follower_of_5(now: Instant) -> Engine<8> {
 
 fn handle_heartbeat(c: &mut Criterion) {
     let now = Instant::from_millis(100);
-    let heartbeat = message(5, 4, Body::Heartbeat);
+    let heartbeat = message(5, 4, heartbeat());
     let (bytes, len) = encoded(&heartbeat);
     let bytes = &bytes[..len];
     let mut buf = [0u8; MAX_MESSAGE_SIZE];
@@ -215,7 +231,7 @@ fn encode(c: &mut Criterion) {
     let mut buf = [0u8; MAX_MESSAGE_SIZE];
     let mut group = c.benchmark_group("encode");
     for (name, message) in [
-        ("heartbeat", message(5, 4, Body::Heartbeat)),
+        ("heartbeat", message(5, 4, heartbeat())),
         ("largest", largest()),
     ] {
         group.bench_function(name, |b| {
@@ -237,7 +253,7 @@ fn decode(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("decode");
     for (name, message) in [
-        ("heartbeat", message(5, 4, Body::Heartbeat)),
+        ("heartbeat", message(5, 4, heartbeat())),
         ("largest", largest()),
     ] {
         let (bytes, len) = encoded(&message);

@@ -40,17 +40,32 @@ pub struct Member {
     pub id: NodeId,
     /// Configured preference: a higher priority ranks higher; ties are broken by id.
     pub priority: u8,
+    /// Whether the member may lead. Only the candidate/ordinary algorithm distinguishes
+    /// ordinary members; every other algorithm treats all members as candidates.
+    pub candidate: bool,
 }
 
 impl Member {
-    /// A member with the given id and priority.
+    /// A candidate member with the given id and priority.
     pub const fn new(id: NodeId, priority: u8) -> Member {
-        Member { id, priority }
+        Member {
+            id,
+            priority,
+            candidate: true,
+        }
     }
 
-    /// A member ranked by its id alone (all such members share priority 0).
+    /// A candidate member ranked by its id alone (all such members share priority 0).
     pub const fn with_id(id: u32) -> Member {
         Member::new(NodeId(id), 0)
+    }
+
+    /// The same member as an ordinary node, which never leads (candidate/ordinary only).
+    pub const fn ordinary(self) -> Member {
+        Member {
+            candidate: false,
+            ..self
+        }
     }
 
     /// The member's rank: the total order every algorithm uses ("higher is better").
@@ -132,6 +147,22 @@ pub enum Algorithm {
     /// Bully election (SPEC 2.1): the highest-ranked live node leads. Split brain possible.
     #[cfg(feature = "bully")]
     Bully(crate::bully::BullyOptions),
+    /// Next-in-line failover (SPEC 2.2): the leader names its successors; Bully is the
+    /// fallback. Split brain possible.
+    #[cfg(feature = "next-in-line")]
+    NextInLine(crate::next_in_line::NextInLineOptions),
+    /// Candidate/ordinary election with tie-breaker delays (SPEC 2.3): only candidates
+    /// lead. Split brain possible.
+    #[cfg(feature = "candidates")]
+    Candidates(crate::candidates::CandidateOptions),
+    /// Invitation (SPEC 2.4): one leader per group; groups merge, the larger group's
+    /// leader leading the merged one. Several leaders by design while partitioned.
+    #[cfg(feature = "invitation")]
+    Invitation(crate::invitation::InvitationOptions),
+    /// Ring election (SPEC 2.5): a token circulates the ring of members. Split brain
+    /// possible.
+    #[cfg(feature = "ring")]
+    Ring(crate::ring::RingOptions),
 }
 
 /// Everything one engine needs to know, validated by [`Config::new`] and again by
@@ -236,7 +267,24 @@ impl<const N: usize> Config<N> {
         {
             return Err(ConfigError::SelfNotMember);
         }
-        self.timing.validate()
+        self.timing.validate()?;
+        let tie_breaker_step: Option<Duration> = match self.algorithm {
+            #[cfg(feature = "candidates")]
+            Algorithm::Candidates(options) => options.tie_breaker_step,
+            #[cfg(feature = "invitation")]
+            Algorithm::Invitation(options) => {
+                if options.invite_interval.is_zero() {
+                    return Err(ConfigError::ZeroInviteInterval);
+                }
+                Some(options.tie_breaker_step)
+            }
+            #[allow(unreachable_patterns)]
+            _ => None,
+        };
+        if tie_breaker_step.is_some_and(|step| step < self.timing.round_trip_timeout) {
+            return Err(ConfigError::TieBreakerStepTooShort);
+        }
+        Ok(())
     }
 }
 
@@ -263,6 +311,11 @@ pub enum ConfigError {
     HeartbeatNotBelowFailureTimeout,
     /// `round_trip_timeout` is not below `failure_timeout`.
     RoundTripNotBelowFailureTimeout,
+    /// A tie-breaker step (candidate/ordinary, invitation) is shorter than the round-trip
+    /// timeout, so neighbouring ranks could act within one round trip of each other.
+    TieBreakerStepTooShort,
+    /// The invitation interval is zero.
+    ZeroInviteInterval,
 }
 
 impl fmt::Display for ConfigError {
@@ -281,6 +334,10 @@ impl fmt::Display for ConfigError {
             ConfigError::RoundTripNotBelowFailureTimeout => {
                 f.write_str("the round-trip timeout is not below the failure timeout")
             }
+            ConfigError::TieBreakerStepTooShort => {
+                f.write_str("the tie-breaker step is shorter than the round-trip timeout")
+            }
+            ConfigError::ZeroInviteInterval => f.write_str("the invitation interval is zero"),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! [`Context::stand`], so the failure detector, the heartbeat timer and the reported state
 //! always agree with each other.
 
-use crate::config::{Config, Member, NodeId, Rank};
+use crate::config::{Config, Member, NodeId, Rank, Timing};
 use crate::detector::FailureDetector;
 use crate::event::{Leadership, Role};
 use crate::outbox::Outbox;
@@ -28,6 +28,8 @@ pub(crate) struct Context<const N: usize> {
     pub(crate) timers: Timers,
     pub(crate) detector: FailureDetector,
     pub(crate) outbox: Outbox<N>,
+    /// Peers heard from since the last [`Context::take_heard`]: a liveness window.
+    pub(crate) heard: PeerSet,
 }
 
 impl<const N: usize> Context<N> {
@@ -45,6 +47,7 @@ impl<const N: usize> Context<N> {
             timers: Timers::default(),
             detector: FailureDetector::default(),
             outbox: Outbox::default(),
+            heard: PeerSet::EMPTY,
         };
         context
             .detector
@@ -102,6 +105,37 @@ impl<const N: usize> Context<N> {
         set
     }
 
+    /// Whether `peer` may lead (ordinary members of the candidate/ordinary algorithm may
+    /// not).
+    pub(crate) fn may_lead(&self, peer: PeerIndex) -> bool {
+        self.member(peer).is_some_and(|m| m.candidate)
+    }
+
+    /// The peers heard from since the last call, which starts a new window.
+    pub(crate) fn take_heard(&mut self) -> PeerSet {
+        core::mem::take(&mut self.heard)
+    }
+
+    /// The tie-breaker delay δ of this node: `step` times the number of members ranked
+    /// above it, so the highest-ranked node waits least (SPEC 2.3).
+    pub(crate) fn tie_breaker_delay(&self, step: Duration) -> Duration {
+        self.tie_breaker_delay_without(step, None)
+    }
+
+    /// δ counting only the members above this node other than `gone` (a failed leader
+    /// does not delay its successors).
+    pub(crate) fn tie_breaker_delay_without(
+        &self,
+        step: Duration,
+        gone: Option<PeerIndex>,
+    ) -> Duration {
+        let mut above = self.peers_above();
+        if let Some(gone) = gone {
+            above.remove(gone);
+        }
+        step.saturating_mul(above.len() as u64)
+    }
+
     /// The highest-ranked member of `set`.
     pub(crate) fn highest(&self, set: PeerSet) -> Option<PeerIndex> {
         set.iter().max_by_key(|&peer| self.rank(peer))
@@ -137,7 +171,6 @@ impl<const N: usize> Context<N> {
         self.leader = Some(leader);
         self.term = term;
         self.timers.stop(Timer::Heartbeat);
-        self.timers.stop(Timer::Round);
         self.detector
             .heard(self.now, &self.config.timing, &mut self.rng);
     }
@@ -148,9 +181,25 @@ impl<const N: usize> Context<N> {
         self.leader = Some(self.me);
         self.term = term;
         self.detector.stop();
-        self.timers.stop(Timer::Round);
         let interval = self.config.timing.heartbeat_interval;
         self.set_timer(Timer::Heartbeat, interval);
+    }
+
+    /// Watches for a leader again after a failed attempt to elect one: the failure
+    /// detector fires again one failure timeout from now.
+    pub(crate) fn retry_later(&mut self) {
+        self.detector
+            .heard(self.now, &self.config.timing, &mut self.rng);
+    }
+
+    /// Like [`Context::retry_later`], but waits at least `wait` (plus jitter) when that
+    /// is longer than the failure timeout: for an election that takes longer to conclude.
+    pub(crate) fn retry_after(&mut self, wait: Duration) {
+        let timing = Timing {
+            failure_timeout: self.config.timing.failure_timeout.max(wait),
+            ..self.config.timing
+        };
+        self.detector.heard(self.now, &timing, &mut self.rng);
     }
 
     /// Stands for election: no leader is known until the election concludes.

@@ -10,65 +10,75 @@ use crate::outbox::Recipient;
 use crate::peers::PeerIndex;
 use crate::time::Instant;
 use crate::timer::Timer;
-use crate::wire::{Body, DecodeError, Destination, EncodeError, Kind, Message, Term};
+use crate::wire::{DecodeError, Destination, EncodeError, Kind, Message, Term};
 
-#[cfg(feature = "bully")]
-use crate::bully::Bully;
+use crate::protocol::Protocol;
+
+#[cfg(feature = "invitation")]
+use crate::invitation::Invitation;
+#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+use crate::ranked::{Ranked, Rules};
+#[cfg(feature = "ring")]
+use crate::ring::Ring;
 
 /// The running algorithm's own state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Machine {
-    #[cfg(feature = "bully")]
-    Bully(Bully),
+    #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+    Ranked(Ranked),
+    #[cfg(feature = "invitation")]
+    Invitation(Invitation),
+    #[cfg(feature = "ring")]
+    Ring(Ring),
 }
 
 impl Machine {
     fn new(algorithm: Algorithm) -> Machine {
         match algorithm {
             #[cfg(feature = "bully")]
-            Algorithm::Bully(options) => Machine::Bully(Bully::new(options)),
-        }
-    }
-
-    fn handle_message<const N: usize>(
-        &mut self,
-        cx: &mut Context<N>,
-        from: PeerIndex,
-        message: &Message,
-    ) {
-        match *self {
-            #[cfg(feature = "bully")]
-            Machine::Bully(ref mut bully) => {
-                bully.handle_message(cx, from, message.term, &message.body)
+            Algorithm::Bully(options) => {
+                Machine::Ranked(Ranked::new(Rules::Bully, options.preemption))
             }
+            #[cfg(feature = "next-in-line")]
+            Algorithm::NextInLine(options) => Machine::Ranked(Ranked::new(
+                Rules::NextInLine {
+                    successors: usize::from(options.successors),
+                },
+                options.preemption,
+            )),
+            #[cfg(feature = "candidates")]
+            Algorithm::Candidates(options) => Machine::Ranked(Ranked::new(
+                Rules::Candidates {
+                    tie_breaker_step: options.tie_breaker_step,
+                },
+                options.preemption,
+            )),
+            #[cfg(feature = "invitation")]
+            Algorithm::Invitation(options) => Machine::Invitation(Invitation::new(options)),
+            #[cfg(feature = "ring")]
+            Algorithm::Ring(options) => Machine::Ring(Ring::new(options)),
         }
     }
 
-    fn handle_timer<const N: usize>(&mut self, cx: &mut Context<N>, timer: Timer) {
+    fn protocol<const N: usize>(&self) -> &dyn Protocol<N> {
         match *self {
-            #[cfg(feature = "bully")]
-            Machine::Bully(ref mut bully) => bully.handle_timer(cx, timer),
+            #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+            Machine::Ranked(ref ranked) => ranked,
+            #[cfg(feature = "invitation")]
+            Machine::Invitation(ref invitation) => invitation,
+            #[cfg(feature = "ring")]
+            Machine::Ring(ref ring) => ring,
         }
     }
 
-    fn handle_leader_silent<const N: usize>(&mut self, cx: &mut Context<N>) {
+    fn protocol_mut<const N: usize>(&mut self) -> &mut dyn Protocol<N> {
         match *self {
-            #[cfg(feature = "bully")]
-            Machine::Bully(ref mut bully) => bully.handle_leader_silent(cx),
-        }
-    }
-
-    fn message_term(&self) -> Term {
-        match *self {
-            #[cfg(feature = "bully")]
-            Machine::Bully(ref bully) => bully.message_term(),
-        }
-    }
-
-    fn body(&self, kind: Kind) -> Body {
-        match *self {
-            #[cfg(feature = "bully")]
-            Machine::Bully(ref bully) => bully.body(kind),
+            #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+            Machine::Ranked(ref mut ranked) => ranked,
+            #[cfg(feature = "invitation")]
+            Machine::Invitation(ref mut invitation) => invitation,
+            #[cfg(feature = "ring")]
+            Machine::Ring(ref mut ring) => ring,
         }
     }
 }
@@ -151,12 +161,13 @@ impl<const N: usize> Engine<N> {
             .binary_search_by_key(&config.node, |member| member.id)
             .map_err(|_| ConfigError::SelfNotMember)?;
         let me = PeerIndex::from_position(position).ok_or(ConfigError::TooManyMembers)?;
-        let machine = Machine::new(config.algorithm);
-        Ok(Engine {
+        let mut engine = Engine {
+            machine: Machine::new(config.algorithm),
             cx: Context::new(config, me, now),
-            machine,
             reported: Reported::INITIAL,
-        })
+        };
+        engine.machine.protocol_mut().start(&mut engine.cx);
+        Ok(engine)
     }
 
     // ---- Getters ----
@@ -224,7 +235,10 @@ impl<const N: usize> Engine<N> {
             .index_of(message.from)
             .ok_or(ReceiveError::UnknownSender(message.from))?;
         self.advance(now);
-        self.machine.handle_message(&mut self.cx, from, message);
+        self.cx.heard.insert(from);
+        self.machine
+            .protocol_mut()
+            .handle_message(&mut self.cx, from, message.term, &message.body);
         Ok(())
     }
 
@@ -235,11 +249,16 @@ impl<const N: usize> Engine<N> {
         let now = self.cx.now;
         for _ in 0..MAX_FIRINGS_PER_CALL {
             if self.cx.detector.take_expired(now) {
-                self.machine.handle_leader_silent(&mut self.cx);
+                self.machine
+                    .protocol_mut()
+                    .handle_leader_silent(&mut self.cx);
             } else if let Some(timer) = self.cx.timers.take_expired(now) {
                 match timer {
                     Timer::Heartbeat => self.cx.heartbeat(),
-                    other => self.machine.handle_timer(&mut self.cx, other),
+                    other => self
+                        .machine
+                        .protocol_mut()
+                        .handle_timer(&mut self.cx, other),
                 }
             } else {
                 return;
@@ -254,23 +273,30 @@ impl<const N: usize> Engine<N> {
     /// [`MAX_MESSAGE_SIZE`](crate::MAX_MESSAGE_SIZE) bytes always suffices; if `buf` is
     /// too small the message stays queued and `BufferTooSmall` is returned.
     pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Result<Option<Transmit>, EncodeError> {
-        let Some((recipient, kind)) = self.cx.outbox.peek() else {
-            return Ok(None);
-        };
-        let message = self.build(recipient, kind);
-        let len = message.encode(buf)?;
-        self.cx.outbox.remove(recipient, kind);
-        Ok(Some(Transmit {
-            to: message.to,
-            len,
-        }))
+        while let Some((recipient, kind)) = self.cx.outbox.peek() {
+            let Some(message) = self.build(recipient, kind) else {
+                self.cx.outbox.remove(recipient, kind);
+                continue;
+            };
+            let len = message.encode(buf)?;
+            self.cx.outbox.remove(recipient, kind);
+            return Ok(Some(Transmit {
+                to: message.to,
+                len,
+            }));
+        }
+        Ok(None)
     }
 
     /// Takes the next outgoing message without encoding it (for in-memory transports).
     pub fn poll_message(&mut self) -> Option<Message> {
-        let (recipient, kind) = self.cx.outbox.peek()?;
-        self.cx.outbox.remove(recipient, kind);
-        Some(self.build(recipient, kind))
+        while let Some((recipient, kind)) = self.cx.outbox.peek() {
+            self.cx.outbox.remove(recipient, kind);
+            if let Some(message) = self.build(recipient, kind) {
+                return Some(message);
+            }
+        }
+        None
     }
 
     /// The next leadership event, if the state changed since the last one was taken.
@@ -289,18 +315,19 @@ impl<const N: usize> Engine<N> {
         !self.cx.outbox.is_empty()
     }
 
-    fn build(&self, recipient: Recipient, kind: Kind) -> Message {
+    fn build(&self, recipient: Recipient, kind: Kind) -> Option<Message> {
         let to = match recipient {
             Recipient::All => Destination::All,
             Recipient::Peer(peer) => Destination::Node(self.cx.id_of(peer)),
         };
-        Message {
+        let protocol = self.machine.protocol();
+        Some(Message {
             group: self.cx.config.group,
             from: self.cx.config.node,
             to,
-            term: self.machine.message_term(),
-            body: self.machine.body(kind),
-        }
+            term: protocol.message_term(),
+            body: protocol.body(&self.cx, kind)?,
+        })
     }
 
     fn advance(&mut self, now: Instant) {

@@ -53,7 +53,11 @@
 //!
 //! | feature | algorithm | safety class |
 //! |---|---|---|
-//! | `bully` | Bully (SPEC 2.1), with a preemption option for stability | split brain possible under partition |
+//! | `bully` | Bully (SPEC 2.1), with a [`Preemption`] option for stability | split brain possible under partition |
+//! | `next-in-line` | next-in-line failover (SPEC 2.2): the leader names its successors | split brain possible under partition |
+//! | `candidates` | candidate/ordinary with tie-breaker delays (SPEC 2.3) | split brain possible under partition |
+//! | `invitation` | invitation (SPEC 2.4): groups merge, the larger group's leader leads | several leaders by design while partitioned |
+//! | `ring` | ring (SPEC 2.5), full-list or max-only token | split brain possible under partition |
 //!
 //! Other features: `std` (a [`StdClock`] adapter and std conveniences) and `sim` (the
 //! deterministic network simulator, std only).
@@ -73,7 +77,13 @@
     )
 )]
 #![cfg_attr(
-    not(feature = "bully"),
+    not(all(
+        feature = "bully",
+        feature = "next-in-line",
+        feature = "candidates",
+        feature = "invitation",
+        feature = "ring"
+    )),
     allow(dead_code, unused_imports, unused_variables, unreachable_code)
 )]
 
@@ -82,14 +92,25 @@ extern crate std;
 
 #[cfg(feature = "bully")]
 mod bully;
+#[cfg(feature = "candidates")]
+mod candidates;
 mod config;
 mod context;
 mod detector;
 mod engine;
 mod event;
+#[cfg(feature = "invitation")]
+mod invitation;
+#[cfg(feature = "next-in-line")]
+mod next_in_line;
 mod outbox;
 mod peers;
+mod protocol;
 mod rand;
+#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+mod ranked;
+#[cfg(feature = "ring")]
+mod ring;
 mod time;
 mod timer;
 mod wire;
@@ -103,17 +124,27 @@ pub mod sim;
 struct ReadmeDoctests;
 
 #[cfg(feature = "bully")]
-pub use bully::{BullyOptions, Preemption};
+pub use bully::BullyOptions;
+#[cfg(feature = "candidates")]
+pub use candidates::CandidateOptions;
 pub use config::{
     Algorithm, Config, ConfigError, GroupId, MAX_MEMBERS, Member, NodeId, Rank, Timing,
 };
 pub use engine::{Engine, ReceiveError, Transmit};
 pub use event::{Event, Role};
+#[cfg(feature = "invitation")]
+pub use invitation::InvitationOptions;
+#[cfg(feature = "next-in-line")]
+pub use next_in_line::NextInLineOptions;
 pub use rand::Rng;
+#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+pub use ranked::Preemption;
+#[cfg(feature = "ring")]
+pub use ring::{RingOptions, RingVariant};
 #[cfg(feature = "std")]
 pub use time::StdClock;
 pub use time::{Duration, Instant};
 pub use wire::{
-    Body, DecodeError, Destination, EncodeError, Kind, MAX_MESSAGE_SIZE, Message, Term,
-    WIRE_VERSION,
+    Body, DecodeError, Destination, EncodeError, Kind, MAX_MESSAGE_SIZE, MAX_SUCCESSORS, MemberSet,
+    Message, Successors, Term, WIRE_VERSION,
 };

@@ -338,6 +338,28 @@ impl<const N: usize> Simulation<N> {
         }
     }
 
+    /// `Ok` if `holds`, else a [`Violation`] of `invariant` at the current time, described
+    /// by `detail`: for checks a scenario makes between runs.
+    pub fn ensure(
+        &self,
+        invariant: &str,
+        holds: bool,
+        detail: impl FnOnce() -> String,
+    ) -> Result<(), Violation> {
+        if holds {
+            Ok(())
+        } else {
+            Err(self.violation(invariant, detail()))
+        }
+    }
+
+    /// Every live node's (id, leader, role, term): a compact view for failure reports.
+    pub fn view(&self) -> Vec<(u32, Option<u32>, Role, u64)> {
+        self.live()
+            .map(|e| (e.id().0, e.leader().map(|l| l.0), e.role(), e.term().0))
+            .collect()
+    }
+
     /// Adds a check run after every step.
     pub fn add_invariant(
         &mut self,
@@ -598,6 +620,44 @@ impl<const N: usize> Simulation<N> {
             invariant: invariant.to_string(),
             detail,
         }
+    }
+}
+
+/// An invariant every algorithm keeps: a live node claims leadership exactly when it
+/// names itself as the leader.
+pub fn leader_names_itself<const N: usize>(sim: &Simulation<N>) -> Result<(), String> {
+    match sim
+        .live()
+        .find(|e| e.is_leader() != (e.leader() == Some(e.id())))
+    {
+        Some(engine) => Err(std::format!(
+            "{} is {:?} but names {:?} as leader",
+            engine.id(),
+            engine.role(),
+            engine.leader()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Runs `scenario` for every seed in `seeds` and returns each seed's result, or every
+/// violation if any seed failed (so one run reports all failing seeds at once).
+pub fn run_seeds<T>(
+    seeds: core::ops::Range<u64>,
+    mut scenario: impl FnMut(u64) -> Result<T, Violation>,
+) -> Result<Vec<T>, Vec<Violation>> {
+    let mut results = Vec::new();
+    let mut violations = Vec::new();
+    for seed in seeds {
+        match scenario(seed) {
+            Ok(result) => results.push(result),
+            Err(violation) => violations.push(violation),
+        }
+    }
+    if violations.is_empty() {
+        Ok(results)
+    } else {
+        Err(violations)
     }
 }
 

@@ -11,10 +11,21 @@ pub(crate) enum Timer {
     Round = 1,
     /// When a node that may not yet preempt a lower-ranked leader may do so.
     Preempt = 2,
+    /// A group leader's next round of invitations (invitation).
+    Invite = 3,
+    /// The end of a liveness window: members not heard from since the last sweep are
+    /// presumed gone (invitation).
+    Sweep = 4,
 }
 
 impl Timer {
-    const ALL: [Timer; 3] = [Timer::Heartbeat, Timer::Round, Timer::Preempt];
+    const ALL: [Timer; 5] = [
+        Timer::Heartbeat,
+        Timer::Round,
+        Timer::Preempt,
+        Timer::Invite,
+        Timer::Sweep,
+    ];
 }
 
 /// When each [`Timer`] fires, if it is armed.
@@ -47,17 +58,16 @@ impl Timers {
         self.deadlines.iter().flatten().min().copied()
     }
 
-    /// Disarms and returns one timer whose deadline is at or before `now`.
+    /// Disarms and returns the timer with the earliest deadline at or before `now`, so a
+    /// host that calls late still sees timers fire in deadline order.
     pub(crate) fn take_expired(&mut self, now: Instant) -> Option<Timer> {
-        Timer::ALL
+        let (timer, slot) = Timer::ALL
             .into_iter()
             .zip(self.deadlines.iter_mut())
-            .find_map(|(timer, slot)| {
-                slot.is_some_and(|at| at <= now).then(|| {
-                    *slot = None;
-                    timer
-                })
-            })
+            .filter(|(_, slot)| slot.is_some_and(|at| at <= now))
+            .min_by_key(|(_, slot)| **slot)?;
+        *slot = None;
+        Some(timer)
     }
 }
 
@@ -78,6 +88,12 @@ mod tests {
         );
         assert_eq!(timers.take_expired(Instant::from_millis(10)), None);
         assert!(timers.is_armed(Timer::Heartbeat));
+        timers.set(Timer::Preempt, Instant::from_millis(20));
+        assert_eq!(
+            timers.take_expired(Instant::from_millis(40)),
+            Some(Timer::Preempt),
+            "a late call fires the earliest deadline first"
+        );
         timers.stop(Timer::Heartbeat);
         assert_eq!(timers.next_deadline(), None);
     }

@@ -20,9 +20,10 @@ pub const WIRE_VERSION: u8 = 1;
 
 /// The largest encoded size of any message, in bytes: size receive buffers by it.
 ///
-/// version (1) + group (5) + from (5) + to (1 + 5) + term (10) + body (1), where a varint
-/// `u32` takes up to 5 bytes and a varint `u64` up to 10.
-pub const MAX_MESSAGE_SIZE: usize = 1 + 5 + 5 + (1 + 5) + 10 + 1;
+/// version (1) + group (5) + from (5) + to (1 + 5) + term (10) + the largest body, a
+/// `Heartbeat` or `Coordinator` with a full successor list: kind (1) + length (1) +
+/// [`MAX_SUCCESSORS`] ids (5 each). A varint `u32` takes up to 5 bytes, a `u64` up to 10.
+pub const MAX_MESSAGE_SIZE: usize = 1 + 5 + 5 + (1 + 5) + 10 + (1 + 1 + 5 * MAX_SUCCESSORS);
 
 /// An election round number: the epoch of rank-based algorithms and the term of quorum
 /// election. The term of a leader is its fencing token: attach it to side effects.
@@ -53,25 +54,87 @@ pub enum Destination {
     All,
 }
 
+/// How many successors a next-in-line leader publishes at most.
+pub const MAX_SUCCESSORS: usize = 4;
+
+/// A leader's ordered successor list (next-in-line failover; empty for other algorithms).
+pub type Successors = heapless::Vec<NodeId, MAX_SUCCESSORS>;
+
+/// A set of members as a bitmap over their positions in the id-sorted member list that
+/// every member is configured with (bit 0 is the lowest id). Up to 10 bytes on the wire.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct MemberSet(pub u64);
+
 /// What a message says. The kinds of every algorithm share one enum so that the wire
 /// format is the same whatever features a build enables; an engine ignores kinds its
 /// algorithm does not use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Body {
-    /// The leader is alive (sent every heartbeat interval).
-    Heartbeat,
-    /// Bully: "the leader is gone; is any node ranked above me alive?"
+    /// The leader is alive (sent every heartbeat interval), with its successor list.
+    Heartbeat {
+        /// Next-in-line: who takes over if the leader fails, in order.
+        successors: Successors,
+    },
+    /// "The leader is gone; are you alive?" (Bully: to higher nodes; candidate/ordinary:
+    /// to the candidates.)
     Election,
-    /// Bully: "I am alive and ranked above you" (the answer to `Election`).
+    /// The answer to `Election`: "I am alive and may lead."
     Alive,
-    /// Bully: "you are the highest node that answered; take over."
+    /// "You are the highest node that answered: take over."
     Proceed,
-    /// "I am the new leader" (sent once, when a node takes over).
-    Coordinator,
+    /// "I am the new leader" (sent once, when a node takes over), with its successor list.
+    Coordinator {
+        /// Next-in-line: who takes over if this leader fails, in order.
+        successors: Successors,
+    },
+    /// Next-in-line: "the leader is gone and you are next in line: lead now."
+    TakeOver,
+    /// A member's answer to its leader's heartbeat (invitation groups).
+    HeartbeatAck,
+    /// Ring, full-list variant: an election token and every node it has passed.
+    RingElection {
+        /// The node that started this election.
+        initiator: NodeId,
+        /// Every node the token has passed, the initiator included.
+        participants: MemberSet,
+    },
+    /// Ring, max-only variant: an election token carrying only the best node so far.
+    RingMax {
+        /// The node that started this election.
+        initiator: NodeId,
+        /// The highest-ranked node the token has passed.
+        max: NodeId,
+    },
+    /// Ring: the result of an election, circulated once around the ring.
+    RingLeader {
+        /// The node that started the election.
+        initiator: NodeId,
+        /// The elected leader.
+        leader: NodeId,
+    },
+    /// Ring: "I received your token" (a successor that does not answer is skipped).
+    RingAck,
+    /// Invitation: a group leader invites a node outside its group.
+    Invite {
+        /// How many members the inviting group has, its leader included.
+        group_size: u8,
+    },
+    /// Invitation: an invited leader accepts and brings its group's members.
+    Accept {
+        /// The members of the accepting leader's group, the leader included.
+        members: MemberSet,
+    },
+    /// Invitation: a leader that merged into another group tells its members to follow.
+    Join {
+        /// The leader of the merged group.
+        leader: NodeId,
+    },
 }
 
 /// The kind of a [`Body`], without its contents.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum Kind {
     /// [`Body::Heartbeat`].
@@ -84,34 +147,76 @@ pub enum Kind {
     Proceed = 3,
     /// [`Body::Coordinator`].
     Coordinator = 4,
+    /// [`Body::TakeOver`].
+    TakeOver = 5,
+    /// [`Body::HeartbeatAck`].
+    HeartbeatAck = 6,
+    /// [`Body::RingElection`].
+    RingElection = 7,
+    /// [`Body::RingMax`].
+    RingMax = 8,
+    /// [`Body::RingLeader`].
+    RingLeader = 9,
+    /// [`Body::RingAck`].
+    RingAck = 10,
+    /// [`Body::Invite`].
+    Invite = 11,
+    /// [`Body::Accept`].
+    Accept = 12,
+    /// [`Body::Join`].
+    Join = 13,
 }
 
 impl Kind {
     /// Every kind, in wire order.
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Heartbeat,
         Kind::Election,
         Kind::Alive,
         Kind::Proceed,
         Kind::Coordinator,
+        Kind::TakeOver,
+        Kind::HeartbeatAck,
+        Kind::RingElection,
+        Kind::RingMax,
+        Kind::RingLeader,
+        Kind::RingAck,
+        Kind::Invite,
+        Kind::Accept,
+        Kind::Join,
     ];
+
+    /// Whether this kind is steady-state liveness traffic (heartbeats and their acks)
+    /// rather than election traffic.
+    pub const fn is_liveness(self) -> bool {
+        matches!(self, Kind::Heartbeat | Kind::HeartbeatAck)
+    }
 }
 
 impl Body {
     /// This body's kind.
     pub const fn kind(&self) -> Kind {
         match self {
-            Body::Heartbeat => Kind::Heartbeat,
+            Body::Heartbeat { .. } => Kind::Heartbeat,
             Body::Election => Kind::Election,
             Body::Alive => Kind::Alive,
             Body::Proceed => Kind::Proceed,
-            Body::Coordinator => Kind::Coordinator,
+            Body::Coordinator { .. } => Kind::Coordinator,
+            Body::TakeOver => Kind::TakeOver,
+            Body::HeartbeatAck => Kind::HeartbeatAck,
+            Body::RingElection { .. } => Kind::RingElection,
+            Body::RingMax { .. } => Kind::RingMax,
+            Body::RingLeader { .. } => Kind::RingLeader,
+            Body::RingAck => Kind::RingAck,
+            Body::Invite { .. } => Kind::Invite,
+            Body::Accept { .. } => Kind::Accept,
+            Body::Join { .. } => Kind::Join,
         }
     }
 }
 
 /// One election message, decoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Message {
     /// The election group it belongs to.
     pub group: GroupId,

@@ -4,10 +4,13 @@
 use bellwether::{
     Algorithm, Body, BullyOptions, Config, ConfigError, DecodeError, Destination, Duration,
     EncodeError, Engine, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, Message, NodeId,
-    ReceiveError, Rng, Role, Term, Timing,
+    ReceiveError, Rng, Role, Successors, Term, Timing,
 };
 
 const BULLY: Algorithm = Algorithm::Bully(BullyOptions::CLASSIC);
+const COORDINATOR: Body = Body::Coordinator {
+    successors: Successors::new(),
+};
 
 fn members(ids: &[u32]) -> Vec<Member> {
     ids.iter().copied().map(Member::with_id).collect()
@@ -121,20 +124,20 @@ fn rejected_messages_leave_the_state_unchanged() {
         (
             Message {
                 group: GroupId(2),
-                ..from(5, Destination::All, 1, Body::Coordinator)
+                ..from(5, Destination::All, 1, COORDINATOR)
             },
             ReceiveError::WrongGroup(GroupId(2)),
         ),
         (
-            from(9, Destination::All, 1, Body::Coordinator),
+            from(9, Destination::All, 1, COORDINATOR),
             ReceiveError::UnknownSender(NodeId(9)),
         ),
         (
-            from(3, Destination::All, 1, Body::Coordinator),
+            from(3, Destination::All, 1, COORDINATOR),
             ReceiveError::FromSelf,
         ),
         (
-            from(5, Destination::Node(NodeId(2)), 1, Body::Coordinator),
+            from(5, Destination::Node(NodeId(2)), 1, COORDINATOR),
             ReceiveError::Misaddressed(NodeId(2)),
         ),
     ];
@@ -161,7 +164,7 @@ fn rejected_messages_leave_the_state_unchanged() {
 #[test]
 fn untrusted_bytes_never_panic_and_rejections_change_nothing() {
     let mut rng = Rng::new(42);
-    let valid = encoded(from(5, Destination::Node(NodeId(3)), 1, Body::Coordinator));
+    let valid = encoded(from(5, Destination::Node(NodeId(3)), 1, COORDINATOR));
     let mut engine = engine(3);
     let mut accepted = 0;
     for round in 0..100_000u64 {
@@ -230,8 +233,8 @@ fn broadcast_media_get_one_message_for_all_and_point_to_point_one_each() {
     let broadcast = collect(true);
     assert_eq!(broadcast.len(), 1);
     assert_eq!(
-        (broadcast[0].to, broadcast[0].body),
-        (Destination::All, Body::Coordinator)
+        (broadcast[0].to, broadcast[0].body.clone()),
+        (Destination::All, COORDINATOR)
     );
     let unicast = collect(false);
     let receivers: Vec<u32> = unicast

@@ -6,8 +6,8 @@
 //! high bit = "more"), enum variants as a varint index, and newtypes as their contents.
 
 use bellwether::{
-    Body, DecodeError, Destination, EncodeError, GroupId, Kind, MAX_MESSAGE_SIZE, Message, NodeId,
-    Term, WIRE_VERSION,
+    Body, DecodeError, Destination, EncodeError, GroupId, Kind, MAX_MESSAGE_SIZE, MAX_SUCCESSORS,
+    MemberSet, Message, NodeId, Successors, Term, WIRE_VERSION,
 };
 
 fn message(group: u32, from: u32, to: Destination, term: u64, body: Body) -> Message {
@@ -20,15 +20,25 @@ fn message(group: u32, from: u32, to: Destination, term: u64, body: Body) -> Mes
     }
 }
 
-/// (message, bytes): one per kind, with values chosen to exercise multi-byte varints and
-/// both destinations.
+fn successors(ids: &[u32]) -> Successors {
+    ids.iter().map(|&id| NodeId(id)).collect()
+}
+
+/// (message, bytes): one per kind, in wire order, with values chosen to exercise
+/// multi-byte varints, raw `u8`s, lists and both destinations.
 fn golden() -> Vec<(Message, Vec<u8>)> {
     let to = |id| Destination::Node(NodeId(id));
+    let heartbeat = Body::Heartbeat {
+        successors: successors(&[]),
+    };
+    let coordinator = Body::Coordinator {
+        successors: successors(&[4, 3]),
+    };
     vec![
-        // version 1 | group 1 | from 5 | to Node(=0) 4 | term 1 | Heartbeat(=0)
+        // version 1 | group 1 | from 5 | to Node(=0) 4 | term 1 | Heartbeat(=0), 0 successors
         (
-            message(1, 5, to(4), 1, Body::Heartbeat),
-            vec![0x01, 0x01, 0x05, 0x00, 0x04, 0x01, 0x00],
+            message(1, 5, to(4), 1, heartbeat),
+            vec![0x01, 0x01, 0x05, 0x00, 0x04, 0x01, 0x00, 0x00],
         ),
         // ... | group 7 | from 3 | to Node 4 | term 2 | Election(=1)
         (
@@ -45,22 +55,103 @@ fn golden() -> Vec<(Message, Vec<u8>)> {
             message(7, 3, to(5), 300, Body::Proceed),
             vec![0x01, 0x07, 0x03, 0x00, 0x05, 0xAC, 0x02, 0x03],
         ),
-        // group 200 = 0x48|0x80, 0x01 | from 5 | to All(=1) | term 3 | Coordinator(=4)
+        // group 200 = 0x48|0x80, 0x01 | to All(=1) | term 3 | Coordinator(=4), 2 successors: 4, 3
         (
-            message(200, 5, Destination::All, 3, Body::Coordinator),
-            vec![0x01, 0xC8, 0x01, 0x05, 0x01, 0x03, 0x04],
+            message(200, 5, Destination::All, 3, coordinator),
+            vec![0x01, 0xC8, 0x01, 0x05, 0x01, 0x03, 0x04, 0x02, 0x04, 0x03],
+        ),
+        // TakeOver(=5)
+        (
+            message(7, 3, to(5), 2, Body::TakeOver),
+            vec![0x01, 0x07, 0x03, 0x00, 0x05, 0x02, 0x05],
+        ),
+        // HeartbeatAck(=6)
+        (
+            message(1, 4, to(5), 1, Body::HeartbeatAck),
+            vec![0x01, 0x01, 0x04, 0x00, 0x05, 0x01, 0x06],
+        ),
+        // RingElection(=7): initiator 3, participants bitmap 0b1011
+        (
+            message(
+                1,
+                4,
+                to(5),
+                2,
+                Body::RingElection {
+                    initiator: NodeId(3),
+                    participants: MemberSet(0b1011),
+                },
+            ),
+            vec![0x01, 0x01, 0x04, 0x00, 0x05, 0x02, 0x07, 0x03, 0x0B],
+        ),
+        // RingMax(=8): initiator 3, max 200 (varint 0xC8 0x01)
+        (
+            message(
+                1,
+                4,
+                to(5),
+                2,
+                Body::RingMax {
+                    initiator: NodeId(3),
+                    max: NodeId(200),
+                },
+            ),
+            vec![0x01, 0x01, 0x04, 0x00, 0x05, 0x02, 0x08, 0x03, 0xC8, 0x01],
+        ),
+        // RingLeader(=9): initiator 3, leader 5
+        (
+            message(
+                1,
+                4,
+                to(5),
+                2,
+                Body::RingLeader {
+                    initiator: NodeId(3),
+                    leader: NodeId(5),
+                },
+            ),
+            vec![0x01, 0x01, 0x04, 0x00, 0x05, 0x02, 0x09, 0x03, 0x05],
+        ),
+        // RingAck(=10)
+        (
+            message(1, 5, to(4), 2, Body::RingAck),
+            vec![0x01, 0x01, 0x05, 0x00, 0x04, 0x02, 0x0A],
+        ),
+        // Invite(=11): group size 200 is a raw u8, one byte, not a varint
+        (
+            message(1, 5, to(2), 7, Body::Invite { group_size: 200 }),
+            vec![0x01, 0x01, 0x05, 0x00, 0x02, 0x07, 0x0B, 0xC8],
+        ),
+        // Accept(=12): members bitmap 300 as a varint u64: 0xAC 0x02
+        (
+            message(
+                1,
+                2,
+                to(5),
+                7,
+                Body::Accept {
+                    members: MemberSet(300),
+                },
+            ),
+            vec![0x01, 0x01, 0x02, 0x00, 0x05, 0x07, 0x0C, 0xAC, 0x02],
+        ),
+        // Join(=13): leader 5
+        (
+            message(1, 2, to(1), 7, Body::Join { leader: NodeId(5) }),
+            vec![0x01, 0x01, 0x02, 0x00, 0x01, 0x07, 0x0D, 0x05],
         ),
     ]
 }
 
-/// The largest message: every integer at its maximum.
+/// The largest message: every integer at its maximum, a full successor list.
 fn largest() -> Message {
+    let successors = successors(&[u32::MAX; MAX_SUCCESSORS]);
     message(
         u32::MAX,
         u32::MAX,
         Destination::Node(NodeId(u32::MAX)),
         u64::MAX,
-        Body::Coordinator,
+        Body::Coordinator { successors },
     )
 }
 
@@ -78,8 +169,8 @@ fn golden_vectors_encode_and_decode_exactly() {
         let mut buf = [0u8; MAX_MESSAGE_SIZE];
         let len = message.encode(&mut buf).unwrap();
         assert_eq!(&buf[..len], bytes.as_slice(), "{message:?}");
-        assert_eq!(Message::decode(&bytes), Ok(message));
         assert_eq!(bytes[0], WIRE_VERSION);
+        assert_eq!(Message::decode(&bytes), Ok(message));
     }
 }
 
@@ -97,6 +188,10 @@ fn largest_message_is_exactly_max_message_size() {
     expected.extend([0xFF; 9]);
     expected.push(0x01);
     expected.push(0x04);
+    expected.push(MAX_SUCCESSORS as u8);
+    for _ in 0..MAX_SUCCESSORS {
+        expected.extend(u32_max);
+    }
     assert_eq!(&buf[..len], expected.as_slice());
     assert_eq!(Message::decode(&buf[..len]), Ok(largest()));
 }
@@ -132,7 +227,7 @@ fn every_truncation_is_reported_as_truncated() {
 
 #[test]
 fn each_malformation_has_its_own_error() {
-    let heartbeat = [0x01, 0x01, 0x05, 0x00, 0x04, 0x01, 0x00];
+    let heartbeat = [0x01, 0x01, 0x05, 0x00, 0x04, 0x01, 0x00, 0x00];
     let with = |index: usize, value: u8| {
         let mut bytes = heartbeat.to_vec();
         bytes[index] = value;
@@ -147,8 +242,8 @@ fn each_malformation_has_its_own_error() {
         Err(DecodeError::UnsupportedVersion(0))
     );
     assert_eq!(
-        Message::decode(&with(6, 0x05)),
-        Err(DecodeError::UnknownKind(5))
+        Message::decode(&with(6, 0x0E)),
+        Err(DecodeError::UnknownKind(14))
     );
     let mut two_byte_kind = heartbeat[..6].to_vec();
     two_byte_kind.extend([0x80, 0x01]);
@@ -165,7 +260,7 @@ fn each_malformation_has_its_own_error() {
     trailing.push(0x00);
     assert_eq!(Message::decode(&trailing), Err(DecodeError::TrailingBytes));
     let overlong_group = [
-        0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x05, 0x00, 0x04, 0x01, 0x00,
+        0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x05, 0x00, 0x04, 0x01, 0x00, 0x00,
     ];
     assert_eq!(
         Message::decode(&overlong_group),
@@ -176,4 +271,12 @@ fn each_malformation_has_its_own_error() {
         Err(DecodeError::Oversized)
     );
     assert_eq!(Message::decode(&[]), Err(DecodeError::Truncated));
+    let five_successors = [
+        0x01, 0x01, 0x05, 0x00, 0x04, 0x01, 0x00, 0x05, 0x01, 0x02, 0x03, 0x04, 0x05,
+    ];
+    assert_eq!(
+        Message::decode(&five_successors),
+        Err(DecodeError::Malformed),
+        "more than MAX_SUCCESSORS"
+    );
 }

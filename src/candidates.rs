@@ -1,0 +1,54 @@
+//! Candidate/ordinary election with tie-breaker delays (SPEC 2.3), a Bully optimisation.
+//! **Safety class: split brain possible.**
+//!
+//! Members are candidates (may lead) or ordinary ([`Member::ordinary`]). An ordinary node
+//! that suspects the leader asks every candidate (`Election`), picks the highest that
+//! answered (`Proceed`), and that candidate leads and tells everyone (`Coordinator`). A
+//! candidate asks only the candidates ranked above it, and leads if none answers.
+//!
+//! To keep several nodes from running elections at once, each node waits its tie-breaker
+//! delay δ before it starts: δ = `tie_breaker_step` × (number of members ranked above it,
+//! not counting the failed leader), so the highest-ranked survivor starts at once and the
+//! others normally hear the result before their own δ runs out. The step **must exceed one round trip**; validation requires it to
+//! be at least the round-trip timeout.
+//!
+//! [`Member::ordinary`]: crate::Member::ordinary
+
+use crate::ranked::Preemption;
+use crate::time::Duration;
+
+/// Options of candidate/ordinary election.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CandidateOptions {
+    /// The gap δ between neighbouring ranks' tie-breaker delays, or `None` for no delay.
+    pub tie_breaker_step: Option<Duration>,
+    /// When a candidate challenges a healthy leader ranked below it (as in Bully).
+    pub preemption: Preemption,
+}
+
+impl CandidateOptions {
+    /// A 60 ms tie-breaker step (above [`Timing::LAN`](crate::Timing::LAN)'s round-trip
+    /// timeout), immediate preemption.
+    pub const DEFAULT: CandidateOptions = CandidateOptions {
+        tie_breaker_step: Some(Duration::from_millis(60)),
+        preemption: Preemption::Immediate,
+    };
+
+    /// Options with the given tie-breaker step and preemption rule.
+    pub const fn new(
+        tie_breaker_step: Option<Duration>,
+        preemption: Preemption,
+    ) -> CandidateOptions {
+        CandidateOptions {
+            tie_breaker_step,
+            preemption,
+        }
+    }
+}
+
+impl Default for CandidateOptions {
+    fn default() -> Self {
+        CandidateOptions::DEFAULT
+    }
+}

@@ -1,0 +1,387 @@
+//! Rank-based election: the machinery shared by [Bully](crate::bully),
+//! [next-in-line failover](crate::next_in_line) and
+//! [candidate/ordinary](crate::candidates). **Safety class: split brain possible.**
+//!
+//! Shared rules, for a node `p`:
+//! 1. `p` asks the members that may lead and rank above it (all members that may lead, if
+//!    `p` itself may not) with `Election`, except the leader it suspects.
+//! 2. A member asked by one it outranks (or by an ordinary member) answers `Alive`, or
+//!    `Coordinator` if it leads. It does not start an election of its own.
+//! 3. As soon as the highest member `p` asked has answered, or when the round-trip timeout
+//!    ends, `p` sends `Proceed` to the highest that answered and waits one more round trip
+//!    for its `Coordinator`; if it does not come, `p` asks the next-highest answerer, and
+//!    starts over when none is left.
+//! 4. If nobody answered, `p` leads if it may; an ordinary `p` tries again one failure
+//!    timeout later.
+//! 5. A leader takes an epoch one above the highest it has seen and announces it with
+//!    `Coordinator`; it then sends heartbeats.
+//! 6. Announcements are ordered by (epoch, rank): a follower switches to a leader with a
+//!    higher pair; a candidate accepts a leader that outranks it. A leader yields to a
+//!    higher-ranked leader and reasserts itself, in a new epoch, over a lower-ranked one.
+//! 7. A follower that may lead and outranks its leader challenges it as its [`Preemption`]
+//!    option allows.
+//!
+//! Each algorithm adds its own step: Bully announces only to lower-ranked members; next-in-
+//! line first asks the leader's published successors to take over; candidate/ordinary
+//! waits a tie-breaker delay before it starts.
+
+use crate::Role;
+use crate::context::Context;
+use crate::peers::{PeerIndex, PeerSet};
+use crate::protocol::Protocol;
+use crate::time::Duration;
+use crate::timer::Timer;
+use crate::wire::{Body, Kind, Successors, Term};
+
+/// When a node may depose a healthy leader that ranks below it: the stability option
+/// against a high-ranked node that keeps failing and coming back (VRRP calls it preempt).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preemption {
+    /// At once (classic Bully). A flapping high-ranked node causes an election every time
+    /// it comes back.
+    Immediate,
+    /// Only once the node has been up (since its engine was created) for this long.
+    AfterUptime(Duration),
+    /// Never: a returning node follows the current leader until that leader fails.
+    Never,
+}
+
+/// What distinguishes the three rank-based algorithms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Rules {
+    #[cfg(feature = "bully")]
+    Bully,
+    #[cfg(feature = "next-in-line")]
+    NextInLine { successors: usize },
+    #[cfg(feature = "candidates")]
+    Candidates { tie_breaker_step: Option<Duration> },
+}
+
+/// Where a node stands in the election it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// No election of its own under way.
+    Idle,
+    /// Waiting out its tie-breaker delay before starting (candidate/ordinary).
+    #[cfg(feature = "candidates")]
+    TieBreak,
+    /// Asked this successor (by position in the list) to take over (next-in-line).
+    #[cfg(feature = "next-in-line")]
+    TryingSuccessor(usize),
+    /// `Election` went to `asked`; collecting `Alive` answers.
+    Collecting { asked: PeerSet },
+    /// Asked this node to proceed; waiting for its `Coordinator`.
+    AwaitingCoordinator(PeerIndex),
+}
+
+/// The state of one node in a rank-based election.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Ranked {
+    rules: Rules,
+    preemption: Preemption,
+    phase: Phase,
+    /// Nodes that answered `Alive` in the current election.
+    answered: PeerSet,
+    /// The leader whose failure started the current election: not asked to answer.
+    suspect: Option<PeerIndex>,
+    /// The highest epoch seen in any message; a new leader takes the next one.
+    highest_term: Term,
+    /// The current leader's published successor list (next-in-line).
+    successors: Successors,
+}
+
+impl Ranked {
+    pub(crate) fn new(rules: Rules, preemption: Preemption) -> Ranked {
+        Ranked {
+            rules,
+            preemption,
+            phase: Phase::Idle,
+            answered: PeerSet::EMPTY,
+            suspect: None,
+            highest_term: Term(0),
+            successors: Successors::new(),
+        }
+    }
+
+    /// Whether this node may answer `peer`'s `Election` or take over when `peer` asks: it
+    /// may lead, and outranks `peer` unless `peer` is ordinary.
+    fn stands_above<const N: usize>(cx: &Context<N>, peer: PeerIndex) -> bool {
+        cx.may_lead(cx.me) && (!cx.may_lead(peer) || cx.outranks(cx.me, peer))
+    }
+
+    fn on_announcement<const N: usize>(
+        &mut self,
+        cx: &mut Context<N>,
+        from: PeerIndex,
+        term: Term,
+    ) {
+        if !cx.may_lead(from) {
+            return;
+        }
+        if cx.role == Role::Leader {
+            if cx.outranks(from, cx.me) {
+                self.follow(cx, from, term);
+            } else if term >= cx.term {
+                self.lead(cx, cx.peers());
+            } else {
+                // A stale lower-ranked leader: remind it who leads now.
+                cx.send(from, Kind::Coordinator);
+            }
+            return;
+        }
+        let accept = match cx.leader {
+            Some(leader) if leader == from => term >= cx.term,
+            Some(leader) => (term, cx.rank(from)) > (cx.term, cx.rank(leader)),
+            None if cx.role == Role::Candidate => cx.outranks(from, cx.me) || !cx.may_lead(cx.me),
+            None => true,
+        };
+        if accept {
+            self.follow(cx, from, term);
+        }
+    }
+
+    fn follow<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex, term: Term) {
+        if cx.leader != Some(leader) {
+            self.successors.clear();
+        }
+        self.end_election(cx);
+        self.suspect = None;
+        cx.follow(leader, term);
+        if !(cx.may_lead(cx.me) && cx.outranks(cx.me, leader)) {
+            cx.timers.stop(Timer::Preempt);
+            return;
+        }
+        match self.preemption {
+            Preemption::Immediate => self.start_election(cx),
+            Preemption::AfterUptime(wait) if cx.uptime() >= wait => self.start_election(cx),
+            Preemption::AfterUptime(wait) => {
+                if !cx.timers.is_armed(Timer::Preempt) {
+                    cx.timers.set(Timer::Preempt, cx.started_at + wait);
+                }
+            }
+            Preemption::Never => {}
+        }
+    }
+
+    pub(crate) fn start_election<const N: usize>(&mut self, cx: &mut Context<N>) {
+        self.end_election(cx);
+        let mut asked = PeerSet::EMPTY;
+        for peer in cx.peers().iter() {
+            if cx.may_lead(peer) && (!cx.may_lead(cx.me) || cx.outranks(peer, cx.me)) {
+                asked.insert(peer);
+            }
+        }
+        if let Some(suspect) = self.suspect {
+            asked.remove(suspect);
+        }
+        if !asked.is_empty() {
+            cx.stand();
+            cx.send_many(asked, Kind::Election);
+            self.phase = Phase::Collecting { asked };
+            let wait = cx.config.timing.round_trip_timeout;
+            cx.set_timer(Timer::Round, wait);
+        } else {
+            self.lead_or_retry(cx);
+        }
+    }
+
+    fn lead_or_retry<const N: usize>(&mut self, cx: &mut Context<N>) {
+        if cx.may_lead(cx.me) {
+            self.lead(cx, self.audience(cx));
+        } else {
+            // No candidate is reachable; an ordinary node can only try again later.
+            cx.stand();
+            cx.retry_later();
+        }
+    }
+
+    fn ask_to_proceed<const N: usize>(&mut self, cx: &mut Context<N>, peer: PeerIndex) {
+        cx.send(peer, Kind::Proceed);
+        self.phase = Phase::AwaitingCoordinator(peer);
+        let wait = cx.config.timing.round_trip_timeout;
+        cx.set_timer(Timer::Round, wait);
+    }
+
+    /// Whom a new leader tells: Bully tells the members below it; the others tell all.
+    fn audience<const N: usize>(&self, cx: &Context<N>) -> PeerSet {
+        match self.rules {
+            #[cfg(feature = "bully")]
+            Rules::Bully => cx.peers_below(),
+            #[allow(unreachable_patterns)]
+            _ => cx.peers(),
+        }
+    }
+
+    /// Leads in a new epoch and announces it to `audience`, less the suspected leader.
+    pub(crate) fn lead<const N: usize>(&mut self, cx: &mut Context<N>, mut audience: PeerSet) {
+        if let Some(gone) = self.suspect.take() {
+            audience.remove(gone);
+        }
+        self.end_election(cx);
+        self.successors.clear();
+        self.highest_term = self.highest_term.max(cx.term).next();
+        cx.lead(self.highest_term);
+        cx.timers.stop(Timer::Preempt);
+        cx.send_many(audience, Kind::Coordinator);
+    }
+
+    fn end_election<const N: usize>(&mut self, cx: &mut Context<N>) {
+        self.phase = Phase::Idle;
+        self.answered = PeerSet::EMPTY;
+        cx.timers.stop(Timer::Round);
+        cx.outbox.cancel(Kind::Election);
+        cx.outbox.cancel(Kind::Proceed);
+        cx.outbox.cancel(Kind::TakeOver);
+    }
+
+    /// The successor list this node publishes while it leads.
+    fn published_successors<const N: usize>(&self, cx: &Context<N>) -> Successors {
+        match self.rules {
+            #[cfg(feature = "next-in-line")]
+            Rules::NextInLine { successors } if cx.role == Role::Leader => {
+                crate::next_in_line::successors_of(cx, successors)
+            }
+            _ => Successors::new(),
+        }
+    }
+}
+
+impl<const N: usize> Protocol<N> for Ranked {
+    fn message_term(&self) -> Term {
+        self.highest_term
+    }
+
+    fn body(&self, cx: &Context<N>, kind: Kind) -> Option<Body> {
+        Some(match kind {
+            Kind::Heartbeat => Body::Heartbeat {
+                successors: self.published_successors(cx),
+            },
+            Kind::Coordinator => Body::Coordinator {
+                successors: self.published_successors(cx),
+            },
+            Kind::Election => Body::Election,
+            Kind::Alive => Body::Alive,
+            Kind::Proceed => Body::Proceed,
+            Kind::TakeOver => Body::TakeOver,
+            _ => return None,
+        })
+    }
+
+    fn handle_message(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term, body: &Body) {
+        self.highest_term = self.highest_term.max(term);
+        match body {
+            Body::Heartbeat { successors } | Body::Coordinator { successors } => {
+                self.on_announcement(cx, from, term);
+                if cx.leader == Some(from) && cx.role == Role::Follower {
+                    self.successors.clone_from(successors);
+                }
+            }
+            Body::Election if Self::stands_above(cx, from) => {
+                let answer = if cx.role == Role::Leader {
+                    Kind::Coordinator
+                } else {
+                    Kind::Alive
+                };
+                cx.send(from, answer);
+            }
+            Body::Alive => {
+                if let Phase::Collecting { asked } = self.phase
+                    && asked.contains(from)
+                {
+                    self.answered.insert(from);
+                    if cx.highest(asked) == Some(from) {
+                        self.ask_to_proceed(cx, from);
+                    }
+                }
+            }
+            Body::Proceed | Body::TakeOver => {
+                let asked_by_right = matches!(body, Body::TakeOver) || Self::stands_above(cx, from);
+                if cx.role == Role::Leader {
+                    cx.send(from, Kind::Coordinator);
+                } else if cx.may_lead(cx.me) && asked_by_right {
+                    // The asker found the leader gone: no point announcing to it.
+                    let mut audience = self.audience(cx);
+                    if let Some(gone) = cx.leader {
+                        audience.remove(gone);
+                    }
+                    self.lead(cx, audience);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
+        match (timer, self.phase) {
+            #[cfg(feature = "candidates")]
+            (Timer::Round, Phase::TieBreak) => self.start_election(cx),
+            #[cfg(feature = "next-in-line")]
+            (Timer::Round, Phase::TryingSuccessor(position)) => {
+                crate::next_in_line::try_successor(self, cx, position + 1)
+            }
+            (Timer::Round, Phase::Collecting { .. }) => match cx.highest(self.answered) {
+                Some(highest) => self.ask_to_proceed(cx, highest),
+                None => self.lead_or_retry(cx),
+            },
+            (Timer::Round, Phase::AwaitingCoordinator(silent)) => {
+                self.answered.remove(silent);
+                match cx.highest(self.answered) {
+                    Some(next) => self.ask_to_proceed(cx, next),
+                    None => self.start_election(cx),
+                }
+            }
+            (Timer::Preempt, _)
+                if cx.role == Role::Follower
+                    && cx.leader.is_some_and(|l| cx.outranks(cx.me, l)) =>
+            {
+                self.start_election(cx);
+            }
+            _ => {}
+        }
+    }
+
+    fn handle_leader_silent(&mut self, cx: &mut Context<N>) {
+        self.suspect = cx.leader;
+        match self.rules {
+            #[cfg(feature = "next-in-line")]
+            Rules::NextInLine { .. } if !self.successors.is_empty() && self.suspect.is_some() => {
+                crate::next_in_line::try_successor(self, cx, 0)
+            }
+            #[cfg(feature = "candidates")]
+            Rules::Candidates {
+                tie_breaker_step: Some(step),
+            } => {
+                let delay = cx.tie_breaker_delay_without(step, self.suspect);
+                self.end_election(cx);
+                cx.stand();
+                self.phase = Phase::TieBreak;
+                cx.set_timer(Timer::Round, delay);
+            }
+            _ => self.start_election(cx),
+        }
+    }
+}
+
+/// What next-in-line failover needs of the shared state.
+#[cfg(feature = "next-in-line")]
+impl Ranked {
+    pub(crate) fn successors(&self) -> &Successors {
+        &self.successors
+    }
+
+    pub(crate) fn suspect(&self) -> Option<PeerIndex> {
+        self.suspect
+    }
+
+    pub(crate) fn forget_successors(&mut self) {
+        self.successors.clear();
+    }
+
+    pub(crate) fn await_successor<const N: usize>(&mut self, cx: &mut Context<N>, position: usize) {
+        self.end_election(cx);
+        cx.stand();
+        self.phase = Phase::TryingSuccessor(position);
+        let wait = cx.config.timing.round_trip_timeout;
+        cx.set_timer(Timer::Round, wait);
+    }
+}

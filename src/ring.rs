@@ -1,0 +1,585 @@
+//! Ring election (SPEC 2.5). **Safety class: split brain possible** — under a network
+//! partition each side's ring skips the members it cannot reach and elects its own leader.
+//!
+//! The members form a ring in id order (the configuration's member list), wrapping around;
+//! a node's successor is the next member. Epochs number elections: a node opens epoch
+//! `e + 1` above its current epoch `e`, the highest it has seen in any message (a leader
+//! takes on a newer epoch only as rule 7 says), and every message it sends carries its
+//! current epoch. Rules, for a node `p`:
+//!
+//! 1. **Forwarding.** Every token `p` sends is acknowledged with `RingAck`. If the ack does
+//!    not come within the round-trip timeout, `p` sends the same token to the member after
+//!    the silent one, and so on; a token that comes all the way back to `p` this way has
+//!    returned. `p` has one token in flight: a result replaces a pending election token,
+//!    and a newer epoch drops an older epoch's token.
+//! 2. **Starting.** When `p`'s failure detector suspects its leader (or no leader was heard
+//!    since start), `p` opens a new epoch, stands for election and sends its successor an
+//!    election token: the members it has passed (`RingElection`, full list) or only the
+//!    highest-ranked of them (`RingMax`, max-only), so far just `p`.
+//! 3. **Relaying.** `p` acks every token. It adds itself to an election token of its
+//!    current epoch and forwards it, unless in that epoch it has already started or
+//!    forwarded the election of an initiator ranked at least as high, or already knows the
+//!    result: then it swallows the token. Tokens of an epoch older than the highest `p` has
+//!    seen are swallowed too. Forwarding re-arms `p`'s failure detector: it waits for the
+//!    result the longer of one failure timeout and two laps of the ring at one round-trip
+//!    timeout per hop, the most an election and its result can take. (A leader stops
+//!    election tokens instead: rule 7.)
+//! 4. **Result.** When the initiator's own token returns, the highest-ranked member in it
+//!    leads. The initiator follows it (or leads) in the epoch and circulates `RingLeader`
+//!    as in rule 1; each node it passes follows that leader (the leader leads) and forwards
+//!    it, unless the node already knows an equal or higher-ranked result of the epoch. It
+//!    stops at its initiator. An election token that comes back by skipping to a node that
+//!    did not start it means every other member is silent: that node starts its own.
+//! 5. **Retry.** If a node's failure detector fires again before a result arrives, it
+//!    starts a new election (rule 2).
+//! 6. **Leaders.** A leader heartbeats every member. Heartbeats are ordered by (epoch,
+//!    rank): a follower keeps following its leader's heartbeats and switches to another
+//!    leader with a higher pair than its own leader's; a leader yields to a leader whose
+//!    pair is higher than its own (its epoch, its rank); a node that knows no leader (just
+//!    restarted, or standing for election) follows the first heartbeat it hears. An
+//!    initiator that so finds a live leader abandons its election: its token is dropped
+//!    if still in flight and swallowed if it comes back. (Otherwise a token started
+//!    during a partition, which skipped the far side, could come back after the heal and
+//!    depose a healthy leader with a partial result.)
+//! 7. **A live leader stops elections.** A leader that receives an election token acks
+//!    it and forwards nothing. If the token's epoch is newer than its own, the leader
+//!    reasserts itself in that epoch: it leads in it and heartbeats every member at once,
+//!    so the initiator, the nodes that forwarded the token and any node still following a
+//!    stale leader of an older epoch all follow it again. Otherwise it heartbeats the
+//!    initiator. A leader's epoch changes only this way, by a result, or by yielding (acks
+//!    of newer epochs do not raise it), so its heartbeats always carry the epoch it leads
+//!    in: its fencing token.
+//!
+//! **Storm bound.** Within one epoch a node forwards a token only if its initiator outranks
+//! every initiator it has started or forwarded, so the highest-ranked initiator's token is
+//! the only one that no node swallows: on a healthy network exactly one election per epoch
+//! completes. With `k` concurrent initiators in a ring of `n` members, each node forwards
+//! at most one token per initiator: at most `k·n` election-token hops, and `k(k+1)/2` when
+//! all `k` live members start at once (a node forwards only the tokens of initiators
+//! ranked above it), plus one extra send per dead member each token has to skip. A node
+//! opens a new epoch only when its failure detector fires, which is at least one failure
+//! timeout (and two ring laps) after it last forwarded a token, so epochs do not storm
+//! either.
+//!
+//! **After a partition heals** the leaders hear each other's heartbeats and the one with
+//! the lower (epoch, rank) pair yields: the group agrees on one leader, the one with the
+//! highest pair — not necessarily the highest-ranked live member, since ring election
+//! never deposes a healthy leader; the highest-ranked member leads after the next
+//! election.
+//!
+//! The full-list token costs up to 10 bytes for its member bitmap; the max-only token has
+//! a fixed size (two node ids) whatever the ring's size.
+
+use crate::Role;
+use crate::context::Context;
+use crate::peers::{PeerIndex, PeerSet};
+use crate::protocol::Protocol;
+use crate::time::{Duration, Instant};
+use crate::timer::Timer;
+use crate::wire::{Body, Kind, MemberSet, Successors, Term};
+
+/// Which ring election message is circulated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RingVariant {
+    /// The token carries every node it passed.
+    FullList,
+    /// The token carries only the highest-ranked node it passed.
+    MaxOnly,
+}
+
+/// Options of ring election.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RingOptions {
+    /// Which message variant circulates.
+    pub variant: RingVariant,
+}
+
+impl RingOptions {
+    /// Ring election with the given variant.
+    pub const fn new(variant: RingVariant) -> RingOptions {
+        RingOptions { variant }
+    }
+}
+
+/// What a node has done in its current epoch (the highest it has seen).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// Nothing yet.
+    Open,
+    /// It started or forwarded the election of `champion`, the highest-ranked initiator it
+    /// has seen in this epoch (itself while its own election is the best it knows).
+    Electing { champion: PeerIndex },
+    /// It applied this epoch's result.
+    Decided { leader: PeerIndex },
+}
+
+/// A token travelling around the ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Token {
+    /// An election: who started it, and the members it has passed (max-only: only the
+    /// highest-ranked of them).
+    Election {
+        initiator: PeerIndex,
+        participants: PeerSet,
+    },
+    /// An election's result, circulated until it is back at its initiator.
+    Result {
+        initiator: PeerIndex,
+        leader: PeerIndex,
+    },
+}
+
+/// The token this node sent last, until its receiver acknowledges it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct InFlight {
+    token: Token,
+    /// The member it was sent to.
+    to: PeerIndex,
+    /// When `to` is presumed dead and the token goes to the member after it.
+    ack_due: Instant,
+}
+
+/// The ring state of one node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Ring {
+    options: RingOptions,
+    /// The current epoch: the highest seen in any message or opened here (a leader takes
+    /// on newer epochs only by rule 7, a result, or yielding). Every message carries it,
+    /// and the token in flight belongs to it.
+    highest_term: Term,
+    /// What this node has done in epoch `highest_term`.
+    stage: Stage,
+    /// The token awaiting its ack, if any.
+    in_flight: Option<InFlight>,
+}
+
+impl Ring {
+    /// A node that has seen no epoch and carries no token.
+    pub(crate) fn new(options: RingOptions) -> Ring {
+        Ring {
+            options,
+            highest_term: Term(0),
+            stage: Stage::Open,
+            in_flight: None,
+        }
+    }
+
+    /// Raises the highest epoch seen to `term`. A newer epoch starts with a clean stage and
+    /// drops the older epoch's token in flight.
+    fn observe<const N: usize>(&mut self, cx: &mut Context<N>, term: Term) {
+        if term > self.highest_term {
+            self.highest_term = term;
+            self.stage = Stage::Open;
+            self.drop_in_flight(cx);
+        }
+    }
+
+    /// Rule 2: opens a new epoch and sends this node's election token to its successor.
+    fn start_election<const N: usize>(&mut self, cx: &mut Context<N>) {
+        self.observe(cx, self.highest_term.next());
+        self.stage = Stage::Electing { champion: cx.me };
+        cx.stand();
+        cx.retry_after(lap_bound(cx));
+        let participants = self.joined(cx, PeerSet::EMPTY);
+        let token = Token::Election {
+            initiator: cx.me,
+            participants,
+        };
+        self.pass_on(cx, token, cx.me);
+    }
+
+    /// Rule 1: sends `token` to the member after `after` in ring order and waits for its
+    /// ack; a token that would go to this node has returned.
+    fn pass_on<const N: usize>(&mut self, cx: &mut Context<N>, token: Token, after: PeerIndex) {
+        self.drop_in_flight(cx);
+        let next = successor(cx, after);
+        if next == cx.me {
+            self.returned(cx, token);
+            return;
+        }
+        cx.send(next, self.kind_of(token));
+        let ack_due = cx.now + cx.config.timing.round_trip_timeout;
+        cx.timers.set(Timer::Round, ack_due);
+        self.in_flight = Some(InFlight {
+            token,
+            to: next,
+            ack_due,
+        });
+    }
+
+    /// Forgets the token in flight, and its message if the host has not taken it yet.
+    fn drop_in_flight<const N: usize>(&mut self, cx: &mut Context<N>) {
+        self.in_flight = None;
+        cx.timers.stop(Timer::Round);
+        for kind in [Kind::RingElection, Kind::RingMax, Kind::RingLeader] {
+            cx.outbox.cancel(kind);
+        }
+    }
+
+    /// A token came back to this node, delivered by its predecessor or by skipping.
+    fn returned<const N: usize>(&mut self, cx: &mut Context<N>, token: Token) {
+        match token {
+            Token::Election {
+                initiator,
+                participants,
+            } if initiator == cx.me => {
+                if self.stage == (Stage::Electing { champion: cx.me }) {
+                    self.conclude(cx, participants);
+                }
+            }
+            // Skipped all the way round: every other member is silent.
+            Token::Election { .. } => self.start_election(cx),
+            Token::Result { .. } => {}
+        }
+    }
+
+    /// Rule 4: this node's own token is back; its highest-ranked participant leads.
+    fn conclude<const N: usize>(&mut self, cx: &mut Context<N>, participants: PeerSet) {
+        let leader = cx.highest(participants).unwrap_or(cx.me);
+        self.apply(cx, leader);
+        let token = Token::Result {
+            initiator: cx.me,
+            leader,
+        };
+        self.pass_on(cx, token, cx.me);
+    }
+
+    /// Takes `leader` as the result of the current epoch.
+    fn apply<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex) {
+        self.stage = Stage::Decided { leader };
+        if leader == cx.me {
+            cx.lead(self.highest_term);
+        } else {
+            cx.follow(leader, self.highest_term);
+        }
+    }
+
+    /// Rule 3: an election token of the current epoch from another node.
+    fn on_election<const N: usize>(
+        &mut self,
+        cx: &mut Context<N>,
+        initiator: PeerIndex,
+        participants: PeerSet,
+    ) {
+        if initiator == cx.me {
+            self.returned(
+                cx,
+                Token::Election {
+                    initiator,
+                    participants,
+                },
+            );
+            return;
+        }
+        let relay = match self.stage {
+            Stage::Open => true,
+            Stage::Electing { champion } => cx.outranks(initiator, champion),
+            Stage::Decided { .. } => false,
+        };
+        if !relay {
+            return;
+        }
+        self.stage = Stage::Electing {
+            champion: initiator,
+        };
+        cx.retry_after(lap_bound(cx));
+        let participants = self.joined(cx, participants);
+        let token = Token::Election {
+            initiator,
+            participants,
+        };
+        self.pass_on(cx, token, cx.me);
+    }
+
+    /// Rule 7: an election token of epoch `term` reached this leader, which is alive: it
+    /// acks the token and forwards nothing. If the epoch is newer than its own, it leads in
+    /// it and heartbeats every member at once; otherwise it heartbeats the initiator.
+    fn stop_election<const N: usize>(
+        &mut self,
+        cx: &mut Context<N>,
+        from: PeerIndex,
+        term: Term,
+        initiator: PeerIndex,
+    ) {
+        cx.send(from, Kind::RingAck);
+        if term > cx.term {
+            self.observe(cx, term);
+            self.apply(cx, cx.me);
+            cx.heartbeat();
+        } else if initiator != cx.me {
+            cx.send(initiator, Kind::Heartbeat);
+        }
+    }
+
+    /// Rule 4: a result of the current epoch.
+    fn on_result<const N: usize>(
+        &mut self,
+        cx: &mut Context<N>,
+        initiator: PeerIndex,
+        leader: PeerIndex,
+    ) {
+        if initiator == cx.me {
+            return;
+        }
+        if let Stage::Decided { leader: known } = self.stage
+            && !cx.outranks(leader, known)
+        {
+            return;
+        }
+        self.apply(cx, leader);
+        self.pass_on(cx, Token::Result { initiator, leader }, cx.me);
+    }
+
+    /// Rule 1: `from` acknowledged the token in flight.
+    fn on_ack<const N: usize>(&mut self, cx: &mut Context<N>, from: PeerIndex) {
+        if self.in_flight.is_some_and(|in_flight| in_flight.to == from) {
+            self.in_flight = None;
+            cx.timers.stop(Timer::Round);
+        }
+    }
+
+    /// Rule 1: the receiver of the token in flight did not ack it in time: skip it.
+    fn on_ack_timeout<const N: usize>(&mut self, cx: &mut Context<N>) {
+        if let Some(in_flight) = self.in_flight
+            && cx.now >= in_flight.ack_due
+        {
+            self.pass_on(cx, in_flight.token, in_flight.to);
+        }
+    }
+
+    /// Rule 6: a heartbeat from `from` in `term`. A leader compares it with its own epoch,
+    /// the one its heartbeats carry (rule 7).
+    fn on_heartbeat<const N: usize>(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term) {
+        let accept = match (cx.role, cx.leader) {
+            (Role::Leader, _) => (term, cx.rank(from)) > (cx.term, cx.rank(cx.me)),
+            (_, Some(leader)) if leader == from => term >= cx.term,
+            (_, Some(leader)) => (term, cx.rank(from)) > (cx.term, cx.rank(leader)),
+            (_, None) => true,
+        };
+        if accept {
+            cx.follow(from, term);
+            if self.stage == (Stage::Electing { champion: cx.me }) {
+                self.abandon_election(cx);
+            }
+        }
+    }
+
+    /// Rule 6: this node found a live leader while standing for election, so it needs no
+    /// new one: its own token stops here (in flight or when it comes back).
+    fn abandon_election<const N: usize>(&mut self, cx: &mut Context<N>) {
+        self.stage = Stage::Open;
+        if let Some(InFlight {
+            token: Token::Election { initiator, .. },
+            ..
+        }) = self.in_flight
+            && initiator == cx.me
+        {
+            self.drop_in_flight(cx);
+        }
+    }
+
+    /// `participants` with this node added: the full list gains it; max-only keeps the
+    /// higher-ranked of the two.
+    fn joined<const N: usize>(&self, cx: &Context<N>, participants: PeerSet) -> PeerSet {
+        let mut joined = participants;
+        joined.insert(cx.me);
+        match self.options.variant {
+            RingVariant::FullList => joined,
+            RingVariant::MaxOnly => cx.highest(joined).map_or(joined, only),
+        }
+    }
+
+    /// The message kind that carries `token` in this node's variant.
+    fn kind_of(&self, token: Token) -> Kind {
+        match (token, self.options.variant) {
+            (Token::Election { .. }, RingVariant::FullList) => Kind::RingElection,
+            (Token::Election { .. }, RingVariant::MaxOnly) => Kind::RingMax,
+            (Token::Result { .. }, _) => Kind::RingLeader,
+        }
+    }
+
+    /// The wire form of `token`.
+    fn token_body<const N: usize>(&self, cx: &Context<N>, token: Token) -> Option<Body> {
+        Some(match (token, self.options.variant) {
+            (
+                Token::Election {
+                    initiator,
+                    participants,
+                },
+                RingVariant::FullList,
+            ) => Body::RingElection {
+                initiator: cx.id_of(initiator),
+                participants: member_set(participants),
+            },
+            (
+                Token::Election {
+                    initiator,
+                    participants,
+                },
+                RingVariant::MaxOnly,
+            ) => Body::RingMax {
+                initiator: cx.id_of(initiator),
+                max: cx.id_of(cx.highest(participants)?),
+            },
+            (Token::Result { initiator, leader }, _) => Body::RingLeader {
+                initiator: cx.id_of(initiator),
+                leader: cx.id_of(leader),
+            },
+        })
+    }
+
+    /// The token a ring message carries, or `None` if it is not a token or names a
+    /// non-member (or a member position beyond the membership, or nobody).
+    fn read_token<const N: usize>(cx: &Context<N>, body: &Body) -> Option<Token> {
+        Some(match *body {
+            Body::RingElection {
+                initiator,
+                participants,
+            } => Token::Election {
+                initiator: cx.index_of(initiator)?,
+                participants: peer_set(cx, participants)?,
+            },
+            Body::RingMax { initiator, max } => Token::Election {
+                initiator: cx.index_of(initiator)?,
+                participants: only(cx.index_of(max)?),
+            },
+            Body::RingLeader { initiator, leader } => Token::Result {
+                initiator: cx.index_of(initiator)?,
+                leader: cx.index_of(leader)?,
+            },
+            _ => return None,
+        })
+    }
+}
+
+impl<const N: usize> Protocol<N> for Ring {
+    fn handle_message(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term, body: &Body) {
+        match body {
+            Body::Heartbeat { .. } => {
+                self.observe(cx, term);
+                self.on_heartbeat(cx, from, term);
+            }
+            Body::RingAck => {
+                if cx.role != Role::Leader {
+                    self.observe(cx, term);
+                }
+                self.on_ack(cx, from);
+            }
+            Body::RingElection { .. } | Body::RingMax { .. } | Body::RingLeader { .. } => {
+                let Some(token) = Self::read_token(cx, body) else {
+                    return;
+                };
+                if let Token::Election { initiator, .. } = token
+                    && cx.role == Role::Leader
+                {
+                    self.stop_election(cx, from, term, initiator);
+                    return;
+                }
+                self.observe(cx, term);
+                cx.send(from, Kind::RingAck);
+                if term < self.highest_term {
+                    return;
+                }
+                match token {
+                    Token::Election {
+                        initiator,
+                        participants,
+                    } => self.on_election(cx, initiator, participants),
+                    Token::Result { initiator, leader } => self.on_result(cx, initiator, leader),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
+        if timer == Timer::Round {
+            self.on_ack_timeout(cx);
+        }
+    }
+
+    fn handle_leader_silent(&mut self, cx: &mut Context<N>) {
+        if cx.role != Role::Leader {
+            self.start_election(cx);
+        }
+    }
+
+    fn message_term(&self) -> Term {
+        self.highest_term
+    }
+
+    fn body(&self, cx: &Context<N>, kind: Kind) -> Option<Body> {
+        match kind {
+            Kind::Heartbeat if cx.role == Role::Leader => Some(Body::Heartbeat {
+                successors: Successors::new(),
+            }),
+            Kind::RingAck => Some(Body::RingAck),
+            Kind::RingElection | Kind::RingMax | Kind::RingLeader => {
+                let token = self.in_flight?.token;
+                if self.kind_of(token) == kind {
+                    self.token_body(cx, token)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The member after `peer` in ring order (id order, wrapping around).
+/// How long a node waits for an election's result before it starts another: two laps of
+/// the ring in which every hop waits out its ack, the most an election and its result can
+/// take, so a large ring is never restarted before its token can come back.
+fn lap_bound<const N: usize>(cx: &Context<N>) -> Duration {
+    let hops = cx.config.members().len().saturating_sub(1) as u64;
+    cx.config.timing.round_trip_timeout.saturating_mul(2 * hops)
+}
+
+fn successor<const N: usize>(cx: &Context<N>, peer: PeerIndex) -> PeerIndex {
+    let count = cx.config.members().len();
+    peer.position()
+        .checked_add(1)
+        .and_then(|next| next.checked_rem(count))
+        .and_then(PeerIndex::from_position)
+        .unwrap_or(cx.me)
+}
+
+/// The set holding just `peer`.
+fn only(peer: PeerIndex) -> PeerSet {
+    let mut set = PeerSet::EMPTY;
+    set.insert(peer);
+    set
+}
+
+/// The wire bitmap of `set`: bit `i` for member position `i`.
+fn member_set(set: PeerSet) -> MemberSet {
+    MemberSet(set.iter().fold(0, |bits, peer| {
+        bits | 1u64.checked_shl(u32::from(peer.0)).unwrap_or(0)
+    }))
+}
+
+/// The members in a wire bitmap, or `None` if it is empty or has a bit beyond the
+/// membership.
+fn peer_set<const N: usize>(cx: &Context<N>, members: MemberSet) -> Option<PeerSet> {
+    let count = cx.config.members().len();
+    let beyond = u32::try_from(count)
+        .ok()
+        .and_then(|count| members.0.checked_shr(count))
+        .unwrap_or(0);
+    if members.0 == 0 || beyond != 0 {
+        return None;
+    }
+    let mut set = PeerSet::EMPTY;
+    (0..count)
+        .filter(|&position| {
+            u32::try_from(position)
+                .ok()
+                .and_then(|shift| members.0.checked_shr(shift))
+                .is_some_and(|bits| bits & 1 == 1)
+        })
+        .filter_map(PeerIndex::from_position)
+        .for_each(|peer| set.insert(peer));
+    Some(set)
+}
