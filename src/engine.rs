@@ -325,7 +325,7 @@ impl<const N: usize> Engine<N> {
             group: self.cx.config.group,
             from: self.cx.config.node,
             to,
-            term: protocol.message_term(),
+            term: protocol.message_term(&self.cx, kind),
             body: protocol.body(&self.cx, kind)?,
         })
     }

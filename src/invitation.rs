@@ -372,7 +372,7 @@ impl<const N: usize> Protocol<N> for Invitation {
         self.lead_alone(cx, first_invitations);
     }
 
-    fn message_term(&self) -> Term {
+    fn message_term(&self, _cx: &Context<N>, _kind: Kind) -> Term {
         self.term
     }
 

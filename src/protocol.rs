@@ -21,8 +21,8 @@ pub(crate) trait Protocol<const N: usize> {
     /// The failure detector suspects the leader, or no leader was heard since start.
     fn handle_leader_silent(&mut self, cx: &mut Context<N>);
 
-    /// The term stamped on every outgoing message.
-    fn message_term(&self) -> Term;
+    /// The term stamped on an outgoing message of `kind`.
+    fn message_term(&self, cx: &Context<N>, kind: Kind) -> Term;
 
     /// The contents of a pending message of `kind`, built from the current state; `None`
     /// drops it (its reason has gone away).

@@ -13,11 +13,18 @@
 //!    starts over when none is left.
 //! 4. If nobody answered, `p` leads if it may; an ordinary `p` tries again one failure
 //!    timeout later.
-//! 5. A leader takes an epoch one above the highest it has seen and announces it with
-//!    `Coordinator`; it then sends heartbeats.
+//! 5. A node asked to `Proceed` (or, next-in-line, to `TakeOver`) leads at once, unless it
+//!    follows a leader of a newer epoch than the asker's: the asker missed that leader's
+//!    announcement and will hear its heartbeats, and taking over would depose a live
+//!    leader. A leader takes an epoch one above the highest it has seen and announces it
+//!    with `Coordinator`, less the member it replaces; it then sends heartbeats. Every
+//!    message carries the epoch of the leader its sender follows, replaces or is.
 //! 6. Announcements are ordered by (epoch, rank): a follower switches to a leader with a
 //!    higher pair; a candidate accepts a leader that outranks it. A leader yields to a
-//!    higher-ranked leader and reasserts itself, in a new epoch, over a lower-ranked one.
+//!    higher-ranked leader of its epoch or a newer one; one of an older epoch it sends its
+//!    own `Coordinator`, so that leader reasserts itself in a newer epoch that its
+//!    followers accept too. Over a lower-ranked leader it reasserts itself in a new epoch
+//!    (or, if that leader's epoch is older, reminds it with its `Coordinator`).
 //! 7. A follower that may lead and outranks its leader challenges it as its [`Preemption`]
 //!    option allows.
 //!
@@ -119,8 +126,13 @@ impl Ranked {
             return;
         }
         if cx.role == Role::Leader {
-            if cx.outranks(from, cx.me) {
+            if cx.outranks(from, cx.me) && term >= cx.term {
                 self.follow(cx, from, term);
+            } else if cx.outranks(from, cx.me) {
+                // A higher-ranked leader of an older epoch: yielding now would strand this
+                // node's followers on the newer epoch. Tell it this epoch instead; it
+                // reasserts itself above it, announcing to everyone.
+                cx.send(from, Kind::Coordinator);
             } else if term >= cx.term {
                 self.lead(cx, cx.peers());
             } else {
@@ -247,8 +259,10 @@ impl Ranked {
 }
 
 impl<const N: usize> Protocol<N> for Ranked {
-    fn message_term(&self) -> Term {
-        self.highest_term
+    /// The epoch of the leader this node follows or replaces (its own while it leads): an
+    /// asked node can tell from it whether the asker has missed a newer leader.
+    fn message_term(&self, cx: &Context<N>, _kind: Kind) -> Term {
+        cx.term
     }
 
     fn body(&self, cx: &Context<N>, kind: Kind) -> Option<Body> {
@@ -296,9 +310,13 @@ impl<const N: usize> Protocol<N> for Ranked {
             }
             Body::Proceed | Body::TakeOver => {
                 let asked_by_right = matches!(body, Body::TakeOver) || Self::stands_above(cx, from);
+                // An asker still on an older epoch than this node's leader missed that
+                // leader's announcement; it will hear its heartbeats. Taking over would
+                // depose a live leader.
+                let asker_is_behind = cx.role == Role::Follower && term < cx.term;
                 if cx.role == Role::Leader {
                     cx.send(from, Kind::Coordinator);
-                } else if cx.may_lead(cx.me) && asked_by_right {
+                } else if cx.may_lead(cx.me) && asked_by_right && !asker_is_behind {
                     // The asker found the leader gone: no point announcing to it.
                     let mut audience = self.audience(cx);
                     if let Some(gone) = cx.leader {

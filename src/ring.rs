@@ -505,7 +505,7 @@ impl<const N: usize> Protocol<N> for Ring {
         }
     }
 
-    fn message_term(&self) -> Term {
+    fn message_term(&self, _cx: &Context<N>, _kind: Kind) -> Term {
         self.highest_term
     }
 

@@ -283,3 +283,33 @@ fn flapping_high_node_causes_elections_unless_preemption_is_limited() {
         "the stability option keeps the leader: {stable}"
     );
 }
+
+/// 5 took over from the failed 6, but its announcement never reached 1, which still
+/// follows 6 in epoch 1. When 1 notices, it asks 2..5; 5's answer is lost too, so 1 asks
+/// 4, the highest node that answered, to proceed. 4 follows 5 in epoch 2, newer than the
+/// epoch 1 carries: 1 missed a leader, so 4 refuses instead of deposing 5, and 1 follows
+/// 5 at its next heartbeat. There is never a second leader.
+#[test]
+fn a_node_that_missed_the_new_leader_cannot_make_a_follower_depose_it() {
+    let mut sim = with_leader(6, BullyOptions::CLASSIC);
+    sim.crash(node(6));
+    sim.block(node(5), node(1));
+    sim.fire_timeout(node(5)).unwrap(); // 5 notices first and leads at once
+    sim.deliver_all().unwrap();
+    assert_eq!(sim.engine(node(1)).unwrap().leader(), Some(node(6)), "1 missed it");
+    let from = sim.log().len();
+    sim.fire_timeout(node(1)).unwrap(); // 1 notices 6 has gone
+    sim.deliver_all().unwrap();
+    sim.fire_timeout(node(1)).unwrap(); // round timeout: 5 is silent to 1
+    sim.deliver_all().unwrap();
+    assert!(
+        sim.log()[from..]
+            .iter()
+            .any(|r| r.kind == Kind::Proceed && r.from == node(1) && r.to == node(4)),
+        "1 asked 4 to proceed"
+    );
+    assert_eq!(sim.leaders(), [node(5)], "4 refused to depose 5");
+    sim.heal();
+    elect(&mut sim, 5, Duration::from_secs(1));
+    assert_eq!(sim.split_brain().max_leaders, 1);
+}
