@@ -83,26 +83,22 @@ impl<const N: usize> Context<N> {
 
     /// Every member except this node.
     pub(crate) fn peers(&self) -> PeerSet {
-        self.peers_where(|_| true)
+        let mut set = PeerSet::EMPTY;
+        (0..self.config.members().len())
+            .filter_map(PeerIndex::from_position)
+            .filter(|&peer| peer != self.me)
+            .for_each(|peer| set.insert(peer));
+        set
     }
 
     /// The members ranked above this node.
     pub(crate) fn peers_above(&self) -> PeerSet {
-        self.peers_where(|peer| self.outranks(peer, self.me))
+        self.peers().filter(|peer| self.outranks(peer, self.me))
     }
 
     /// The members ranked below this node.
     pub(crate) fn peers_below(&self) -> PeerSet {
-        self.peers_where(|peer| self.outranks(self.me, peer))
-    }
-
-    fn peers_where(&self, keep: impl Fn(PeerIndex) -> bool) -> PeerSet {
-        let mut set = PeerSet::EMPTY;
-        (0..self.config.members().len())
-            .filter_map(PeerIndex::from_position)
-            .filter(|&peer| peer != self.me && keep(peer))
-            .for_each(|peer| set.insert(peer));
-        set
+        self.peers().filter(|peer| self.outranks(self.me, peer))
     }
 
     /// Whether `peer` may lead (ordinary members of the candidate/ordinary algorithm may

@@ -232,7 +232,7 @@ impl Invitation {
         term: Term,
         members: MemberSet,
     ) {
-        let Some(mut joining) = peer_set(cx, members) else {
+        let Some(mut joining) = PeerSet::from_wire(members, cx.config.members().len()) else {
             return;
         };
         joining.insert(from);
@@ -273,7 +273,7 @@ impl Invitation {
     /// Rule 5: one round of invitations to every member outside the group.
     fn invite_outsiders<const N: usize>(&mut self, cx: &mut Context<N>) {
         let members = self.members;
-        let outside = filter(cx.peers(), |peer| !members.contains(peer));
+        let outside = cx.peers().filter(|peer| !members.contains(peer));
         cx.send_many(outside, Kind::Invite);
         let period =
             (self.options.invite_interval + self.tie_breaker_delay(cx)).max(MIN_INVITE_PERIOD);
@@ -283,44 +283,10 @@ impl Invitation {
     /// Rule 3: members not heard from since the last sweep leave the group.
     fn sweep<const N: usize>(&mut self, cx: &mut Context<N>) {
         let heard = cx.take_heard();
-        self.members = filter(self.members, |peer| heard.contains(peer));
+        self.members = self.members.filter(|peer| heard.contains(peer));
         let window = cx.config.timing.failure_timeout;
         cx.set_timer(Timer::Sweep, window);
     }
-}
-
-/// The members of `set` that `keep` accepts.
-fn filter(set: PeerSet, keep: impl Fn(PeerIndex) -> bool) -> PeerSet {
-    let mut kept = PeerSet::EMPTY;
-    set.iter()
-        .filter(|&peer| keep(peer))
-        .for_each(|peer| kept.insert(peer));
-    kept
-}
-
-/// `set` on the wire: bit `i` is the member at position `i`.
-fn member_set(set: PeerSet) -> MemberSet {
-    MemberSet(set.iter().fold(0, |bits, peer| {
-        bits | 1u64.checked_shl(u32::from(peer.0)).unwrap_or(0)
-    }))
-}
-
-/// A set received from the wire, or `None` if it names positions beyond the membership.
-fn peer_set<const N: usize>(cx: &Context<N>, set: MemberSet) -> Option<PeerSet> {
-    let count = cx.config.members().len();
-    let beyond = u32::try_from(count)
-        .ok()
-        .and_then(|count| set.0.checked_shr(count))
-        .unwrap_or(0);
-    if beyond != 0 {
-        return None;
-    }
-    let mut peers = PeerSet::EMPTY;
-    (0..count)
-        .filter(|&position| set.0 & 1u64.checked_shl(position as u32).unwrap_or(0) != 0)
-        .filter_map(PeerIndex::from_position)
-        .for_each(|peer| peers.insert(peer));
-    Some(peers)
 }
 
 impl<const N: usize> Protocol<N> for Invitation {
@@ -388,7 +354,7 @@ impl<const N: usize> Protocol<N> for Invitation {
             },
             (Kind::HeartbeatAck, Some(_)) => Body::HeartbeatAck,
             (Kind::Accept, Some(_)) => Body::Accept {
-                members: member_set(self.accepted),
+                members: self.accepted.to_wire(),
             },
             (Kind::Join, Some(leader)) => Body::Join {
                 leader: cx.id_of(leader),

@@ -177,12 +177,9 @@ impl Ranked {
 
     pub(crate) fn start_election<const N: usize>(&mut self, cx: &mut Context<N>) {
         self.end_election(cx);
-        let mut asked = PeerSet::EMPTY;
-        for peer in cx.peers().iter() {
-            if cx.may_lead(peer) && (!cx.may_lead(cx.me) || cx.outranks(peer, cx.me)) {
-                asked.insert(peer);
-            }
-        }
+        let mut asked = cx
+            .peers()
+            .filter(|peer| cx.may_lead(peer) && (!cx.may_lead(cx.me) || cx.outranks(peer, cx.me)));
         if let Some(suspect) = self.suspect {
             asked.remove(suspect);
         }

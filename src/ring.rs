@@ -76,7 +76,7 @@ use crate::peers::{PeerIndex, PeerSet};
 use crate::protocol::Protocol;
 use crate::time::{Duration, Instant};
 use crate::timer::Timer;
-use crate::wire::{Body, Kind, MemberSet, Successors, Term};
+use crate::wire::{Body, Kind, Successors, Term};
 
 /// Which ring election message is circulated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -386,7 +386,7 @@ impl Ring {
         joined.insert(cx.me);
         match self.options.variant {
             RingVariant::FullList => joined,
-            RingVariant::MaxOnly => cx.highest(joined).map_or(joined, only),
+            RingVariant::MaxOnly => cx.highest(joined).map_or(joined, PeerSet::only),
         }
     }
 
@@ -410,7 +410,7 @@ impl Ring {
                 RingVariant::FullList,
             ) => Body::RingElection {
                 initiator: cx.id_of(initiator),
-                participants: member_set(participants),
+                participants: participants.to_wire(),
             },
             (
                 Token::Election {
@@ -438,11 +438,12 @@ impl Ring {
                 participants,
             } => Token::Election {
                 initiator: cx.index_of(initiator)?,
-                participants: peer_set(cx, participants)?,
+                participants: PeerSet::from_wire(participants, cx.config.members().len())
+                    .filter(|set| !set.is_empty())?,
             },
             Body::RingMax { initiator, max } => Token::Election {
                 initiator: cx.index_of(initiator)?,
-                participants: only(cx.index_of(max)?),
+                participants: PeerSet::only(cx.index_of(max)?),
             },
             Body::RingLeader { initiator, leader } => Token::Result {
                 initiator: cx.index_of(initiator)?,
@@ -544,42 +545,4 @@ fn successor<const N: usize>(cx: &Context<N>, peer: PeerIndex) -> PeerIndex {
         .and_then(|next| next.checked_rem(count))
         .and_then(PeerIndex::from_position)
         .unwrap_or(cx.me)
-}
-
-/// The set holding just `peer`.
-fn only(peer: PeerIndex) -> PeerSet {
-    let mut set = PeerSet::EMPTY;
-    set.insert(peer);
-    set
-}
-
-/// The wire bitmap of `set`: bit `i` for member position `i`.
-fn member_set(set: PeerSet) -> MemberSet {
-    MemberSet(set.iter().fold(0, |bits, peer| {
-        bits | 1u64.checked_shl(u32::from(peer.0)).unwrap_or(0)
-    }))
-}
-
-/// The members in a wire bitmap, or `None` if it is empty or has a bit beyond the
-/// membership.
-fn peer_set<const N: usize>(cx: &Context<N>, members: MemberSet) -> Option<PeerSet> {
-    let count = cx.config.members().len();
-    let beyond = u32::try_from(count)
-        .ok()
-        .and_then(|count| members.0.checked_shr(count))
-        .unwrap_or(0);
-    if members.0 == 0 || beyond != 0 {
-        return None;
-    }
-    let mut set = PeerSet::EMPTY;
-    (0..count)
-        .filter(|&position| {
-            u32::try_from(position)
-                .ok()
-                .and_then(|shift| members.0.checked_shr(shift))
-                .is_some_and(|bits| bits & 1 == 1)
-        })
-        .filter_map(PeerIndex::from_position)
-        .for_each(|peer| set.insert(peer));
-    Some(set)
 }
