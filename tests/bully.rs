@@ -5,41 +5,14 @@
 mod common;
 
 use bellwether::sim::{Faults, Simulation};
-use bellwether::{BullyOptions, Duration, Event, Instant, Kind, NodeId, Preemption, Role, Timing};
-use common::{CAPACITY, bully_sim, node};
+use bellwether::{BullyOptions, Duration, Event, Kind, Preemption, Role, Timing};
+use common::{
+    CAPACITY, NO_JITTER, assert_all_follow, bully_sim, elect, led_by, node, sent, sorted,
+};
 
 /// Boots `1..=n` and makes `n` the leader by letting only its failure detector fire first.
 fn with_leader(n: u32, options: BullyOptions) -> Simulation<CAPACITY> {
-    let mut sim = bully_sim(7, n, options, Timing::LAN);
-    sim.fire_timeout(node(n)).unwrap();
-    sim.deliver_all().unwrap();
-    assert_eq!(sim.agreed_leader(), Some(node(n)));
-    sim
-}
-
-/// Runs until every live node follows `leader`; panics if that takes longer than `within`.
-fn elect(sim: &mut Simulation<CAPACITY>, leader: u32, within: Duration) -> Instant {
-    sim.run_until_true(within, |s| s.agreed_leader() == Some(node(leader)))
-        .unwrap()
-        .unwrap_or_else(|| {
-            panic!(
-                "seed {}: no agreement on {leader} within {within}",
-                sim.seed()
-            )
-        })
-}
-
-fn assert_all_follow(sim: &Simulation<CAPACITY>, leader: NodeId) {
-    for engine in sim.live() {
-        assert_eq!(
-            engine.leader(),
-            Some(leader),
-            "{} follows {:?}",
-            engine.id(),
-            engine.leader()
-        );
-    }
-    assert_eq!(sim.agreed_leader(), Some(leader));
+    led_by(bully_sim(7, n, options, Timing::LAN), n)
 }
 
 /// SPEC 2.1's worked example. Nodes 1..6, 6 leads and fails, 3 notices first:
@@ -53,11 +26,8 @@ fn worked_example_takes_nine_messages_and_elects_five() {
     sim.fire_timeout(node(3)).unwrap();
     sim.deliver_all().unwrap();
 
-    let sent: Vec<_> = sim.log()[start..]
-        .iter()
-        .map(|r| (r.kind, r.from.0, r.to.0))
-        .collect();
-    let mut expected = vec![
+    let sent = sent(&sim, start);
+    let expected = vec![
         (Kind::Election, 3, 4),
         (Kind::Election, 3, 5),
         (Kind::Alive, 4, 3),
@@ -68,10 +38,11 @@ fn worked_example_takes_nine_messages_and_elects_five() {
         (Kind::Coordinator, 5, 3),
         (Kind::Coordinator, 5, 4),
     ];
-    let mut sorted = sent.clone();
-    sorted.sort_by_key(|&(kind, from, to)| (kind as u8, from, to));
-    expected.sort_by_key(|&(kind, from, to)| (kind as u8, from, to));
-    assert_eq!(sorted, expected, "messages in send order: {sent:?}");
+    assert_eq!(
+        sorted(sent.clone()),
+        sorted(expected),
+        "messages in send order: {sent:?}"
+    );
     assert_eq!(sim.transmissions_since(sim.log()[start].at), 9);
     assert_all_follow(&sim, node(5));
 }
@@ -83,11 +54,7 @@ fn worked_example_takes_nine_messages_and_elects_five() {
 /// k(k-1) + 2(k-1) = (k+2)(k-1) messages: 28 for k = 5. All must end with leader 5.
 #[test]
 fn all_survivors_noticing_at_once_still_elect_five() {
-    let timing = Timing {
-        failure_jitter: Duration::ZERO,
-        ..Timing::LAN
-    };
-    let mut sim = bully_sim(11, 6, BullyOptions::CLASSIC, timing);
+    let mut sim = bully_sim(11, 6, BullyOptions::CLASSIC, NO_JITTER);
     sim.fire_timeout(node(6)).unwrap();
     sim.deliver_all().unwrap();
     sim.crash(node(6));
@@ -296,7 +263,11 @@ fn a_node_that_missed_the_new_leader_cannot_make_a_follower_depose_it() {
     sim.block(node(5), node(1));
     sim.fire_timeout(node(5)).unwrap(); // 5 notices first and leads at once
     sim.deliver_all().unwrap();
-    assert_eq!(sim.engine(node(1)).unwrap().leader(), Some(node(6)), "1 missed it");
+    assert_eq!(
+        sim.engine(node(1)).unwrap().leader(),
+        Some(node(6)),
+        "1 missed it"
+    );
     let from = sim.log().len();
     sim.fire_timeout(node(1)).unwrap(); // 1 notices 6 has gone
     sim.deliver_all().unwrap();

@@ -9,7 +9,7 @@ use bellwether::{
     Algorithm, CandidateOptions, Config, ConfigError, Duration, Engine, GroupId, Instant, Kind,
     Member, NodeId, Preemption, Timing,
 };
-use common::{CAPACITY, configs, configs_of, node};
+use common::{CAPACITY, NO_JITTER, configs, configs_of, elect, led_by, node, sent, sorted};
 
 const WITH_DELAY: Algorithm = Algorithm::Candidates(CandidateOptions::DEFAULT);
 const WITHOUT_DELAY: Algorithm =
@@ -25,12 +25,8 @@ fn mixed_members() -> Vec<Member> {
         .collect()
 }
 
-fn booted(configs: Vec<bellwether::Config<CAPACITY>>, leader: u32) -> Simulation<CAPACITY> {
-    let mut sim = Simulation::new(5, configs);
-    sim.fire_timeout(node(leader)).unwrap();
-    sim.deliver_all().unwrap();
-    assert_eq!(sim.agreed_leader(), Some(node(leader)));
-    sim
+fn booted(configs: Vec<Config<CAPACITY>>, leader: u32) -> Simulation<CAPACITY> {
+    led_by(Simulation::new(5, configs), leader)
 }
 
 /// Candidates 2, 4, 6; 6 leads and fails; ordinary node 1 notices. 1 asks both remaining
@@ -44,12 +40,7 @@ fn an_ordinary_node_elects_the_highest_answering_candidate_in_nine_messages() {
     let start = sim.log().len();
     sim.fire_timeout(node(1)).unwrap();
     sim.deliver_all().unwrap();
-    let mut sent: Vec<_> = sim.log()[start..]
-        .iter()
-        .map(|r| (r.kind, r.from.0, r.to.0))
-        .collect();
-    sent.sort();
-    let mut expected = vec![
+    let expected = vec![
         (Kind::Election, 1, 2),
         (Kind::Election, 1, 4),
         (Kind::Alive, 2, 1),
@@ -60,8 +51,7 @@ fn an_ordinary_node_elects_the_highest_answering_candidate_in_nine_messages() {
         (Kind::Coordinator, 4, 3),
         (Kind::Coordinator, 4, 5),
     ];
-    expected.sort();
-    assert_eq!(sent, expected);
+    assert_eq!(sorted(sent(&sim, start)), sorted(expected));
     assert_eq!(sim.agreed_leader(), Some(node(4)));
 }
 
@@ -77,27 +67,15 @@ fn ordinary_nodes_never_lead() {
     assert!(sim.leaders().is_empty(), "{:?}", sim.leaders());
     assert!(sim.live().all(|engine| engine.leader().is_none()));
     sim.restart(node(2));
-    sim.run_until_true(Duration::from_secs(2), |s| {
-        s.agreed_leader() == Some(node(2))
-    })
-    .unwrap()
-    .expect("the returning candidate leads");
+    elect(&mut sim, 2, Duration::from_secs(2)); // the returning candidate leads
 }
 
 /// Messages sent after the crash, and how many nodes started an election of their own.
 fn all_notice_at_once(algorithm: Algorithm) -> (usize, usize) {
-    let timing = Timing {
-        failure_jitter: Duration::ZERO,
-        ..Timing::LAN
-    };
-    let mut sim = booted(configs(6, algorithm, timing), 6);
+    let mut sim = booted(configs(6, algorithm, NO_JITTER), 6);
     sim.crash(node(6));
     let crash = sim.now();
-    sim.run_until_true(Duration::from_secs(2), |s| {
-        s.agreed_leader() == Some(node(5))
-    })
-    .unwrap()
-    .expect("5 elected");
+    elect(&mut sim, 5, Duration::from_secs(2));
     let after: Vec<_> = sim
         .log()
         .iter()

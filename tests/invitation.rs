@@ -11,52 +11,22 @@ use bellwether::{
     Algorithm, Body, Config, Destination, Duration, Engine, Event, GroupId, Instant,
     InvitationOptions, Kind, Member, MemberSet, Message, NodeId, Role, Term, Timing,
 };
-use common::{CAPACITY, invitation_sim, node};
+use common::{CAPACITY, assert_all_follow, elect, invitation_sim, node, sent, sorted};
 
 const OPTIONS: InvitationOptions = InvitationOptions::DEFAULT;
 
 /// The election messages (liveness traffic excluded) sent from log position `from` on, as
 /// (kind, sender, receiver), sorted.
 fn election_messages(sim: &Simulation<CAPACITY>, from: usize) -> Vec<(Kind, u32, u32)> {
-    let mut sent: Vec<_> = sim.log()[from..]
-        .iter()
-        .filter(|r| !r.kind.is_liveness())
-        .map(|r| (r.kind, r.from.0, r.to.0))
-        .collect();
-    sent.sort_by_key(|&(kind, from, to)| (kind as u8, from, to));
-    sent
+    let mut messages = sent(sim, from);
+    messages.retain(|&(kind, ..)| !kind.is_liveness());
+    sorted(messages)
 }
 
-fn sorted(mut messages: Vec<(Kind, u32, u32)>) -> Vec<(Kind, u32, u32)> {
-    messages.sort_by_key(|&(kind, from, to)| (kind as u8, from, to));
-    messages
-}
-
-/// Runs until every live node names `leader` and it leads; panics after `within`.
-fn merge(sim: &mut Simulation<CAPACITY>, leader: u32, within: Duration) -> Instant {
-    sim.run_until_true(within, |s| s.agreed_leader() == Some(node(leader)))
-        .unwrap()
-        .unwrap_or_else(|| {
-            let view: Vec<_> = sim
-                .live()
-                .map(|e| (e.id().0, e.leader(), e.role()))
-                .collect();
-            panic!(
-                "seed {}: no single group under {leader} within {within}: {view:?}",
-                sim.seed()
-            )
-        })
-}
-
+/// Checks that every live node follows `leader`, as a follower, and that it leads.
 fn assert_one_group(sim: &Simulation<CAPACITY>, leader: NodeId) {
+    assert_all_follow(sim, leader);
     for engine in sim.live() {
-        assert_eq!(
-            engine.leader(),
-            Some(leader),
-            "{} follows {:?}",
-            engine.id(),
-            engine.leader()
-        );
         let expected = if engine.id() == leader {
             Role::Leader
         } else {
@@ -64,14 +34,13 @@ fn assert_one_group(sim: &Simulation<CAPACITY>, leader: NodeId) {
         };
         assert_eq!(engine.role(), expected, "{}", engine.id());
     }
-    assert_eq!(sim.agreed_leader(), Some(leader));
 }
 
 /// Boots `1..=n`: every node leads a group of one; `n` (δ = 0) invites the others at once
 /// and they accept.
 fn booted(n: u32) -> Simulation<CAPACITY> {
     let mut sim = invitation_sim(7, n, OPTIONS, Timing::LAN);
-    merge(&mut sim, n, Duration::from_millis(10));
+    elect(&mut sim, n, Duration::from_millis(10));
     sim.deliver_all().unwrap();
     sim
 }
@@ -93,7 +62,7 @@ fn boot_of_three_nodes_merges_into_one_group_under_the_highest() {
         );
         assert_eq!(engine.leader(), Some(engine.id()));
     }
-    let formed = merge(&mut sim, 3, Duration::from_secs(1));
+    let formed = elect(&mut sim, 3, Duration::from_secs(1));
     assert_eq!(
         formed,
         Instant::from_millis(1),
@@ -140,7 +109,7 @@ fn larger_group_leads_the_merge_even_if_its_leader_ranks_lower() {
 
     sim.heal();
     let healed = sim.log().len();
-    let merged = merge(&mut sim, 3, Duration::from_secs(1));
+    let merged = elect(&mut sim, 3, Duration::from_secs(1));
     sim.deliver_all().unwrap();
     assert_eq!(
         merged,
@@ -203,7 +172,7 @@ fn member_losing_its_leader_falls_back_to_its_own_group_and_is_invited_again() {
     sim.run_for(Duration::from_secs(2)).unwrap();
     sim.heal();
     let healed = sim.log().len();
-    merge(&mut sim, 4, Duration::from_secs(1));
+    elect(&mut sim, 4, Duration::from_secs(1));
     sim.deliver_all().unwrap();
     assert!(
         election_messages(&sim, healed).contains(&(Kind::Accept, 2, 4)),
@@ -241,7 +210,7 @@ fn canonical_failover_takes_nine_messages_and_merges_under_the_next_highest() {
     sim.crash(node(6));
     let crash = sim.now();
     let start = sim.log().len();
-    let merged = merge(&mut sim, 5, Duration::from_secs(2));
+    let merged = elect(&mut sim, 5, Duration::from_secs(2));
     sim.deliver_all().unwrap();
 
     let mut expected: Vec<_> = [1, 2, 3, 4, 6].map(|to| (Kind::Invite, 5, to)).to_vec();

@@ -13,21 +13,15 @@
 
 mod common;
 
-use std::time::Instant as WallClock;
-
-use bellwether::sim::{Faults, Simulation, Violation, seed_count};
-use bellwether::{Duration, InvitationOptions, NodeId, Rng, Role, Timing};
-use common::{CAPACITY, invitation_configs, node};
+use bellwether::sim::{Simulation, leader_names_itself};
+use bellwether::{Duration, Instant, InvitationOptions, Rng, Timing};
+use common::{
+    CAPACITY, FAULTY, HEALTHY, Spell, assert_seeds, heal_all, invitation_configs, node,
+    partition_for_four_seconds, random_side, run_then_crash_one, worst_each,
+};
 
 const TIMING: Timing = Timing::LAN;
 const OPTIONS: InvitationOptions = InvitationOptions::DEFAULT;
-const MAX_DELAY: Duration = Duration::from_millis(10);
-
-/// A healthy network: no loss, no duplicates, delays 1..=D.
-const HEALTHY: Faults = Faults {
-    max_delay: MAX_DELAY,
-    ..Faults::NONE
-};
 
 /// Boot bound. Every node starts as the leader of a group of one and first invites after
 /// its δ. The highest node's δ is 0, so it invites every other node at start; its
@@ -76,29 +70,6 @@ fn group(seed: u64, n: u32) -> Simulation<CAPACITY> {
     Simulation::new(seed, configs)
 }
 
-/// A node leads exactly when it names itself as leader.
-fn self_consistent(sim: &Simulation<CAPACITY>) -> Result<(), String> {
-    for engine in sim.live() {
-        let names_itself = engine.leader() == Some(engine.id());
-        if (engine.role() == Role::Leader) != names_itself {
-            return Err(format!(
-                "{} is {:?} but names {:?}",
-                engine.id(),
-                engine.role(),
-                engine.leader()
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Every live node's (id, leader, role, term), for failure reports.
-fn view(sim: &Simulation<CAPACITY>) -> Vec<(u32, Option<u32>, Role, u64)> {
-    sim.live()
-        .map(|e| (e.id().0, e.leader().map(|l| l.0), e.role(), e.term().0))
-        .collect()
-}
-
 /// How many events every node has reported so far: unchanged means nothing changed.
 fn event_counts(sim: &Simulation<CAPACITY>) -> Vec<usize> {
     sim.node_ids()
@@ -107,98 +78,54 @@ fn event_counts(sim: &Simulation<CAPACITY>) -> Vec<usize> {
         .collect()
 }
 
-/// Runs `scenario` for `seeds` seeds and panics with every failing seed's violation.
-fn for_seeds(name: &str, seeds: u64, scenario: impl Fn(u64) -> Result<String, Violation>) {
-    let started = WallClock::now();
-    let mut failures = Vec::new();
-    let mut last_summary = String::new();
-    for seed in 0..seeds {
-        match scenario(seed) {
-            Ok(summary) => last_summary = summary,
-            Err(violation) => failures.push(violation.to_string()),
-        }
-    }
-    println!(
-        "{name}: {seeds} seeds in {:.2?}; {last_summary}",
-        started.elapsed()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} of {seeds} seeds failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-}
-
-fn check(
-    sim: &Simulation<CAPACITY>,
-    name: &str,
-    ok: bool,
-    detail: impl FnOnce() -> String,
-) -> Result<(), Violation> {
-    if ok {
-        Ok(())
-    } else {
-        Err(Violation {
-            seed: sim.seed(),
-            at: sim.now(),
-            invariant: name.to_string(),
-            detail: detail(),
-        })
-    }
-}
-
 /// No faults: the nodes form one group under the highest node within the boot bound and
 /// keep it; after that leader crashes the survivors form one group under the next-highest
 /// within the failover bound and keep it.
 #[test]
 fn fault_free_one_group_under_the_expected_leader_within_bounds() {
-    let seeds = seed_count(1000);
-    let worst = std::cell::Cell::new((Duration::ZERO, Duration::ZERO));
-    for_seeds("fault-free", seeds, |seed| {
+    let name = "invitation fault-free";
+    // Per seed: (boot, failover).
+    let times = assert_seeds(name, |seed| {
         let n = 3 + (seed % 6) as u32;
         let mut sim = group(seed, n);
         sim.set_faults(HEALTHY);
-        sim.add_invariant("leader names itself", self_consistent);
+        sim.add_invariant("leader names itself", leader_names_itself);
         let booted = sim.run_until_true(BOOT_BOUND, |s| s.agreed_leader() == Some(node(n)))?;
-        check(&sim, "boot bound", booted.is_some(), || {
-            format!("no group under {n} by {BOOT_BOUND}: {:?}", view(&sim))
+        sim.ensure("boot bound", booted.is_some(), || {
+            format!("no group under {n} by {BOOT_BOUND}: {:?}", sim.view())
         })?;
         let settled = event_counts(&sim);
         sim.run_for(Duration::from_millis(Rng::new(seed).below(2000) + 1000))?;
-        check(&sim, "stable group", event_counts(&sim) == settled, || {
-            format!("leadership changed without a fault: {:?}", view(&sim))
+        sim.ensure("stable group", event_counts(&sim) == settled, || {
+            format!("leadership changed without a fault: {:?}", sim.view())
         })?;
 
         sim.crash(node(n));
         let crash = sim.now();
         let next = node(n - 1);
         let failover = sim.run_until_true(FAILOVER_BOUND, |s| s.agreed_leader() == Some(next))?;
-        check(&sim, "failover bound", failover.is_some(), || {
+        sim.ensure("failover bound", failover.is_some(), || {
             format!(
                 "no group under {next} within {FAILOVER_BOUND}: {:?}",
-                view(&sim)
+                sim.view()
             )
         })?;
         let regrouped = event_counts(&sim);
         sim.run_for(Duration::from_secs(2))?;
-        check(
-            &sim,
+        sim.ensure(
             "stable after failover",
             event_counts(&sim) == regrouped && sim.agreed_leader() == Some(next),
-            || format!("leadership changed after failover: {:?}", view(&sim)),
+            || format!("leadership changed after failover: {:?}", sim.view()),
         )?;
-        let (boot, fail) = worst.get();
-        worst.set((
-            boot.max(booted.unwrap_or_default() - bellwether::Instant::ZERO),
-            fail.max(failover.unwrap_or(crash) - crash),
-        ));
-        Ok(format!(
-            "worst boot {} (bound {BOOT_BOUND}), worst failover {} (bound {FAILOVER_BOUND})",
-            worst.get().0,
-            worst.get().1
+        Ok((
+            booted.unwrap_or_default() - Instant::ZERO,
+            failover.unwrap_or(crash) - crash,
         ))
     });
+    let (worst_boot, worst_fail) = worst_each(&times);
+    println!(
+        "{name}: worst boot {worst_boot} (bound {BOOT_BOUND}), worst failover {worst_fail} (bound {FAILOVER_BOUND})"
+    );
 }
 
 /// Loss, duplication and reordering throughout; a crash; a partition that splits the live
@@ -208,78 +135,63 @@ fn fault_free_one_group_under_the_expected_leader_within_bounds() {
 /// node is in one group within the heal bound, and stays in it.
 #[test]
 fn faults_partition_several_leaders_then_one_group_after_heal() {
-    let seeds = seed_count(1000);
-    let totals = std::cell::Cell::new((0u64, 0u64, Duration::ZERO, Duration::ZERO));
-    for_seeds("faults+partition", seeds, |seed| {
+    let name = "invitation faults+partition";
+    // Per seed: (episodes of several leaders, their total time, heal).
+    let runs = assert_seeds(name, |seed| {
         let mut rng = Rng::new(seed ^ 0x5eed);
         let n = 3 + (seed % 6) as u32;
         let mut sim = group(seed, n);
-        sim.add_invariant("leader names itself", self_consistent);
-        sim.set_faults(Faults {
-            loss: 0.10,
-            duplicate: 0.05,
-            ..HEALTHY
-        });
-        sim.run_for(Duration::from_secs(3))?;
-
-        let crashed = node(1 + rng.below(u64::from(n)) as u32);
-        sim.crash(crashed);
+        let crashed = run_then_crash_one(&mut sim, n, FAULTY, &mut rng)?;
         sim.run_for(Duration::from_secs(2))?;
 
-        // Split the live nodes into two non-empty sides.
-        let live: Vec<NodeId> = sim.live().map(|e| e.id()).collect();
-        let cut = 1 + rng.below(live.len() as u64 - 1) as usize;
-        let mut shuffled = live.clone();
-        for i in (1..shuffled.len()).rev() {
-            shuffled.swap(i, rng.below(i as u64 + 1) as usize);
-        }
-        let side = &shuffled[..cut];
-        sim.partition(side);
-        let split = sim.now();
-        let before = sim.split_brain();
-        let several = sim.run_until_true(Duration::from_secs(4), |s| s.leaders().len() >= 2)?;
-        sim.run_until(split + Duration::from_secs(4))?;
-        let during = sim.split_brain();
-        check(
-            &sim,
+        let side = &random_side(&sim, &mut rng);
+        let Spell {
+            two_leaders: several,
+            before,
+            after: during,
+        } = partition_for_four_seconds(&mut sim, side)?;
+        sim.ensure(
             "several leaders observed",
-            several.is_some() && during.max_leaders >= 2,
+            several && during.max_leaders >= 2,
             || {
                 format!(
                     "sides {side:?} | rest never had two leaders: {:?}",
-                    view(&sim)
+                    sim.view()
                 )
             },
         )?;
 
-        sim.restart(crashed);
-        sim.heal();
-        sim.set_faults(HEALTHY);
-        let healed = sim.now();
+        let healed = heal_all(&mut sim, crashed, HEALTHY);
         let agreed = sim.run_until_true(HEAL_BOUND, |s| s.agreed_leader().is_some())?;
-        check(&sim, "heal bound", agreed.is_some(), || {
-            format!("no single group within {HEAL_BOUND}: {:?}", view(&sim))
+        sim.ensure("heal bound", agreed.is_some(), || {
+            format!("no single group within {HEAL_BOUND}: {:?}", sim.view())
         })?;
         let leader = sim.agreed_leader();
         let grouped = event_counts(&sim);
         sim.run_for(Duration::from_secs(2))?;
-        check(
-            &sim,
+        sim.ensure(
             "stable after heal",
             event_counts(&sim) == grouped && sim.agreed_leader() == leader,
-            || format!("the group under {leader:?} changed: {:?}", view(&sim)),
+            || format!("the group under {leader:?} changed: {:?}", sim.view()),
         )?;
-        let (episodes, runs, split_time, worst_heal) = totals.get();
-        totals.set((
-            episodes + u64::from(during.episodes - before.episodes),
-            runs + 1,
-            split_time + (during.duration - before.duration),
-            worst_heal.max(agreed.unwrap_or(healed) - healed),
-        ));
-        let (episodes, runs, split_time, worst_heal) = totals.get();
-        Ok(format!(
-            "several leaders in {runs}/{runs} partitions ({episodes} episodes, {split_time} in \
-             total); worst heal {worst_heal} (bound {HEAL_BOUND})"
+        Ok((
+            during.episodes - before.episodes,
+            during.duration - before.duration,
+            agreed.unwrap_or(healed) - healed,
         ))
     });
+    let count = runs.len();
+    let episodes: u64 = runs.iter().map(|&(episodes, ..)| u64::from(episodes)).sum();
+    let split_time = runs
+        .iter()
+        .fold(Duration::ZERO, |total, &(_, time, _)| total + time);
+    let worst_heal = runs
+        .iter()
+        .map(|&(.., heal)| heal)
+        .max()
+        .unwrap_or_default();
+    println!(
+        "{name}: several leaders in {count}/{count} partitions ({episodes} episodes, \
+         {split_time} in total); worst heal {worst_heal} (bound {HEAL_BOUND})"
+    );
 }

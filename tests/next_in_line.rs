@@ -8,25 +8,13 @@ use bellwether::{
     Algorithm, Body, Duration, Engine, Instant, Kind, NextInLineOptions, NodeId, Preemption,
     Successors, Timing,
 };
-use common::{CAPACITY, configs, node};
+use common::{CAPACITY, configs, elect, led_by, node, sent, sorted};
 
 fn group(successors: u8) -> Simulation<CAPACITY> {
     let algorithm =
         Algorithm::NextInLine(NextInLineOptions::new(successors, Preemption::Immediate));
-    let mut sim = Simulation::new(3, configs(6, algorithm, Timing::LAN));
     // 6 leads; its Coordinator carries its successor list.
-    sim.fire_timeout(node(6)).unwrap();
-    sim.deliver_all().unwrap();
-    assert_eq!(sim.agreed_leader(), Some(node(6)));
-    sim
-}
-
-/// (kind, from, to) of every message recorded from `start` on.
-fn sent(sim: &Simulation<CAPACITY>, start: usize) -> Vec<(Kind, u32, u32)> {
-    sim.log()[start..]
-        .iter()
-        .map(|r| (r.kind, r.from.0, r.to.0))
-        .collect()
+    led_by(Simulation::new(3, configs(6, algorithm, Timing::LAN)), 6)
 }
 
 /// Node 6, leading a group of six with three successors, names 5, 4 and 3 in that order
@@ -67,17 +55,14 @@ fn canonical_failover_takes_five_messages() {
     let start = sim.log().len();
     sim.fire_timeout(node(3)).unwrap();
     sim.deliver_all().unwrap();
-    let mut messages = sent(&sim, start);
-    messages.sort();
-    let mut expected = vec![
+    let expected = vec![
         (Kind::TakeOver, 3, 5),
         (Kind::Coordinator, 5, 1),
         (Kind::Coordinator, 5, 2),
         (Kind::Coordinator, 5, 3),
         (Kind::Coordinator, 5, 4),
     ];
-    expected.sort();
-    assert_eq!(messages, expected);
+    assert_eq!(sorted(sent(&sim, start)), sorted(expected));
     assert_eq!(sim.agreed_leader(), Some(node(5)));
 }
 
@@ -137,11 +122,7 @@ fn an_exhausted_list_falls_back_to_bully() {
         "Bully fallback: {:?}",
         sent(&sim, start)
     );
-    sim.run_until_true(Duration::from_secs(1), |s| {
-        s.agreed_leader() == Some(node(4))
-    })
-    .unwrap()
-    .expect("4 elected by the fallback");
+    elect(&mut sim, 4, Duration::from_secs(1)); // 4 is elected by the fallback
 }
 
 /// A node that never heard the failed leader's list (it restarted after the last
@@ -159,9 +140,5 @@ fn a_node_without_a_list_runs_bully() {
         !first.is_empty() && first.iter().all(|m| m.0 == Kind::Election),
         "{first:?}"
     );
-    sim.run_until_true(Duration::from_secs(1), |s| {
-        s.agreed_leader() == Some(node(5))
-    })
-    .unwrap()
-    .expect("5 elected");
+    elect(&mut sim, 5, Duration::from_secs(1));
 }

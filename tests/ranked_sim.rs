@@ -11,23 +11,17 @@
 
 mod common;
 
-use std::time::Instant as WallClock;
-
-use bellwether::sim::{Faults, Simulation, Violation, seed_count};
+use bellwether::sim::{Faults, Simulation, leader_names_itself, seed_count};
 use bellwether::{
-    Algorithm, BullyOptions, CandidateOptions, Duration, Event, NextInLineOptions, NodeId, Rng,
-    Role, Timing,
+    Algorithm, BullyOptions, CandidateOptions, Duration, Event, Instant, NextInLineOptions, Rng,
+    Timing,
 };
-use common::{CAPACITY, configs, node};
+use common::{
+    FAULTY, HEALTHY, assert_seeds, configs, ensure_steady, heal_all, highest_live, live_ids, node,
+    partition_for_four_seconds, run_then_crash_one, shuffle, worst_each,
+};
 
 const TIMING: Timing = Timing::LAN;
-const MAX_DELAY: Duration = Duration::from_millis(10);
-
-/// A healthy network: no loss, no duplicates, delays 1..=D.
-const HEALTHY: Faults = Faults {
-    max_delay: MAX_DELAY,
-    ..Faults::NONE
-};
 
 const fn ms(millis: u64) -> Duration {
     Duration::from_millis(millis)
@@ -97,123 +91,41 @@ const CANDIDATES: Case = Case {
     heal: |n| ms(100 + 500 + 150 + (n as u64 - 1) * 60 + 3 * 50 + 5 * 10),
 };
 
-fn self_consistent(sim: &Simulation<CAPACITY>) -> Result<(), String> {
-    for engine in sim.live() {
-        let names_itself = engine.leader() == Some(engine.id());
-        if (engine.role() == Role::Leader) != names_itself {
-            return Err(format!(
-                "{} is {:?} but names {:?}",
-                engine.id(),
-                engine.role(),
-                engine.leader()
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn highest_live(sim: &Simulation<CAPACITY>) -> Option<NodeId> {
-    sim.live().map(|e| e.id()).max()
-}
-
-fn check(
-    sim: &Simulation<CAPACITY>,
-    name: &str,
-    ok: bool,
-    detail: impl FnOnce() -> String,
-) -> Result<(), Violation> {
-    if ok {
-        return Ok(());
-    }
-    Err(Violation {
-        seed: sim.seed(),
-        at: sim.now(),
-        invariant: name.to_string(),
-        detail: detail(),
-    })
-}
-
-/// Runs `scenario` for every seed and panics listing every failing seed's violation; the
-/// scenario returns the worst figure it measured, and the worst over all seeds is printed.
-fn for_seeds(
-    case: &Case,
-    property: &str,
-    scenario: impl Fn(u64) -> Result<Duration, Violation>,
-) -> Duration {
-    let started = WallClock::now();
-    let seeds = seed_count(1000);
-    let mut failures = Vec::new();
-    let mut worst = Duration::ZERO;
-    for seed in 0..seeds {
-        match scenario(seed) {
-            Ok(measured) => worst = worst.max(measured),
-            Err(violation) => failures.push(violation.to_string()),
-        }
-    }
-    println!(
-        "{} {property}: {seeds} seeds in {:.2?}, worst {worst}",
-        case.name,
-        started.elapsed()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} {property}: {} of {seeds} seeds failed:\n{}",
-        case.name,
-        failures.len(),
-        failures.join("\n")
-    );
-    worst
-}
-
 /// No faults: the group agrees on the highest node within the boot bound and keeps it;
 /// after the leader crashes the survivors agree on the next-highest within the failover
 /// bound and keep it.
 fn fault_free_agreement(case: &Case) {
-    let worst = for_seeds(case, "fault-free failover", |seed| {
+    let name = format!("{} fault-free failover", case.name);
+    let times = assert_seeds(&name, |seed| {
         let n = 3 + (seed % 6) as u32;
         let mut sim = Simulation::new(seed, configs(n, case.algorithm, TIMING));
         sim.set_faults(HEALTHY);
-        sim.add_invariant("leader names itself", self_consistent);
+        sim.add_invariant("leader names itself", leader_names_itself);
         let booted = sim.run_until_true(case.boot, |s| s.agreed_leader() == Some(node(n)))?;
-        check(&sim, "boot bound", booted.is_some(), || {
+        sim.ensure("boot bound", booted.is_some(), || {
             format!("no agreement on {n} within {}", case.boot)
         })?;
-        let events = sim.events(node(1)).len();
-        sim.run_for(ms(Rng::new(seed).below(2000) + 1000))?;
-        check(
-            &sim,
-            "stable leader",
-            sim.events(node(1)).len() == events,
-            || {
-                format!(
-                    "leadership changed without a fault: {:?}",
-                    sim.events(node(1))
-                )
-            },
-        )?;
+        let steady = ms(Rng::new(seed).below(2000) + 1000);
+        ensure_steady(&mut sim, "stable leader", steady)?;
 
         sim.crash(node(n));
         let crash = sim.now();
         let next = node(n - 1);
         let agreed = sim.run_until_true(case.failover, |s| s.agreed_leader() == Some(next))?;
-        check(&sim, "failover bound", agreed.is_some(), || {
+        sim.ensure("failover bound", agreed.is_some(), || {
             format!("no agreement on {next} within {}", case.failover)
         })?;
-        let events = sim.events(node(1)).len();
-        sim.run_for(Duration::from_secs(2))?;
-        check(
-            &sim,
-            "stable after failover",
-            sim.events(node(1)).len() == events,
-            || {
-                format!(
-                    "leadership changed after failover: {:?}",
-                    sim.events(node(1))
-                )
-            },
-        )?;
-        Ok(agreed.unwrap_or(crash) - crash)
+        ensure_steady(&mut sim, "stable after failover", Duration::from_secs(2))?;
+        Ok((
+            booted.unwrap_or_default() - Instant::ZERO,
+            agreed.unwrap_or(crash) - crash,
+        ))
     });
+    let (worst_boot, worst) = worst_each(&times);
+    println!(
+        "{name}: worst boot {worst_boot} (bound {}), worst failover {worst} (bound {})",
+        case.boot, case.failover
+    );
     assert!(worst <= case.failover);
 }
 
@@ -223,55 +135,38 @@ fn fault_free_agreement(case: &Case) {
 /// restarts) on a healthy network, the group agrees on its highest live node within the
 /// heal bound.
 fn split_brain_then_agreement_after_heal(case: &Case) {
-    for_seeds(case, "partition heal", |seed| {
+    let name = format!("{} partition heal", case.name);
+    let heals = assert_seeds(&name, |seed| {
         let mut rng = Rng::new(seed ^ 0x5eed);
         let n = 4 + (seed % 5) as u32;
         let mut sim = Simulation::new(seed, configs(n, case.algorithm, TIMING));
-        sim.add_invariant("leader names itself", self_consistent);
-        sim.set_faults(Faults {
-            loss: 0.10,
-            duplicate: 0.05,
-            ..HEALTHY
-        });
-        sim.run_for(Duration::from_secs(3))?;
-
-        let crashed = node(1 + rng.below(u64::from(n)) as u32);
-        sim.crash(crashed);
+        let crashed = run_then_crash_one(&mut sim, n, FAULTY, &mut rng)?;
         sim.run_for(Duration::from_secs(2))?;
 
-        let mut live: Vec<NodeId> = sim.live().map(|e| e.id()).collect();
-        for i in (1..live.len()).rev() {
-            live.swap(i, rng.below(i as u64 + 1) as usize);
-        }
+        let mut live = live_ids(&sim);
+        shuffle(&mut live, &mut rng);
         let side = &live[..1 + rng.below(live.len() as u64 - 1) as usize];
-        sim.partition(side);
-        let split = sim.now();
-        let two_leaders = sim.run_until_true(Duration::from_secs(4), |s| s.leaders().len() >= 2)?;
-        sim.run_until(split + Duration::from_secs(4))?;
-        check(&sim, "split brain observed", two_leaders.is_some(), || {
+        let spell = partition_for_four_seconds(&mut sim, side)?;
+        sim.ensure("split brain observed", spell.two_leaders, || {
             format!("sides {side:?} | rest never had two leaders")
         })?;
 
-        sim.restart(crashed);
-        sim.heal();
-        sim.set_faults(HEALTHY);
-        let healed = sim.now();
+        let healed = heal_all(&mut sim, crashed, HEALTHY);
         let bound = (case.heal)(n);
         let agreed = sim.run_until_true(bound, |s| {
             s.agreed_leader().is_some() && s.agreed_leader() == highest_live(s)
         })?;
-        check(&sim, "heal bound", agreed.is_some(), || {
-            let view: Vec<_> = sim
-                .live()
-                .map(|e| (e.id().0, e.leader().map(|l| l.0), e.role(), e.term().0))
-                .collect();
+        sim.ensure("heal bound", agreed.is_some(), || {
             format!(
-                "no agreement on {:?} within {bound}: {view:?}",
-                highest_live(&sim)
+                "no agreement on {:?} within {bound}: {:?}",
+                highest_live(&sim),
+                sim.view()
             )
         })?;
-        Ok(agreed.unwrap_or(healed) - healed)
+        Ok((agreed.unwrap_or(healed) - healed, bound))
     });
+    let (worst, bound) = heals.into_iter().max().unwrap_or_default();
+    println!("{name}: worst heal {worst} (its bound {bound})");
 }
 
 /// After a long faulty run, the last leader each node reported is the one it names.

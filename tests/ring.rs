@@ -17,7 +17,7 @@ use bellwether::{
     MAX_MESSAGE_SIZE, Member, MemberSet, Message, NodeId, RingOptions, RingVariant, Role, Term,
     Timing,
 };
-use common::{CAPACITY, node, ring_sim};
+use common::{CAPACITY, NO_JITTER, assert_all_follow, elect, led_by, node, ring_sim, sent, sorted};
 
 const VARIANTS: [RingVariant; 2] = [RingVariant::FullList, RingVariant::MaxOnly];
 
@@ -32,40 +32,9 @@ fn election_kind(variant: RingVariant) -> Kind {
 /// Boots `1..=n` and makes `n` the leader in epoch 1 by letting only its failure detector
 /// fire: its token goes once round the ring and its result once more.
 fn with_leader(n: u32, variant: RingVariant) -> Simulation<CAPACITY> {
-    let mut sim = ring_sim(7, n, variant, Timing::LAN);
-    sim.fire_timeout(node(n)).unwrap();
-    sim.deliver_all().unwrap();
-    assert_eq!(sim.agreed_leader(), Some(node(n)));
+    let sim = led_by(ring_sim(7, n, variant, Timing::LAN), n);
     assert_eq!(sim.engine(node(n)).unwrap().term(), Term(1));
     sim
-}
-
-fn assert_all_follow(sim: &Simulation<CAPACITY>, leader: NodeId) {
-    for engine in sim.live() {
-        assert_eq!(
-            engine.leader(),
-            Some(leader),
-            "{} follows {:?}",
-            engine.id(),
-            engine.leader()
-        );
-    }
-    assert_eq!(sim.agreed_leader(), Some(leader));
-}
-
-/// The messages logged since `start`, as (kind, from, to), sorted.
-fn sorted_since(sim: &Simulation<CAPACITY>, start: usize) -> Vec<(Kind, u32, u32)> {
-    let mut sent: Vec<_> = sim.log()[start..]
-        .iter()
-        .map(|r| (r.kind, r.from.0, r.to.0))
-        .collect();
-    sent.sort_by_key(|&(kind, from, to)| (kind as u8, from, to));
-    sent
-}
-
-fn sorted(mut messages: Vec<(Kind, u32, u32)>) -> Vec<(Kind, u32, u32)> {
-    messages.sort_by_key(|&(kind, from, to)| (kind as u8, from, to));
-    messages
 }
 
 /// How many messages of `kind` `from` sent among `records`.
@@ -122,12 +91,9 @@ fn canonical_failover_takes_twenty_two_messages_and_elects_five() {
         let mut expected = lap(election);
         expected.extend(lap(Kind::RingLeader));
         expected.extend(acks.iter().chain(&acks));
-        let in_order: Vec<_> = sim.log()[start..]
-            .iter()
-            .map(|r| (r.kind, r.from.0, r.to.0))
-            .collect();
+        let in_order = sent(&sim, start);
         assert_eq!(
-            sorted_since(&sim, start),
+            sorted(in_order.clone()),
             sorted(expected),
             "{variant:?}, in send order: {in_order:?}"
         );
@@ -158,7 +124,7 @@ fn dead_successors_are_skipped() {
         sim.fire_timeout(node(3)).unwrap();
         sim.deliver_all().unwrap();
         assert_eq!(
-            sorted_since(&sim, start),
+            sorted(sent(&sim, start)),
             vec![(election, 3, 4)],
             "4 is dead: nothing happens until 3's timeout"
         );
@@ -248,27 +214,14 @@ fn a_lower_initiators_token_is_swallowed_by_a_higher_initiator() {
 /// acks; 5's lap is 6 tokens and 5 acks; the result 6 + 5: 30.)
 #[test]
 fn concurrent_initiators_converge_with_a_bounded_number_of_messages() {
-    let timing = Timing {
-        failure_jitter: Duration::ZERO,
-        ..Timing::LAN
-    };
     for variant in VARIANTS {
         let election = election_kind(variant);
-        let mut sim = ring_sim(11, 6, variant, timing);
-        sim.run_until_true(Duration::from_secs(2), |s| {
-            s.agreed_leader() == Some(node(6))
-        })
-        .unwrap()
-        .expect("6 elected at boot");
+        let mut sim = ring_sim(11, 6, variant, NO_JITTER);
+        elect(&mut sim, 6, Duration::from_secs(2)); // at boot
         sim.run_for(Duration::from_millis(350)).unwrap();
         sim.crash(node(6));
         let crash = sim.now();
-        let agreed = sim
-            .run_until_true(Duration::from_secs(2), |s| {
-                s.agreed_leader() == Some(node(5))
-            })
-            .unwrap()
-            .expect("the survivors agree on 5");
+        let agreed = elect(&mut sim, 5, Duration::from_secs(2));
         sim.run_for(Duration::from_secs(2)).unwrap(); // the last acks, then heartbeats only
         let records: Vec<Record> = sim
             .log()
@@ -331,7 +284,7 @@ fn a_live_leader_stops_an_election_and_reasserts_itself() {
             (Kind::RingAck, 6, 5),
         ];
         expected.extend((1..=5).map(|to| (Kind::Heartbeat, 6, to)));
-        assert_eq!(sorted_since(&sim, start), sorted(expected));
+        assert_eq!(sorted(sent(&sim, start)), sorted(expected));
         assert_all_follow(&sim, node(6));
         for engine in sim.live() {
             assert_eq!(engine.term(), Term(2), "{}", engine.id());
@@ -629,12 +582,7 @@ fn a_member_the_token_cannot_reach_is_left_out_and_follows_by_heartbeat() {
 
         sim.heal();
         let healed = sim.now();
-        let agreed = sim
-            .run_until_true(Duration::from_secs(2), |s| {
-                s.agreed_leader() == Some(node(4))
-            })
-            .unwrap()
-            .expect("5 follows 4 too");
+        let agreed = elect(&mut sim, 4, Duration::from_secs(2)); // 5 follows 4 too
         assert!(
             agreed - healed <= Duration::from_millis(101),
             "within a heartbeat interval and a delay: {}",

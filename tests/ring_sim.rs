@@ -18,21 +18,15 @@
 
 mod common;
 
-use std::cell::Cell;
-use std::time::Instant as WallClock;
-
-use bellwether::sim::{Faults, Simulation, Violation, seed_count};
-use bellwether::{Duration, Instant, NodeId, RingVariant, Rng, Role, Timing};
-use common::{CAPACITY, node, ring_sim};
+use bellwether::sim::{Simulation, Violation, leader_names_itself};
+use bellwether::{Duration, Instant, NodeId, RingVariant, Rng, Timing};
+use common::{
+    CAPACITY, FAULTY, HEALTHY, MAX_DELAY, Spell, assert_seeds, ensure_steady, heal_all,
+    highest_live, live_ids, node, partition_for_four_seconds, random_side, ring_sim,
+    run_then_crash_one, shuffle,
+};
 
 const TIMING: Timing = Timing::LAN;
-const MAX_DELAY: Duration = Duration::from_millis(10);
-
-/// A healthy network: no loss, no duplicates, delays 1..=D.
-const HEALTHY: Faults = Faults {
-    max_delay: MAX_DELAY,
-    ..Faults::NONE
-};
 
 /// F + J: the latest a failure detector armed at some instant fires after it.
 fn detector() -> Duration {
@@ -87,25 +81,6 @@ fn shape(seed: u64) -> (u32, RingVariant) {
     (n, variant)
 }
 
-fn self_consistent(sim: &Simulation<CAPACITY>) -> Result<(), String> {
-    for engine in sim.live() {
-        let names_itself = engine.leader() == Some(engine.id());
-        if (engine.role() == Role::Leader) != names_itself {
-            return Err(format!(
-                "{} is {:?} but names {:?}",
-                engine.id(),
-                engine.role(),
-                engine.leader()
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn highest_live(sim: &Simulation<CAPACITY>) -> Option<NodeId> {
-    sim.live().map(|e| e.id()).max()
-}
-
 /// The leader every live node follows in the epoch it leads in: agreement on the leader
 /// and on its fencing token.
 fn agreed(sim: &Simulation<CAPACITY>) -> Option<NodeId> {
@@ -136,19 +111,18 @@ fn settle_after_heal(
     let first = sim.run_until_true(bound, |s| agreed(s).is_some())?;
     sim.run_until(healed + bound)?;
     let leader = agreed(sim);
-    check(sim, "heal bound", leader.is_some(), || {
-        format!("no agreement within {bound}: {:?}", view(sim))
+    sim.ensure("heal bound", leader.is_some(), || {
+        format!("no agreement within {bound}: {:?}", sim.view())
     })?;
     sim.run_for(Duration::from_secs(2))?;
     let last = last_change(sim, healed);
-    check(
-        sim,
+    sim.ensure(
         "settled within the heal bound",
         agreed(sim) == leader && last.is_none_or(|at| at <= healed + bound),
         || {
             format!(
                 "leadership changed after {bound} (last at {last:?}): {:?}",
-                view(sim)
+                sim.view()
             )
         },
     )?;
@@ -156,57 +130,35 @@ fn settle_after_heal(
     Ok(settled - healed)
 }
 
-/// Runs `scenario` for `seeds` seeds and panics with every failing seed's violation.
-fn for_seeds(name: &str, seeds: u64, scenario: impl Fn(u64) -> Result<String, Violation>) {
-    let started = WallClock::now();
-    let mut failures = Vec::new();
-    let mut last_summary = String::new();
-    for seed in 0..seeds {
-        match scenario(seed) {
-            Ok(summary) => last_summary = summary,
-            Err(violation) => failures.push(violation.to_string()),
-        }
-    }
-    println!(
-        "ring {name}: {seeds} seeds in {:.2?}; {last_summary}",
-        started.elapsed()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} of {seeds} seeds failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+/// What one partitioned run measured.
+struct Partitioned {
+    /// Spells of several leaders while partitioned.
+    episodes: u32,
+    /// How long several leaders led at once while partitioned.
+    several_leaders: Duration,
+    /// How long the group took to settle after the heal, and the heal bound.
+    heal: (Duration, Duration),
+    /// Whether the leader after the heal is the highest-ranked live node.
+    highest_leads: bool,
 }
 
-fn check(
-    sim: &Simulation<CAPACITY>,
-    name: &str,
-    ok: bool,
-    detail: impl FnOnce() -> String,
-) -> Result<(), Violation> {
-    if ok {
-        Ok(())
-    } else {
-        Err(Violation {
-            seed: sim.seed(),
-            at: sim.now(),
-            invariant: name.to_string(),
-            detail: detail(),
+/// Of (measured, bound) pairs, the one that came closest to its bound (the first of equals),
+/// or zeros if there are none: what a test prints as its worst case.
+fn closest_to_bound(
+    measured: impl IntoIterator<Item = (Duration, Duration)>,
+) -> (Duration, Duration) {
+    let share =
+        |(taken, bound): (Duration, Duration)| taken.as_millis() as f64 / bound.as_millis() as f64;
+    measured
+        .into_iter()
+        .reduce(|worst, next| {
+            if share(next) > share(worst) {
+                next
+            } else {
+                worst
+            }
         })
-    }
-}
-
-/// Every node's view, for failure messages: (id, leader, role, term).
-fn view(sim: &Simulation<CAPACITY>) -> Vec<(u32, Option<u32>, Role, u64)> {
-    sim.live()
-        .map(|e| (e.id().0, e.leader().map(|l| l.0), e.role(), e.term().0))
-        .collect()
-}
-
-/// How far a measured time came to its bound, as a fraction (the worst seed is printed).
-fn share(taken: Duration, bound: Duration) -> f64 {
-    taken.as_millis() as f64 / bound.as_millis() as f64
+        .unwrap_or_default()
 }
 
 /// No faults: the group agrees on its highest node within the boot bound and keeps it;
@@ -214,80 +166,46 @@ fn share(taken: Duration, bound: Duration) -> f64 {
 /// bound and keep it.
 #[test]
 fn fault_free_agreement_on_the_highest_live_node_within_bounds() {
-    let seeds = seed_count(1000);
-    // (worst boot, its bound, worst failover, its bound), by share of the bound.
-    let worst = Cell::new((
-        Duration::ZERO,
-        Duration::ZERO,
-        Duration::ZERO,
-        Duration::ZERO,
-    ));
-    for_seeds("fault-free", seeds, |seed| {
+    let name = "ring fault-free";
+    // Per seed: (boot, its bound) and (failover, its bound).
+    let times = assert_seeds(name, |seed| {
         let (n, variant) = shape(seed);
         let mut sim = ring_sim(seed, n, variant, TIMING);
         sim.set_faults(HEALTHY);
-        sim.add_invariant("leader names itself", self_consistent);
+        sim.add_invariant("leader names itself", leader_names_itself);
         let boot_limit = boot_bound(n);
         let booted = sim.run_until_true(boot_limit, |s| agreed(s) == Some(node(n)))?;
-        check(&sim, "boot bound", booted.is_some(), || {
+        sim.ensure("boot bound", booted.is_some(), || {
             format!(
                 "{variant:?}: no agreement on {n} by {boot_limit}: {:?}",
-                view(&sim)
+                sim.view()
             )
         })?;
-        let stable_events = sim.events(node(1)).len();
-        sim.run_for(Duration::from_millis(Rng::new(seed).below(2000) + 1000))?;
-        check(
-            &sim,
-            "stable leader",
-            sim.events(node(1)).len() == stable_events,
-            || {
-                format!(
-                    "leadership changed without a fault: {:?}",
-                    sim.events(node(1))
-                )
-            },
-        )?;
+        let steady = Duration::from_millis(Rng::new(seed).below(2000) + 1000);
+        ensure_steady(&mut sim, "stable leader", steady)?;
 
         sim.crash(node(n));
         let crash = sim.now();
         let next = node(n - 1);
         let failover_limit = failover_bound(n);
         let failover = sim.run_until_true(failover_limit, |s| agreed(s) == Some(next))?;
-        check(&sim, "failover bound", failover.is_some(), || {
+        sim.ensure("failover bound", failover.is_some(), || {
             format!(
                 "{variant:?}: no agreement on {next} within {failover_limit}: {:?}",
-                view(&sim)
+                sim.view()
             )
         })?;
-        let after_failover = sim.events(node(1)).len();
-        sim.run_for(Duration::from_secs(2))?;
-        check(
-            &sim,
-            "stable after failover",
-            sim.events(node(1)).len() == after_failover,
-            || {
-                format!(
-                    "leadership changed after failover: {:?}",
-                    sim.events(node(1))
-                )
-            },
-        )?;
+        ensure_steady(&mut sim, "stable after failover", Duration::from_secs(2))?;
 
         let boot = booted.unwrap_or_default() - Instant::ZERO;
         let fail = failover.unwrap_or(crash) - crash;
-        let (mut worst_boot, mut boot_of, mut worst_fail, mut fail_of) = worst.get();
-        if boot_of.is_zero() || share(boot, boot_limit) > share(worst_boot, boot_of) {
-            (worst_boot, boot_of) = (boot, boot_limit);
-        }
-        if fail_of.is_zero() || share(fail, failover_limit) > share(worst_fail, fail_of) {
-            (worst_fail, fail_of) = (fail, failover_limit);
-        }
-        worst.set((worst_boot, boot_of, worst_fail, fail_of));
-        Ok(format!(
-            "worst boot {worst_boot} (its bound {boot_of}), worst failover {worst_fail} (its bound {fail_of})"
-        ))
+        Ok(((boot, boot_limit), (fail, failover_limit)))
     });
+    let (worst_boot, boot_of) = closest_to_bound(times.iter().map(|&(boot, _)| boot));
+    let (worst_fail, fail_of) = closest_to_bound(times.iter().map(|&(_, fail)| fail));
+    println!(
+        "{name}: worst boot {worst_boot} (its bound {boot_of}), worst failover {worst_fail} (its bound {fail_of})"
+    );
 }
 
 /// Loss 10 %, duplication 5 % and reordering throughout; a crash; a partition that splits
@@ -298,81 +216,53 @@ fn fault_free_agreement_on_the_highest_live_node_within_bounds() {
 /// module documentation of `ring`).
 #[test]
 fn faults_partition_split_brain_and_agreement_after_heal() {
-    let seeds = seed_count(1000);
-    // (episodes, runs, split-brain time, worst heal, its bound)
-    let totals = Cell::new((0u64, 0u64, Duration::ZERO, Duration::ZERO, Duration::ZERO));
-    let not_highest = Cell::new(0u64);
-    for_seeds("faults+partition", seeds, |seed| {
+    let name = "ring faults+partition";
+    let runs = assert_seeds(name, |seed| {
         let mut rng = Rng::new(seed ^ 0x5eed);
         let (n, variant) = shape(seed);
         let mut sim = ring_sim(seed, n, variant, TIMING);
-        sim.add_invariant("leader names itself", self_consistent);
-        sim.set_faults(Faults {
-            loss: 0.10,
-            duplicate: 0.05,
-            ..HEALTHY
-        });
-        sim.run_for(Duration::from_secs(3))?;
-
-        let crashed = node(1 + rng.below(u64::from(n)) as u32);
-        sim.crash(crashed);
+        let crashed = run_then_crash_one(&mut sim, n, FAULTY, &mut rng)?;
         sim.run_for(Duration::from_secs(2))?;
 
-        // Split the live nodes into two non-empty sides.
-        let live: Vec<NodeId> = sim.live().map(|e| e.id()).collect();
-        let cut = 1 + rng.below(live.len() as u64 - 1) as usize;
-        let mut shuffled = live.clone();
-        for i in (1..shuffled.len()).rev() {
-            shuffled.swap(i, rng.below(i as u64 + 1) as usize);
-        }
-        let side = &shuffled[..cut];
-        sim.partition(side);
-        let split = sim.now();
-        let before = sim.split_brain();
-        let two_leaders = sim.run_until_true(Duration::from_secs(4), |s| s.leaders().len() >= 2)?;
-        sim.run_until(split + Duration::from_secs(4))?;
-        let during = sim.split_brain();
-        check(
-            &sim,
+        let side = &random_side(&sim, &mut rng);
+        let Spell {
+            two_leaders,
+            before,
+            after: during,
+        } = partition_for_four_seconds(&mut sim, side)?;
+        sim.ensure(
             "split brain observed",
-            two_leaders.is_some() && during.max_leaders >= 2,
+            two_leaders && during.max_leaders >= 2,
             || {
                 format!(
                     "{variant:?}: sides {side:?} | rest never had two leaders: {:?}",
-                    view(&sim)
+                    sim.view()
                 )
             },
         )?;
 
-        sim.restart(crashed);
-        sim.heal();
-        sim.set_faults(HEALTHY);
-        let healed = sim.now();
+        let healed = heal_all(&mut sim, crashed, HEALTHY);
         let heal_limit = heal_bound(n);
         let heal = settle_after_heal(&mut sim, healed, heal_limit)?;
         let leader = agreed(&sim);
 
-        let (episodes, runs, split_time, mut worst_heal, mut heal_of) = totals.get();
-        if heal_of.is_zero() || share(heal, heal_limit) > share(worst_heal, heal_of) {
-            (worst_heal, heal_of) = (heal, heal_limit);
-        }
-        let totals_now = (
-            episodes + u64::from(during.episodes - before.episodes),
-            runs + 1,
-            split_time + (during.duration - before.duration),
-            worst_heal,
-            heal_of,
-        );
-        totals.set(totals_now);
-        if leader != highest_live(&sim) {
-            not_highest.set(not_highest.get() + 1);
-        }
-        let (episodes, runs, split_time, worst_heal, heal_of) = totals_now;
-        Ok(format!(
-            "split brain in {runs}/{runs} partitions ({episodes} episodes, {split_time} with several leaders in total); worst heal {worst_heal} (its bound {heal_of}); the leader after the heal is not the highest-ranked live node in {}/{runs}",
-            not_highest.get()
-        ))
+        Ok(Partitioned {
+            episodes: during.episodes - before.episodes,
+            several_leaders: during.duration - before.duration,
+            heal: (heal, heal_limit),
+            highest_leads: leader == highest_live(&sim),
+        })
     });
+    let count = runs.len();
+    let episodes: u64 = runs.iter().map(|run| u64::from(run.episodes)).sum();
+    let split_time = runs
+        .iter()
+        .fold(Duration::ZERO, |total, run| total + run.several_leaders);
+    let (worst_heal, heal_of) = closest_to_bound(runs.iter().map(|run| run.heal));
+    let not_highest = runs.iter().filter(|run| !run.highest_leads).count();
+    println!(
+        "{name}: split brain in {count}/{count} partitions ({episodes} episodes, {split_time} with several leaders in total); worst heal {worst_heal} (its bound {heal_of}); the leader after the heal is not the highest-ranked live node in {not_highest}/{count}"
+    );
 }
 
 /// The heal can come at any moment: the crash, the partition and the heal each come after
@@ -381,43 +271,25 @@ fn faults_partition_split_brain_and_agreement_after_heal() {
 /// bound, and keeps it.
 #[test]
 fn a_heal_at_any_moment_ends_in_agreement_within_the_heal_bound() {
-    let seeds = seed_count(1000);
-    // (worst heal, its bound)
-    let worst = Cell::new((Duration::ZERO, Duration::ZERO));
-    for_seeds("heal at any moment", seeds, |seed| {
+    let name = "ring heal at any moment";
+    // Per seed: (heal, its bound).
+    let heals = assert_seeds(name, |seed| {
         let mut rng = Rng::new(seed ^ 0xabcd);
         let (n, variant) = shape(seed);
         let mut sim = ring_sim(seed, n, variant, TIMING);
-        sim.add_invariant("leader names itself", self_consistent);
-        sim.set_faults(Faults {
-            loss: 0.10,
-            duplicate: 0.05,
-            ..HEALTHY
-        });
-        sim.run_for(Duration::from_secs(3))?;
-        let crashed = node(1 + rng.below(u64::from(n)) as u32);
-        sim.crash(crashed);
+        let crashed = run_then_crash_one(&mut sim, n, FAULTY, &mut rng)?;
         sim.run_for(Duration::from_millis(rng.below(1500)))?;
-        let mut live: Vec<NodeId> = sim.live().map(|e| e.id()).collect();
-        for i in (1..live.len()).rev() {
-            live.swap(i, rng.below(i as u64 + 1) as usize);
-        }
+        let mut live = live_ids(&sim);
+        shuffle(&mut live, &mut rng);
         let cut = 1 + rng.below(live.len() as u64 - 1) as usize;
         sim.partition(&live[..cut]);
         sim.run_for(Duration::from_millis(rng.below(1500)))?;
 
-        sim.restart(crashed);
-        sim.heal();
-        sim.set_faults(HEALTHY);
-        let healed = sim.now();
+        let healed = heal_all(&mut sim, crashed, HEALTHY);
         let heal_limit = heal_bound(n);
         let heal = settle_after_heal(&mut sim, healed, heal_limit)?;
-
-        let (mut worst_heal, mut heal_of) = worst.get();
-        if heal_of.is_zero() || share(heal, heal_limit) > share(worst_heal, heal_of) {
-            (worst_heal, heal_of) = (heal, heal_limit);
-        }
-        worst.set((worst_heal, heal_of));
-        Ok(format!("worst heal {worst_heal} (its bound {heal_of})"))
+        Ok((heal, heal_limit))
     });
+    let (worst_heal, heal_of) = closest_to_bound(heals);
+    println!("{name}: worst heal {worst_heal} (its bound {heal_of})");
 }
