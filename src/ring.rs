@@ -8,9 +8,12 @@
 //! current epoch. Rules, for a node `p`:
 //!
 //! 1. **Forwarding.** Every token `p` sends is acknowledged with `RingAck`. If the ack does
-//!    not come within the round-trip timeout, `p` sends the same token to the member after
-//!    the silent one, and so on; a token that comes all the way back to `p` this way has
-//!    returned. `p` has one token in flight: a result replaces a pending election token,
+//!    not come within the round-trip timeout, `p` sends the token once more (a lost message
+//!    must not cut a live member out); if that is not acked either, `p` sends the token to
+//!    the member after the silent one, and so on; a token that comes all the way back to
+//!    `p` this way has returned. If the silent member is the election's own initiator,
+//!    every node after it has already forwarded its token and would swallow it: `p` starts
+//!    an election of its own instead (rule 2). `p` has one token in flight: a result replaces a pending election token,
 //!    and a newer epoch drops an older epoch's token.
 //! 2. **Starting.** When `p`'s failure detector suspects its leader (or no leader was heard
 //!    since start), `p` opens a new epoch, stands for election and sends its successor an
@@ -21,8 +24,8 @@
 //!    forwarded the election of an initiator ranked at least as high, or already knows the
 //!    result: then it swallows the token. Tokens of an epoch older than the highest `p` has
 //!    seen are swallowed too. Forwarding re-arms `p`'s failure detector: it waits for the
-//!    result the longer of one failure timeout and two laps of the ring at one round-trip
-//!    timeout per hop, the most an election and its result can take. (A leader stops
+//!    result the longer of one failure timeout and two laps of the ring at two round-trip
+//!    timeouts per hop, the most an election and its result can take. (A leader stops
 //!    election tokens instead: rule 7.)
 //! 4. **Result.** When the initiator's own token returns, the highest-ranked member in it
 //!    leads. The initiator follows it (or leads) in the epoch and circulates `RingLeader`
@@ -56,7 +59,7 @@
 //! completes. With `k` concurrent initiators in a ring of `n` members, each node forwards
 //! at most one token per initiator: at most `k·n` election-token hops, and `k(k+1)/2` when
 //! all `k` live members start at once (a node forwards only the tokens of initiators
-//! ranked above it), plus one extra send per dead member each token has to skip. A node
+//! ranked above it), plus two extra sends per dead member each token has to skip. A node
 //! opens a new epoch only when its failure detector fires, which is at least one failure
 //! timeout (and two ring laps) after it last forwarded a token, so epochs do not storm
 //! either.
@@ -136,8 +139,11 @@ struct InFlight {
     token: Token,
     /// The member it was sent to.
     to: PeerIndex,
-    /// When `to` is presumed dead and the token goes to the member after it.
+    /// When the ack is due; after a second silent wait `to` is presumed dead and the
+    /// token goes to the member after it.
     ack_due: Instant,
+    /// Whether the token was already sent to `to` a second time.
+    resent: bool,
 }
 
 /// The ring state of one node.
@@ -205,6 +211,7 @@ impl Ring {
             token,
             to: next,
             ack_due,
+            resent: false,
         });
     }
 
@@ -341,11 +348,30 @@ impl Ring {
 
     /// Rule 1: the receiver of the token in flight did not ack it in time: skip it.
     fn on_ack_timeout<const N: usize>(&mut self, cx: &mut Context<N>) {
-        if let Some(in_flight) = self.in_flight
-            && cx.now >= in_flight.ack_due
-        {
-            self.pass_on(cx, in_flight.token, in_flight.to);
+        let Some(in_flight) = self.in_flight.filter(|f| cx.now >= f.ack_due) else {
+            return;
+        };
+        if in_flight.resent {
+            match in_flight.token {
+                // The silent member is the election's own initiator: every node after it
+                // has forwarded its token and would swallow it, so take the election over
+                // in a new epoch instead of waiting for a retry.
+                Token::Election { initiator, .. } if initiator == in_flight.to => {
+                    self.start_election(cx)
+                }
+                token => self.pass_on(cx, token, in_flight.to),
+            }
+            return;
         }
+        // One lost message (or ack) must not cut a live member out of the election.
+        let ack_due = cx.now + cx.config.timing.round_trip_timeout;
+        cx.send(in_flight.to, self.kind_of(in_flight.token));
+        cx.timers.set(Timer::Round, ack_due);
+        self.in_flight = Some(InFlight {
+            ack_due,
+            resent: true,
+            ..in_flight
+        });
     }
 
     /// Rule 6: a heartbeat from `from` in `term`. A leader compares it with its own epoch,
@@ -529,15 +555,18 @@ impl<const N: usize> Protocol<N> for Ring {
     }
 }
 
-/// The member after `peer` in ring order (id order, wrapping around).
 /// How long a node waits for an election's result before it starts another: two laps of
-/// the ring in which every hop waits out its ack, the most an election and its result can
-/// take, so a large ring is never restarted before its token can come back.
+/// the ring in which every hop waits out both its ack timeouts, the most an election and
+/// its result can take, so a large ring is never restarted before its token can return.
 fn lap_bound<const N: usize>(cx: &Context<N>) -> Duration {
     let hops = cx.config.members().len().saturating_sub(1) as u64;
-    cx.config.timing.round_trip_timeout.saturating_mul(2 * hops)
+    cx.config
+        .timing
+        .round_trip_timeout
+        .saturating_mul(2 * 2 * hops)
 }
 
+/// The member after `peer` in ring order (id order, wrapping around).
 fn successor<const N: usize>(cx: &Context<N>, peer: PeerIndex) -> PeerIndex {
     let count = cx.config.members().len();
     peer.position()

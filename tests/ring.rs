@@ -4,7 +4,9 @@
 //!
 //! The ring is the members in id order: 1 → 2 → … → n → 1. `sim.deliver_all()` fires no
 //! timer, so a token sent to a dead node waits until the test fires the sender's
-//! round-trip timeout with `sim.fire_timeout`.
+//! round-trip timeout with `sim.fire_timeout`, twice per silent member: the first
+//! timeout sends the same token to it once more, the second sends it on to the member
+//! after it (ring rule 1).
 #![cfg(feature = "sim")]
 
 mod common;
@@ -47,27 +49,36 @@ fn count(records: &[Record], kind: Kind, from: u32) -> usize {
 
 /// The canonical failover, counted message by message. Nodes 1..6 form the ring, 6 leads
 /// in epoch 1 and crashes, and 3 notices first. With k = 5 live nodes and the dead 6 in
-/// the ring:
+/// the ring, and every token sent to 6 twice (rule 1: once, then once more after the first
+/// round-trip timeout, and only after the second timeout to the member after 6):
 ///
-/// - the election lap: 3→4, 4→5, 5→6 (lost: 6 is dead), then after 5's round-trip timeout
-///   5→1, 1→2, 2→3: k + 1 = 6 tokens, and the k = 5 delivered ones each acked: 11 messages;
+/// - the election lap: 3→4, 4→5, 5→6 (lost: 6 is dead), after 5's first round-trip
+///   timeout 5→6 again (lost), after the second 5→1, then 1→2, 2→3: k + 2 = 7 tokens, and
+///   the k = 5 delivered ones each acked: 12 messages;
 /// - 3's token is back with participants {1, …, 5} (max-only: just 5), so 5 leads; 3
-///   follows 5 and circulates the result the same way: 3→4, 4→5 (5 leads), 5→6 (lost),
-///   5→1, 1→2, 2→3 (back at 3, it stops): 6 tokens and 5 acks, 11 messages.
+///   follows 5 and circulates the result the same way: 3→4, 4→5 (5 leads), 5→6, 5→6 (both
+///   lost), 5→1, 1→2, 2→3 (back at 3, it stops): 7 tokens and 5 acks, 12 messages.
 ///
-/// In all 2(2k + 1) = **22 messages**, for either variant, all carrying epoch 2.
+/// In all 2(2k + 2) = **24 election messages**, for either variant, all carrying epoch 2.
 /// (Bully's worked example takes 9: the ring trades messages for its fixed, tiny state.)
+///
+/// Besides them, 5's first heartbeat round (to 1, 2, 3, 4 and the dead 6: 5 messages) is
+/// sent too: 5 leads from the moment the result reaches it, and in LAN timing its first
+/// heartbeat falls due with its second ack timeout for the result (2R = h = 100 ms), so
+/// the test's last firing of 5's timers sends both: 29 transmissions.
 #[test]
-fn canonical_failover_takes_twenty_two_messages_and_elects_five() {
+fn canonical_failover_takes_twenty_four_messages_and_elects_five() {
     for variant in VARIANTS {
         let mut sim = with_leader(6, variant);
         sim.crash(node(6));
         let start = sim.log().len();
         sim.fire_timeout(node(3)).unwrap();
         sim.deliver_all().unwrap();
-        sim.fire_timeout(node(5)).unwrap(); // 6 never acked the election token
+        sim.fire_timeout(node(5)).unwrap(); // 6 did not ack the election token: resend it
+        sim.fire_timeout(node(5)).unwrap(); // nor the second copy: skip 6
         sim.deliver_all().unwrap();
-        sim.fire_timeout(node(5)).unwrap(); // nor the result
+        sim.fire_timeout(node(5)).unwrap(); // 6 did not ack the result: resend it
+        sim.fire_timeout(node(5)).unwrap(); // nor the second copy: skip 6 (and heartbeat)
         sim.deliver_all().unwrap();
 
         let election = election_kind(variant);
@@ -75,6 +86,7 @@ fn canonical_failover_takes_twenty_two_messages_and_elects_five() {
             vec![
                 (kind, 3, 4),
                 (kind, 4, 5),
+                (kind, 5, 6),
                 (kind, 5, 6),
                 (kind, 5, 1),
                 (kind, 1, 2),
@@ -91,28 +103,48 @@ fn canonical_failover_takes_twenty_two_messages_and_elects_five() {
         let mut expected = lap(election);
         expected.extend(lap(Kind::RingLeader));
         expected.extend(acks.iter().chain(&acks));
+        assert_eq!(expected.len(), 24);
         let in_order = sent(&sim, start);
+        let (heartbeats, ring): (Vec<_>, Vec<_>) = in_order
+            .iter()
+            .copied()
+            .partition(|&(kind, _, _)| kind == Kind::Heartbeat);
         assert_eq!(
-            sorted(in_order.clone()),
+            sorted(ring.clone()),
             sorted(expected),
             "{variant:?}, in send order: {in_order:?}"
         );
-        assert_eq!(sim.transmissions_since(sim.log()[start].at), 22);
+        assert_eq!(
+            sorted(heartbeats.clone()),
+            [1, 2, 3, 4, 6].map(|to| (Kind::Heartbeat, 5, to)),
+            "the new leader's first heartbeat round, and no other"
+        );
+        for kind in [election, Kind::RingLeader] {
+            let from_five: Vec<u32> = ring
+                .iter()
+                .filter(|&&(k, from, _)| k == kind && from == 5)
+                .map(|&(_, _, to)| to)
+                .collect();
+            assert_eq!(from_five, vec![6, 6, 1], "{kind:?}: 6 twice, then on to 1");
+        }
+        assert_eq!(sim.transmissions_since(sim.log()[start].at), 24 + 5);
         assert!(sim.log()[start..].iter().all(|r| r.term == Term(2)));
         let lost = sim.log()[start..]
             .iter()
-            .filter(|r| r.to == node(6))
+            .filter(|r| r.to == node(6) && r.kind != Kind::Heartbeat)
             .count();
-        assert_eq!(lost, 2, "one token of each lap went to the dead node");
+        assert_eq!(lost, 4, "each lap sent its token to the dead node twice");
         assert_all_follow(&sim, node(5));
         assert_eq!(sim.engine(node(5)).unwrap().term(), Term(2));
-        println!("{variant:?}: canonical failover in 22 messages: {in_order:?}");
+        println!("{variant:?}: canonical failover in 24 election messages: {ring:?}");
     }
 }
 
 /// Two dead successors in a row: 6 leads, then 4 and 6 crash and 3 notices. 3's token to 4
-/// is not acked, so after the round-trip timeout 3 sends the same token to 5; 5's token to
-/// 6 is not acked either, so 5 skips to 1. The live nodes elect 5.
+/// is not acked, so after the round-trip timeout 3 sends it to 4 once more; that copy is
+/// not acked either, so after a second timeout 3 sends the same token to 5. 5's token to
+/// 6 goes the same way: 6, 6 again, then 1. The live nodes elect 5, and the result skips
+/// the dead 4 and 6 alike. Per lap each dead member costs two sends and two timeouts.
 #[test]
 fn dead_successors_are_skipped() {
     for variant in VARIANTS {
@@ -121,6 +153,8 @@ fn dead_successors_are_skipped() {
         sim.crash(node(4));
         sim.crash(node(6));
         let start = sim.log().len();
+        let last_sent =
+            |sim: &Simulation<CAPACITY>| sim.log().last().map(|r| (r.kind, r.from.0, r.to.0));
         sim.fire_timeout(node(3)).unwrap();
         sim.deliver_all().unwrap();
         assert_eq!(
@@ -130,26 +164,54 @@ fn dead_successors_are_skipped() {
         );
         sim.fire_timeout(node(3)).unwrap();
         assert_eq!(
-            sim.log().last().map(|r| (r.kind, r.from.0, r.to.0)),
-            Some((election, 3, 5)),
-            "the same token goes to the member after the silent one"
+            last_sent(&sim),
+            Some((election, 3, 4)),
+            "first timeout: the same token goes to 4 once more"
         );
         sim.deliver_all().unwrap();
-        sim.fire_timeout(node(5)).unwrap(); // 6 is silent: on to 1
-        sim.deliver_all().unwrap(); // 1, 2, back to 3: 5 leads, the result goes to 4 (dead)
         sim.fire_timeout(node(3)).unwrap();
+        assert_eq!(
+            last_sent(&sim),
+            Some((election, 3, 5)),
+            "second timeout: the same token goes to the member after the silent one"
+        );
         sim.deliver_all().unwrap();
-        sim.fire_timeout(node(5)).unwrap();
+        sim.fire_timeout(node(5)).unwrap(); // 6 is silent: resend
+        sim.fire_timeout(node(5)).unwrap(); // still silent: on to 1
+        sim.deliver_all().unwrap(); // 1, 2, back to 3: 5 leads, the result goes to 4 (dead)
+        sim.fire_timeout(node(3)).unwrap(); // resend to 4
+        sim.fire_timeout(node(3)).unwrap(); // skip 4: to 5, which leads
+        sim.deliver_all().unwrap();
+        sim.fire_timeout(node(5)).unwrap(); // resend to 6
+        sim.fire_timeout(node(5)).unwrap(); // skip 6: to 1 (and 5's first heartbeat)
         sim.deliver_all().unwrap();
         assert_all_follow(&sim, node(5));
         let records = &sim.log()[start..];
-        assert_eq!(count(records, election, 3), 2, "3 tried 4, then 5");
+        let tokens_from = |kind, from| -> Vec<u32> {
+            records
+                .iter()
+                .filter(|r| r.kind == kind && r.from == node(from))
+                .map(|r| r.to.0)
+                .collect()
+        };
         assert_eq!(
-            count(records, Kind::RingLeader, 3),
-            2,
+            tokens_from(election, 3),
+            vec![4, 4, 5],
+            "3 tried 4 twice, then 5"
+        );
+        assert_eq!(
+            tokens_from(Kind::RingLeader, 3),
+            vec![4, 4, 5],
             "and again with the result"
         );
+        assert_eq!(
+            tokens_from(election, 5),
+            vec![6, 6, 1],
+            "5 tried 6 twice, then 1"
+        );
+        assert_eq!(tokens_from(Kind::RingLeader, 5), vec![6, 6, 1]);
         assert!(records.iter().all(|r| r.from != node(4)));
+        assert!(records.iter().all(|r| r.term == Term(2)));
     }
 }
 
@@ -158,8 +220,11 @@ fn dead_successors_are_skipped() {
 /// so 4 acks it and swallows it; 4's token passes everyone (each has seen no initiator
 /// ranked above 4) and is the only one to complete.
 ///
-/// Messages: 2's token 2→3→4 (2 tokens, 2 acks); 4's lap 4→5→6✗, 5→1→2→3→4 (6 tokens, 5
-/// acks); the result, the same lap (6 tokens, 5 acks): 26.
+/// Messages: 2's token 2→3→4 (2 tokens, 2 acks); 4's lap 4→5, 5→6✗ twice (sent, then
+/// resent after 5's first ack timeout), 5→1→2→3→4 (7 tokens, 5 acks); the result, the
+/// same lap (7 tokens, 5 acks): **28 election messages**. As in the canonical failover,
+/// 5's first heartbeat round (5 messages) falls due with its second ack timeout for the
+/// result and goes out with it: 33 messages in all.
 #[test]
 fn a_lower_initiators_token_is_swallowed_by_a_higher_initiator() {
     for variant in VARIANTS {
@@ -170,9 +235,11 @@ fn a_lower_initiators_token_is_swallowed_by_a_higher_initiator() {
         sim.fire_timeout(node(4)).unwrap();
         sim.fire_timeout(node(2)).unwrap();
         sim.deliver_all().unwrap();
-        sim.fire_timeout(node(5)).unwrap();
+        sim.fire_timeout(node(5)).unwrap(); // 6 did not ack 4's token: resend it
+        sim.fire_timeout(node(5)).unwrap(); // nor the second copy: skip 6
         sim.deliver_all().unwrap();
-        sim.fire_timeout(node(5)).unwrap();
+        sim.fire_timeout(node(5)).unwrap(); // 6 did not ack the result: resend it
+        sim.fire_timeout(node(5)).unwrap(); // nor the second copy: skip 6 (and heartbeat)
         sim.deliver_all().unwrap();
 
         let records = &sim.log()[start..];
@@ -187,7 +254,13 @@ fn a_lower_initiators_token_is_swallowed_by_a_higher_initiator() {
             2,
             "2 started one, forwarded 4's"
         );
+        assert_eq!(
+            count(records, election, 5),
+            3,
+            "5 sent 4's token to the dead 6 twice, then to 1"
+        );
         assert_eq!(count(records, Kind::RingLeader, 2), 1);
+        assert_eq!(count(records, Kind::RingLeader, 5), 3);
         assert_eq!(
             records
                 .iter()
@@ -197,7 +270,17 @@ fn a_lower_initiators_token_is_swallowed_by_a_higher_initiator() {
             vec![4],
             "only 4 concluded"
         );
-        assert_eq!(records.len(), 26);
+        let heartbeats: Vec<(Kind, u32, u32)> = sent(&sim, start)
+            .into_iter()
+            .filter(|&(kind, _, _)| kind == Kind::Heartbeat)
+            .collect();
+        assert_eq!(
+            sorted(heartbeats.clone()),
+            [1, 2, 3, 4, 6].map(|to| (Kind::Heartbeat, 5, to)),
+            "the new leader's first heartbeat round, and no other"
+        );
+        assert_eq!(records.len() - heartbeats.len(), 28);
+        assert_eq!(records.len(), 33);
         assert_all_follow(&sim, node(5));
     }
 }
@@ -206,12 +289,13 @@ fn a_lower_initiators_token_is_swallowed_by_a_higher_initiator() {
 /// open epoch 2 together. Bound on the election messages, from the storm rule: every
 /// node has started its own election, so it forwards only tokens of initiators ranked
 /// above it, and the token of the r-th ranked of the k = 5 live nodes is sent at most r
-/// times, plus once more to the dead 6 if it has to pass it: at most k(k+1)/2 + k = 20
-/// election tokens and k(k+1)/2 = 15 acks. Exactly one token completes; its result goes
-/// once round: k + 1 = 6 tokens and k = 5 acks. In all at most 46 messages.
+/// times, plus twice more to the dead 6 if it has to pass it (sent, then resent after the
+/// first ack timeout): at most k(k+1)/2 + 2k = 25 election tokens and k(k+1)/2 = 15 acks.
+/// Exactly one token completes; its result goes once round, with the same two sends to
+/// 6: k + 2 = 7 tokens and k = 5 acks. In all at most 52 messages.
 ///
 /// (In the id-ordered ring each of 1..4 is swallowed at once by its successor: 4 + 4
-/// acks; 5's lap is 6 tokens and 5 acks; the result 6 + 5: 30.)
+/// acks; 5's lap is 7 tokens and 5 acks; the result 7 + 5: 32.)
 #[test]
 fn concurrent_initiators_converge_with_a_bounded_number_of_messages() {
     for variant in VARIANTS {
@@ -236,7 +320,7 @@ fn concurrent_initiators_converge_with_a_bounded_number_of_messages() {
             .map(|r| r.from.0)
             .collect();
         println!(
-            "{variant:?}: all notice at once: {} election messages (bound 46), agreement after {}",
+            "{variant:?}: all notice at once: {} election messages (bound 52), agreement after {}",
             records.len(),
             agreed - crash
         );
@@ -246,18 +330,18 @@ fn concurrent_initiators_converge_with_a_bounded_number_of_messages() {
             "every survivor started an election at the same instant"
         );
         assert!(
-            records.len() <= 46,
-            "{} messages exceed the bound of 46",
+            records.len() <= 52,
+            "{} messages exceed the bound of 52",
             records.len()
         );
-        assert_eq!(records.len(), 30, "the id-ordered ring's exact count");
+        assert_eq!(records.len(), 32, "the id-ordered ring's exact count");
         assert_eq!(
             records
                 .iter()
                 .filter(|r| r.kind == Kind::RingLeader)
                 .count(),
-            6,
-            "exactly one result lap"
+            7,
+            "exactly one result lap, sent to the dead 6 twice"
         );
         assert_all_follow(&sim, node(5));
     }
@@ -545,10 +629,12 @@ fn a_group_of_one_leads_itself_silently() {
 }
 
 /// A member the ring cannot reach takes no part. 6 leads and crashes, and the link from 4
-/// to 5 is cut; 3 notices. 4 skips 5 (no ack) and then the dead 6, so 3's token comes back
-/// with participants {1, 2, 3, 4} and 4 leads, although 5 is alive and ranks higher. The
-/// result skips 5 the same way. Once the link is back, 5 hears 4's heartbeat, whose pair
-/// (2, 4) beats its dead leader's (1, 6), and follows 4.
+/// to 5 is cut; 3 notices. 4 sends 3's token to 5 twice (the second time after its first
+/// ack timeout) and, with no ack, skips 5; it does the same with the dead 6, so 3's token
+/// comes back with participants {1, 2, 3, 4} and 4 leads, although 5 is alive and ranks
+/// higher. The result skips 5 and 6 the same way: per lap, 4's timers fire four times,
+/// two timeouts per silent member. Once the link is back, 5 hears 4's heartbeat, whose
+/// pair (2, 4) beats its dead leader's (1, 6), and follows 4.
 #[test]
 fn a_member_the_token_cannot_reach_is_left_out_and_follows_by_heartbeat() {
     for variant in VARIANTS {
@@ -559,26 +645,40 @@ fn a_member_the_token_cannot_reach_is_left_out_and_follows_by_heartbeat() {
         let start = sim.log().len();
         sim.fire_timeout(node(3)).unwrap();
         sim.deliver_all().unwrap(); // 3 → 4 → 5 (cut)
-        sim.fire_timeout(node(4)).unwrap(); // skip 5: → 6 (dead)
-        sim.fire_timeout(node(4)).unwrap(); // skip 6: → 1
+        sim.fire_timeout(node(4)).unwrap(); // no ack from 5: → 5 again (cut)
+        sim.fire_timeout(node(4)).unwrap(); // still none: skip 5, → 6 (dead)
+        sim.fire_timeout(node(4)).unwrap(); // no ack from 6: → 6 again
+        sim.fire_timeout(node(4)).unwrap(); // still none: skip 6, → 1
         sim.deliver_all().unwrap(); // 1 → 2 → 3: 4 is elected; 3 → 4 → 5 (cut)
-        sim.fire_timeout(node(4)).unwrap();
-        sim.fire_timeout(node(4)).unwrap();
+        sim.fire_timeout(node(4)).unwrap(); // → 5 again (cut)
+        sim.fire_timeout(node(4)).unwrap(); // skip 5: → 6 (and 4's first heartbeat)
+        sim.fire_timeout(node(4)).unwrap(); // → 6 again
+        sim.fire_timeout(node(4)).unwrap(); // skip 6: → 1 (and 4's second heartbeat)
         sim.deliver_all().unwrap(); // → 1 → 2 → 3: the result is home
         for id in 1..=4 {
             assert_eq!(sim.engine(node(id)).unwrap().leader(), Some(node(4)));
+            assert_eq!(sim.engine(node(id)).unwrap().term(), Term(2));
         }
         assert_eq!(sim.engine(node(5)).unwrap().leader(), Some(node(6)));
-        let to_five: Vec<Fate> = sim.log()[start..]
+        let records = &sim.log()[start..];
+        let to_five: Vec<Fate> = records
             .iter()
             .filter(|r| r.to == node(5) && (r.kind == election || r.kind == Kind::RingLeader))
             .map(|r| r.fate)
             .collect();
         assert_eq!(
             to_five,
-            vec![Fate::Blocked, Fate::Blocked],
-            "5 never got a token"
+            vec![Fate::Blocked; 4],
+            "5 never got a token: two copies of each were cut"
         );
+        for kind in [election, Kind::RingLeader] {
+            let from_four: Vec<u32> = records
+                .iter()
+                .filter(|r| r.kind == kind && r.from == node(4))
+                .map(|r| r.to.0)
+                .collect();
+            assert_eq!(from_four, vec![5, 5, 6, 6, 1], "{kind:?}: each twice");
+        }
 
         sim.heal();
         let healed = sim.now();
@@ -588,5 +688,127 @@ fn a_member_the_token_cannot_reach_is_left_out_and_follows_by_heartbeat() {
             "within a heartbeat interval and a delay: {}",
             agreed - healed
         );
+    }
+}
+
+/// What the resend (rule 1) is for: one lost copy of a token does not cut a live member
+/// out. The scene of the test above (6 leads and crashes, 3 notices), but the link from 4
+/// to 5 is cut only for the first copy of each token: it is healed before 4's first ack
+/// timeout, so 4's second copy reaches 5. 5 takes part in 3's election, which elects it,
+/// and the result reaches it the same way, so 5 leads: the election completes in epoch 2,
+/// with no second election. (Without the resend, 4 would have skipped 5 and been elected
+/// itself, as in the test above.)
+///
+/// Messages: the canonical failover's 24 election messages, plus the two resent copies to
+/// 5 (each lost first copy is a send that is neither delivered nor acked): 26. Then 5's
+/// first heartbeat round, as in the canonical failover: 31.
+#[test]
+fn a_lost_token_copy_is_resent_and_does_not_cut_a_live_member_out() {
+    for variant in VARIANTS {
+        let election = election_kind(variant);
+        let mut sim = with_leader(6, variant);
+        sim.crash(node(6));
+        let start = sim.log().len();
+        sim.block(node(4), node(5));
+        sim.fire_timeout(node(3)).unwrap();
+        sim.deliver_all().unwrap(); // 3 → 4 → 5 (lost)
+        sim.heal();
+        sim.fire_timeout(node(4)).unwrap(); // no ack from 5: → 5 again, delivered
+        assert_eq!(
+            sim.log().last().map(|r| (r.kind, r.from.0, r.to.0)),
+            Some((election, 4, 5)),
+            "the first timeout resends to the same member"
+        );
+        sim.deliver_all().unwrap(); // 5 acks it and forwards it to 6 (dead)
+        sim.fire_timeout(node(5)).unwrap(); // resend to 6
+        sim.fire_timeout(node(5)).unwrap(); // skip 6: → 1
+        sim.block(node(4), node(5)); // the only message 4 sends 5 next is the result
+        sim.deliver_all().unwrap(); // 1 → 2 → 3: 5 is elected; 3 → 4 → 5 (lost)
+        for id in [3, 4] {
+            let engine = sim.engine(node(id)).unwrap();
+            assert_eq!((engine.leader(), engine.term()), (Some(node(5)), Term(2)));
+        }
+        assert!(!sim.engine(node(5)).unwrap().is_leader(), "no result yet");
+        sim.heal();
+        sim.fire_timeout(node(4)).unwrap(); // no ack from 5: → 5 again, delivered
+        sim.deliver_all().unwrap(); // 5 leads and forwards the result to 6 (dead)
+        assert!(sim.engine(node(5)).unwrap().is_leader());
+        sim.fire_timeout(node(5)).unwrap(); // resend to 6
+        sim.fire_timeout(node(5)).unwrap(); // skip 6: → 1 (and 5's first heartbeat)
+        sim.deliver_all().unwrap(); // → 1 → 2 → 3: the result is home
+
+        assert_all_follow(&sim, node(5));
+        for engine in sim.live() {
+            assert_eq!(engine.term(), Term(2), "{}", engine.id());
+        }
+        let records = &sim.log()[start..];
+        assert!(records.iter().all(|r| r.term == Term(2)), "one epoch");
+        for kind in [election, Kind::RingLeader] {
+            let to_five: Vec<(u32, bool)> = records
+                .iter()
+                .filter(|r| r.kind == kind && r.to == node(5))
+                .map(|r| (r.from.0, r.fate == Fate::Blocked))
+                .collect();
+            assert_eq!(
+                to_five,
+                vec![(4, true), (4, false)],
+                "{kind:?}: the first copy was lost, the second reached 5"
+            );
+            assert_eq!(
+                count(records, kind, 5),
+                3,
+                "{kind:?}: 5 took part: it forwarded the token (to 6 twice, then to 1)"
+            );
+        }
+        assert_eq!(count(records, election, 3), 1, "3 started one election");
+        assert_eq!(count(records, election, 1), 1, "1 forwarded one token");
+        assert_eq!(
+            count(records, Kind::RingAck, 5),
+            2,
+            "5 acked each token once"
+        );
+        let ring = records.iter().filter(|r| r.kind != Kind::Heartbeat).count();
+        assert_eq!(ring, 26, "the canonical 24 and one resend per lost copy");
+        assert_eq!(sim.transmissions_since(records[0].at), 26 + 5);
+    }
+}
+
+/// An initiator that dies mid-election does not stall it. 6 leads and crashes; 3 notices,
+/// sends its token on and crashes too. The token goes 4, 5, (6 twice, skipped), 1, 2; 2's
+/// successor is the silent initiator 3: 2 sends it twice (rule 1), and at the second ack
+/// timeout, instead of skipping to 4 (which forwarded 3's token already and would swallow
+/// it), 2 starts its own election in epoch 3 at once — not a failure timeout later. Its
+/// token skips 3 and 6 the same way, and the group ends with 5.
+#[test]
+fn a_silent_initiator_is_replaced_by_the_node_that_finds_it_silent() {
+    for variant in VARIANTS {
+        let mut sim = with_leader(6, variant);
+        sim.crash(node(6));
+        let start = sim.log().len();
+        sim.fire_timeout(node(3)).unwrap();
+        sim.crash(node(3));
+        sim.deliver_all().unwrap(); // 4 forwards to 5, 5 to the dead 6
+        sim.fire_timeout(node(5)).unwrap(); // resend to 6
+        sim.fire_timeout(node(5)).unwrap(); // skip 6
+        sim.deliver_all().unwrap(); // 1 forwards to 2, 2 to the dead 3
+        sim.fire_timeout(node(2)).unwrap(); // resend to 3
+        let before_own = sim.log().len();
+        sim.fire_timeout(node(2)).unwrap(); // 3 is the silent initiator: 2 takes over
+        let own: Vec<(Kind, u32, u32, Term)> = sim.log()[before_own..]
+            .iter()
+            .map(|r| (r.kind, r.from.0, r.to.0, r.term))
+            .collect();
+        assert_eq!(
+            own,
+            [(election_kind(variant), 2, 3, Term(3))],
+            "{variant:?}"
+        );
+        let tokens_to_3 = sim.log()[start..]
+            .iter()
+            .filter(|r| r.from == node(2) && r.to == node(3) && r.kind == election_kind(variant))
+            .count();
+        assert_eq!(tokens_to_3, 3, "{variant:?}: 3's token twice, then 2's own");
+        elect(&mut sim, 5, Duration::from_secs(3));
+        assert_eq!(sim.engine(node(5)).unwrap().term(), Term(3), "{variant:?}");
     }
 }

@@ -10,10 +10,12 @@
 //! The bounds rest on one argument, the **wavefront**: once the first node of an epoch has
 //! sent its token, every live node receives some token of that epoch (or starts its own)
 //! at most one hop later than its predecessor, because a node that swallows a token has
-//! already forwarded or started a better one. A hop costs at most D, or R + D when it has
-//! to skip a dead member. Every node that gets a token re-arms its failure detector, so
-//! nobody starts an election after the wavefront has passed it, and the highest-ranked
-//! initiator's token is the one that completes: one more lap, then the result's lap.
+//! already forwarded or started a better one. A hop costs at most D, or 2R + D when it has
+//! to skip a dead member: the sender waits out one round-trip timeout, resends the token
+//! to the silent member, waits out a second one and only then sends it on (ring rule 1).
+//! Every node that gets a token re-arms its failure detector, so nobody starts an election
+//! after the wavefront has passed it, and the highest-ranked initiator's token is the one
+//! that completes: one more lap, then the result's lap.
 #![cfg(feature = "sim")]
 
 mod common;
@@ -48,11 +50,23 @@ fn boot_bound(n: u32) -> Duration {
 
 /// Failover bound, from the crash of the leader of `n` members. The survivors heard its
 /// last heartbeat at most D after the crash, so the first detector fires by D + F + J. The
-/// n - 1 live members and the dead one make every lap cost at most one skip: wavefront
-/// (n - 2)D + R, the winner's lap (n - 1)D + R, the result's lap to the last survivor
-/// (n - 2)D + R. Total F + J + 3R + (3n - 4)D: 1000 ms for n = 8.
+/// n - 1 live members and the dead one make every lap cost at most one skip, of two ack
+/// waits: wavefront (n - 2)D + 2R, the winner's lap (n - 1)D + 2R, the result's lap to
+/// the last survivor (n - 2)D + 2R. Total F + J + 6R + (3n - 4)D: 1000 ms for n = 3,
+/// 1150 ms for n = 8.
 fn failover_bound(n: u32) -> Duration {
-    detector() + TIMING.round_trip_timeout.saturating_mul(3) + hops(3 * u64::from(n) - 4)
+    detector() + TIMING.round_trip_timeout.saturating_mul(6) + hops(3 * u64::from(n) - 4)
+}
+
+/// How long a node that starts or forwards an election token waits for the result before
+/// its failure detector fires (ring rule 3), jitter aside: the longer of F and two laps of
+/// the ring at two ack waits R per hop, W = max(F, 4R(n - 1)). It exceeds F from n = 4 on:
+/// 1400 ms for n = 8.
+fn result_wait(n: u32) -> Duration {
+    let laps = TIMING
+        .round_trip_timeout
+        .saturating_mul(4 * (u64::from(n) - 1));
+    TIMING.failure_timeout.max(laps)
 }
 
 /// Bound on settling after a partition heals (and the crashed node restarts) on a healthy
@@ -60,14 +74,25 @@ fn failover_bound(n: u32) -> Duration {
 /// (epoch, rank) pair yield to the highest, and every node that follows one of them or
 /// none follows it. Only a node that follows a leader that does not lead (a dead one, or
 /// one whose result was lost) ignores those heartbeats, if its leader's pair is higher;
-/// its failure detector, armed before the heal, fires by F + J. Its election token then
-/// reaches a live leader, which reasserts itself in the new epoch and heartbeats everyone
-/// (ring rule 7), or, with no leader left, completes as at boot; either way within
-/// (3n - 2)D, after at most one ack wait R for a token the partition swallowed. The sum
-/// h + F + J + R + (3n - 2)D bounds both: 1020 ms for n = 8. Settling means the last
-/// leadership change any node reports, and agreement includes the leader's epoch.
+/// and with no leader left, nobody heartbeats at all. Then the group waits for a failure
+/// detector, armed before the heal: F + J after the last heartbeat it heard, but W + J
+/// after it last started or forwarded an election token (`result_wait`), and an election
+/// the partition broke up (its token skipped its cut-off initiator and was swallowed by
+/// a node that had already forwarded it) is only ever retried that way. The new election's
+/// token then reaches a live leader, which reasserts itself in the new epoch and
+/// heartbeats everyone (ring rule 7), or, with no leader left, completes as at boot;
+/// either way within (3n - 2)D, after at most one ack wait R for a token the partition
+/// swallowed (a wait that spans the heal ends within R of it: the resend either reaches
+/// the member or, sent before the heal, was also lost and the skip follows). The sum
+/// h + W + J + R + (3n - 2)D bounds both: 870 ms for n = 3, 1920 ms for n = 8. Settling
+/// means the last leadership change any node reports, and agreement includes the
+/// leader's epoch.
 fn heal_bound(n: u32) -> Duration {
-    TIMING.heartbeat_interval + detector() + TIMING.round_trip_timeout + hops(3 * u64::from(n) - 2)
+    TIMING.heartbeat_interval
+        + result_wait(n)
+        + TIMING.failure_jitter
+        + TIMING.round_trip_timeout
+        + hops(3 * u64::from(n) - 2)
 }
 
 /// The ring size and variant of a seed: every size from 3 to 8 with both variants.
