@@ -782,8 +782,8 @@ fn table_preamble(seeds: u64) -> String {
          failure jitter 0 in (a)-(c), 0..150 ms in (d).\n\n\
          (a) one node notices the crash first, (b) all notice at once, (c) as (b) with 5% \
          loss, (d) two-way partition held 3 s. msgs: election messages (heartbeats and acks \
-         excluded) from the crash until every live node agrees on one leader; time: crash to \
-         agreement, in h. Median / p99 (nearest rank) over successful runs; n/a: no \
+         excluded) from the crash until one failure timeout after every live node agrees on \
+         one leader; time: crash to that agreement, in h. Median / p99 (nearest rank) over successful runs; n/a: no \
          successful run.\n\n"
     )
 }
