@@ -1,9 +1,10 @@
-//! A live five-node Bully cluster in one process, talking UDP over 127.0.0.1.
+//! A live five-node cluster in one process, talking UDP over 127.0.0.1.
 //!
 //! Each node is an [`Engine`] on its own `UdpSocket` and thread. The demo waits until all
-//! five agree on a leader (node 5, the highest id), kills that leader, and then measures
-//! how long the four survivors take to agree on a new one (node 4) and how many messages
-//! that cost.
+//! five agree on a leader, kills that leader, and then measures how long the four
+//! survivors take to agree on a new one and how many messages that cost. It runs Bully
+//! unless another algorithm is named: `bully`, `next-in-line`, `candidates`,
+//! `invitation` or `ring`.
 //!
 //! Every thread runs the plain std event loop the crate's calling contract asks for:
 //!
@@ -15,7 +16,7 @@
 //!    message to its [`Destination`], then [`Engine::poll_event`] until `None`.
 //!
 //! All threads share one [`StdClock`], so the timestamps in the timeline are comparable.
-//! Run it with `cargo run --example cluster`.
+//! Run it with `cargo run --example cluster` (or `cargo run --example cluster -- ring`).
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -29,8 +30,9 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant as StdInstant};
 
 use bellwether::{
-    Algorithm, BullyOptions, Config, Destination, Engine, Event, GroupId, Instant, Kind,
-    MAX_MESSAGE_SIZE, Member, Message, NodeId, StdClock, Term, Timing,
+    Algorithm, BullyOptions, CandidateOptions, Config, Destination, Engine, Event, GroupId,
+    Instant, InvitationOptions, Kind, MAX_MESSAGE_SIZE, Member, Message, NextInLineOptions, NodeId,
+    RingOptions, RingVariant, StdClock, Term, Timing,
 };
 
 /// How many nodes the cluster has (ids `1..=NODES`).
@@ -255,11 +257,13 @@ fn await_agreement(
     }
 }
 
+/// "N messages (Kind n, ...)", naming only the kinds that were sent.
 fn describe_counts(counts: [u64; Kind::ALL.len()]) -> String {
     let total: u64 = counts.iter().sum();
     let kinds: Vec<String> = Kind::ALL
         .iter()
         .zip(counts)
+        .filter(|&(_, count)| count > 0)
         .map(|(kind, count)| format!("{kind:?} {count}"))
         .collect();
     format!("{total} messages ({})", kinds.join(", "))
@@ -270,7 +274,39 @@ fn fail(why: &str) -> ! {
     process::exit(1)
 }
 
+/// The algorithm named on the command line (Bully when none is).
+fn algorithm_from_args() -> Result<(&'static str, Algorithm), String> {
+    let name = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "bully".to_owned());
+    Ok(match name.as_str() {
+        "bully" => ("Bully", Algorithm::Bully(BullyOptions::CLASSIC)),
+        "next-in-line" => (
+            "next-in-line",
+            Algorithm::NextInLine(NextInLineOptions::DEFAULT),
+        ),
+        "candidates" => (
+            "candidate/ordinary",
+            Algorithm::Candidates(CandidateOptions::DEFAULT),
+        ),
+        "invitation" => (
+            "invitation",
+            Algorithm::Invitation(InvitationOptions::DEFAULT),
+        ),
+        "ring" => (
+            "ring",
+            Algorithm::Ring(RingOptions::new(RingVariant::FullList)),
+        ),
+        other => {
+            return Err(format!(
+                "unknown algorithm {other:?}: use bully, next-in-line, candidates, invitation or ring"
+            ));
+        }
+    })
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
+    let (algorithm_name, algorithm) = algorithm_from_args()?;
     let ids: Vec<NodeId> = (1..=NODES).map(NodeId).collect();
     let members: Vec<Member> = ids.iter().map(|id| Member::with_id(id.0)).collect();
     let sockets = ids
@@ -284,7 +320,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .collect::<std::io::Result<BTreeMap<_, _>>>()?;
     let addresses = Arc::new(addresses);
 
-    println!("bellwether: {NODES} Bully nodes over UDP, one thread each");
+    println!("bellwether: {NODES} {algorithm_name} nodes over UDP, one thread each");
     for (id, address) in addresses.iter() {
         println!("  {id} on {address}");
     }
@@ -294,7 +330,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (report_tx, reports) = mpsc::channel();
     let mut handles = BTreeMap::new();
     for (&id, socket) in ids.iter().zip(sockets) {
-        let algorithm = Algorithm::Bully(BullyOptions::CLASSIC);
         let config = Config::<8>::new(GroupId(1), id, &members, algorithm)?
             .with_timing(Timing::LAN)
             .with_seed(0x5EED_0000 + u64::from(id.0));
