@@ -118,10 +118,6 @@ impl Default for InvitationOptions {
     }
 }
 
-/// The shortest gap between two invitation rounds, so that a zero interval cannot make the
-/// timer fire again at the same instant.
-const MIN_INVITE_PERIOD: Duration = Duration::from_millis(1);
-
 /// The invitation state of one node.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Invitation {
@@ -275,8 +271,8 @@ impl Invitation {
         let members = self.members;
         let outside = cx.peers().filter(|peer| !members.contains(peer));
         cx.send_many(outside, Kind::Invite);
-        let period =
-            (self.options.invite_interval + self.tie_breaker_delay(cx)).max(MIN_INVITE_PERIOD);
+        // Never zero: configuration validation refuses a zero interval.
+        let period = self.options.invite_interval + self.tie_breaker_delay(cx);
         cx.set_timer(Timer::Invite, period);
     }
 

@@ -8,7 +8,7 @@ mod common;
 
 use bellwether::sim::Simulation;
 use bellwether::{
-    Algorithm, Body, Config, Destination, Duration, Engine, Event, GroupId, Instant,
+    Algorithm, Body, Config, ConfigError, Destination, Duration, Engine, Event, GroupId, Instant,
     InvitationOptions, Kind, Member, MemberSet, Message, NodeId, Role, Term, Timing,
 };
 use common::{CAPACITY, assert_all_follow, elect, invitation_sim, node, sent, sorted};
@@ -369,4 +369,29 @@ fn follower_rules_accept_pass_on_and_break_crossed_merges() {
         term > Term(5),
         "a new group takes a term above every one seen: {term}"
     );
+}
+
+/// Invitation options are validated with the rest of the configuration.
+#[test]
+fn a_zero_interval_or_a_step_shorter_than_a_round_trip_is_refused() {
+    let members = [Member::with_id(1), Member::with_id(2)];
+    let config = |options| {
+        Config::<4>::new(
+            GroupId(1),
+            NodeId(1),
+            &members,
+            Algorithm::Invitation(options),
+        )
+        .map(|_| ())
+    };
+    let ms = Duration::from_millis;
+    assert_eq!(
+        config(InvitationOptions::new(ms(0), ms(50))),
+        Err(ConfigError::ZeroInviteInterval)
+    );
+    assert_eq!(
+        config(InvitationOptions::new(ms(300), ms(10))),
+        Err(ConfigError::TieBreakerStepTooShort)
+    );
+    assert_eq!(config(InvitationOptions::DEFAULT), Ok(()));
 }
