@@ -461,7 +461,7 @@ fn simulation(algorithm: Algorithm, n: u32, timing: Timing, seed: u64) -> Result
                 .map(|config| config.with_timing(timing))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut sim = Simulation::new(seed, configs);
+    let mut sim = Simulation::new(seed, configs)?;
     sim.set_faults(NETWORK);
     Ok(sim)
 }

@@ -29,7 +29,7 @@
 //!         .unwrap()
 //!         .with_timing(timing)
 //! });
-//! let mut sim = Simulation::new(42, configs);
+//! let mut sim = Simulation::new(42, configs).expect("valid configurations");
 //! sim.set_faults(Faults { loss: 0.05, max_delay: Duration::from_millis(10), ..Faults::NONE });
 //! sim.run_for(Duration::from_secs(2))?;
 //! assert_eq!(sim.agreed_leader(), Some(NodeId(5)));
@@ -50,7 +50,7 @@ use std::fmt;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-use crate::config::{Config, NodeId};
+use crate::config::{Config, ConfigError, NodeId};
 use crate::engine::Engine;
 use crate::event::{Event, Role};
 use crate::rand::Rng;
@@ -192,22 +192,25 @@ pub struct Simulation<const N: usize> {
 
 impl<const N: usize> Simulation<N> {
     /// A simulation of one engine per configuration, all started at time zero on a
-    /// perfect network. Each node's jitter seed is drawn from `seed`, replacing the one in
+    /// perfect network; fails if a configuration does. Each node's jitter seed is drawn from `seed`, replacing the one in
     /// its configuration, so the whole run depends on `seed` alone.
-    pub fn new(seed: u64, configs: impl IntoIterator<Item = Config<N>>) -> Simulation<N> {
+    pub fn new(
+        seed: u64,
+        configs: impl IntoIterator<Item = Config<N>>,
+    ) -> Result<Simulation<N>, ConfigError> {
         let mut rng = Rng::new(seed);
         let mut nodes = BTreeMap::new();
         for config in configs {
             let config = config.with_seed(rng.next_u64());
-            let engine = Engine::new(config.clone(), Instant::ZERO).ok();
+            let engine = Engine::new(config.clone(), Instant::ZERO)?;
             let node = Node {
                 config,
-                engine,
+                engine: Some(engine),
                 events: Vec::new(),
             };
             nodes.insert(node.config.node, node);
         }
-        Simulation {
+        Ok(Simulation {
             seed,
             now: Instant::ZERO,
             rng,
@@ -221,7 +224,7 @@ impl<const N: usize> Simulation<N> {
             invariants: Vec::new(),
             split_brain: SplitBrain::default(),
             several_leaders: false,
-        }
+        })
     }
 
     // ---- Observation ----

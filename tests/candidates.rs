@@ -26,7 +26,10 @@ fn mixed_members() -> Vec<Member> {
 }
 
 fn booted(configs: Vec<Config<CAPACITY>>, leader: u32) -> Simulation<CAPACITY> {
-    led_by(Simulation::new(5, configs), leader)
+    led_by(
+        Simulation::new(5, configs).expect("valid configurations"),
+        leader,
+    )
 }
 
 /// Candidates 2, 4, 6; 6 leads and fails; ordinary node 1 notices. 1 asks both remaining

@@ -67,7 +67,7 @@ fn group(seed: u64, n: u32) -> Simulation<CAPACITY> {
     let configs = invitation_configs(n, OPTIONS, TIMING)
         .into_iter()
         .map(|config| config.with_broadcast(broadcast));
-    Simulation::new(seed, configs)
+    Simulation::new(seed, configs).expect("valid configurations")
 }
 
 /// How many events every node has reported so far: unchanged means nothing changed.

@@ -14,7 +14,10 @@ fn group(successors: u8) -> Simulation<CAPACITY> {
     let algorithm =
         Algorithm::NextInLine(NextInLineOptions::new(successors, Preemption::Immediate));
     // 6 leads; its Coordinator carries its successor list.
-    led_by(Simulation::new(3, configs(6, algorithm, Timing::LAN)), 6)
+    led_by(
+        Simulation::new(3, configs(6, algorithm, Timing::LAN)).expect("valid configurations"),
+        6,
+    )
 }
 
 /// Node 6, leading a group of six with three successors, names 5, 4 and 3 in that order

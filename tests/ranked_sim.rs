@@ -98,7 +98,8 @@ fn fault_free_agreement(case: &Case) {
     let name = format!("{} fault-free failover", case.name);
     let times = assert_seeds(&name, |seed| {
         let n = 3 + (seed % 6) as u32;
-        let mut sim = Simulation::new(seed, configs(n, case.algorithm, TIMING));
+        let mut sim = Simulation::new(seed, configs(n, case.algorithm, TIMING))
+            .expect("valid configurations");
         sim.set_faults(HEALTHY);
         sim.add_invariant("leader names itself", leader_names_itself);
         let booted = sim.run_until_true(case.boot, |s| s.agreed_leader() == Some(node(n)))?;
@@ -139,7 +140,8 @@ fn split_brain_then_agreement_after_heal(case: &Case) {
     let heals = assert_seeds(&name, |seed| {
         let mut rng = Rng::new(seed ^ 0x5eed);
         let n = 4 + (seed % 5) as u32;
-        let mut sim = Simulation::new(seed, configs(n, case.algorithm, TIMING));
+        let mut sim = Simulation::new(seed, configs(n, case.algorithm, TIMING))
+            .expect("valid configurations");
         let crashed = run_then_crash_one(&mut sim, n, FAULTY, &mut rng)?;
         sim.run_for(Duration::from_secs(2))?;
 
@@ -172,7 +174,8 @@ fn split_brain_then_agreement_after_heal(case: &Case) {
 /// After a long faulty run, the last leader each node reported is the one it names.
 fn events_end_at_the_engines_state(case: &Case) {
     for seed in 0..seed_count(1000) / 10 {
-        let mut sim = Simulation::new(seed, configs(5, case.algorithm, TIMING));
+        let mut sim = Simulation::new(seed, configs(5, case.algorithm, TIMING))
+            .expect("valid configurations");
         sim.set_faults(Faults {
             loss: 0.2,
             duplicate: 0.1,

@@ -47,7 +47,7 @@ pub fn bully_configs(n: u32, options: BullyOptions, timing: Timing) -> Vec<Confi
 /// A simulated Bully group of members `1..=n`.
 #[cfg(feature = "sim")]
 pub fn bully_sim(seed: u64, n: u32, options: BullyOptions, timing: Timing) -> Simulation<CAPACITY> {
-    Simulation::new(seed, bully_configs(n, options, timing))
+    Simulation::new(seed, bully_configs(n, options, timing)).expect("valid configurations")
 }
 
 /// Shorthand for a node id.
@@ -73,7 +73,7 @@ pub fn invitation_sim(
     options: bellwether::InvitationOptions,
     timing: Timing,
 ) -> Simulation<CAPACITY> {
-    Simulation::new(seed, invitation_configs(n, options, timing))
+    Simulation::new(seed, invitation_configs(n, options, timing)).expect("valid configurations")
 }
 
 /// Configurations for members `1..=n`, ranked by id, running ring election with `variant`.
@@ -98,7 +98,7 @@ pub fn ring_sim(
     variant: bellwether::RingVariant,
     timing: Timing,
 ) -> Simulation<CAPACITY> {
-    Simulation::new(seed, ring_configs(n, variant, timing))
+    Simulation::new(seed, ring_configs(n, variant, timing)).expect("valid configurations")
 }
 
 /// [`Timing::LAN`] without failure jitter: every node that hears the same last heartbeat
