@@ -40,8 +40,9 @@ pub struct Member {
     pub id: NodeId,
     /// Configured preference: a higher priority ranks higher; ties are broken by id.
     pub priority: u8,
-    /// Whether the member may lead. Only the candidate/ordinary algorithm distinguishes
-    /// ordinary members; every other algorithm treats all members as candidates.
+    /// Whether the member may lead. The rank-based algorithms (Bully, next-in-line,
+    /// candidate/ordinary) never elect an ordinary member; ring and invitation treat every
+    /// member as a candidate.
     pub candidate: bool,
 }
 
