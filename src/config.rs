@@ -41,8 +41,9 @@ pub struct Member {
     /// Configured preference: a higher priority ranks higher; ties are broken by id.
     pub priority: u8,
     /// Whether the member may lead. The rank-based algorithms (Bully, next-in-line,
-    /// candidate/ordinary) never elect an ordinary member; ring and invitation treat every
-    /// member as a candidate.
+    /// candidate/ordinary) never elect an ordinary member; ring and invitation refuse a
+    /// configuration with ordinary members
+    /// ([`ConfigError::OrdinaryMembersUnsupported`]).
     pub candidate: bool,
 }
 
@@ -269,6 +270,17 @@ impl<const N: usize> Config<N> {
             return Err(ConfigError::SelfNotMember);
         }
         self.timing.validate()?;
+        let honours_ordinary_members = match self.algorithm {
+            #[cfg(feature = "invitation")]
+            Algorithm::Invitation(_) => false,
+            #[cfg(feature = "ring")]
+            Algorithm::Ring(_) => false,
+            #[allow(unreachable_patterns)]
+            _ => true,
+        };
+        if !honours_ordinary_members && self.members.iter().any(|m| !m.candidate) {
+            return Err(ConfigError::OrdinaryMembersUnsupported);
+        }
         let tie_breaker_step: Option<Duration> = match self.algorithm {
             #[cfg(feature = "candidates")]
             Algorithm::Candidates(options) => options.tie_breaker_step,
@@ -317,6 +329,9 @@ pub enum ConfigError {
     TieBreakerStepTooShort,
     /// The invitation interval is zero.
     ZeroInviteInterval,
+    /// Ordinary (non-candidate) members in a group whose algorithm (ring, invitation)
+    /// would elect them anyway.
+    OrdinaryMembersUnsupported,
 }
 
 impl fmt::Display for ConfigError {
@@ -339,6 +354,9 @@ impl fmt::Display for ConfigError {
                 f.write_str("the tie-breaker step is shorter than the round-trip timeout")
             }
             ConfigError::ZeroInviteInterval => f.write_str("the invitation interval is zero"),
+            ConfigError::OrdinaryMembersUnsupported => {
+                f.write_str("this algorithm cannot keep ordinary members from leading")
+            }
         }
     }
 }

@@ -287,3 +287,22 @@ fn a_group_of_one_leads_itself_and_heartbeats_nobody() {
     engine.handle_timeout(engine.poll_timeout().unwrap());
     assert_eq!(engine.poll_message(), None);
 }
+
+/// Ring and invitation would elect an ordinary member, so they refuse one; the rank-based
+/// algorithms honour it.
+#[test]
+fn ordinary_members_are_refused_where_they_would_be_elected() {
+    let members = [Member::with_id(1), Member::with_id(2).ordinary()];
+    let check =
+        |algorithm| Config::<4>::new(GroupId(1), NodeId(1), &members, algorithm).map(|_| ());
+    let ring = Algorithm::Ring(bellwether::RingOptions::new(
+        bellwether::RingVariant::MaxOnly,
+    ));
+    let invitation = Algorithm::Invitation(bellwether::InvitationOptions::DEFAULT);
+    assert_eq!(check(ring), Err(ConfigError::OrdinaryMembersUnsupported));
+    assert_eq!(
+        check(invitation),
+        Err(ConfigError::OrdinaryMembersUnsupported)
+    );
+    assert_eq!(check(BULLY), Ok(()));
+}
