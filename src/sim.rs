@@ -8,7 +8,9 @@
 //!
 //! Faults: loss, duplication, delay jitter ([`Faults`]); symmetric partitions
 //! ([`Simulation::partition`]) and one-way link failures ([`Simulation::block`]); crashes
-//! and restarts ([`Simulation::crash`], [`Simulation::restart`]). Every message handed
+//! and restarts ([`Simulation::crash`], [`Simulation::restart`]); pauses
+//! ([`Simulation::pause`], [`Simulation::resume`]); and clock drift
+//! ([`Simulation::set_drift`]): every engine is driven by its own local clock. Every message handed
 //! out by an engine is recorded ([`Simulation::log`]), simultaneous leaders are measured
 //! ([`Simulation::split_brain`]), and pluggable invariants are checked after every step
 //! ([`Simulation::add_invariant`]).
@@ -163,6 +165,43 @@ struct Node<const N: usize> {
     config: Config<N>,
     engine: Option<Engine<N>>,
     events: Vec<(Instant, Event)>,
+    /// Paused nodes take no input; what reaches them waits here, in order.
+    paused: Option<Vec<Vec<u8>>>,
+    clock: Clock,
+}
+
+/// A node's local clock: it runs `ppm` parts per million fast (or slow, if negative)
+/// against simulated real time, starting together at zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Clock {
+    ppm: i32,
+}
+
+impl Clock {
+    const MILLION: i128 = 1_000_000;
+
+    /// The local reading at real time `real`.
+    fn local(self, real: Instant) -> Instant {
+        let real = i128::from(real.as_millis());
+        let local = real + real * i128::from(self.ppm) / Self::MILLION;
+        Instant::from_millis(u64::try_from(local.max(0)).unwrap_or(u64::MAX))
+    }
+
+    /// The first real time at which the local clock reads `local` or later.
+    fn real(self, local: Instant) -> Instant {
+        let rate = Self::MILLION + i128::from(self.ppm);
+        let target = i128::from(local.as_millis());
+        let guess = (target * Self::MILLION + rate - 1) / rate;
+        let mut real = Instant::from_millis(u64::try_from(guess.max(0)).unwrap_or(u64::MAX));
+        let step = Duration::from_millis(1);
+        while self.local(real) < local {
+            real = real + step;
+        }
+        while real > Instant::ZERO && self.local(real - step) >= local {
+            real = real - step;
+        }
+        real
+    }
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -207,6 +246,8 @@ impl<const N: usize> Simulation<N> {
                 config,
                 engine: Some(engine),
                 events: Vec::new(),
+                paused: None,
+                clock: Clock::default(),
             };
             nodes.insert(node.config.node, node);
         }
@@ -328,6 +369,7 @@ impl<const N: usize> Simulation<N> {
     pub fn crash(&mut self, id: NodeId) {
         if let Some(node) = self.nodes.get_mut(&id) {
             node.engine = None;
+            node.paused = None;
         }
     }
 
@@ -337,8 +379,61 @@ impl<const N: usize> Simulation<N> {
         if let Some(node) = self.nodes.get_mut(&id)
             && node.engine.is_none()
         {
-            node.engine = Engine::new(node.config.clone(), now).ok();
+            node.paused = None;
+            node.engine = Engine::new(node.config.clone(), node.clock.local(now)).ok();
         }
+    }
+
+    /// Stops a node taking input, as a process stopped by the operating system or a long
+    /// garbage collection would: its timers do not fire and messages that reach it wait,
+    /// in order, until [`Simulation::resume`]. It keeps its state, and still counts as live.
+    pub fn pause(&mut self, id: NodeId) {
+        if let Some(node) = self.nodes.get_mut(&id)
+            && node.engine.is_some()
+            && node.paused.is_none()
+        {
+            node.paused = Some(Vec::new());
+        }
+    }
+
+    /// Lets a paused node run again: it handles what reached it meanwhile, in order, at
+    /// the current time, and its overdue timers fire at the next step.
+    pub fn resume(&mut self, id: NodeId) -> Result<(), Violation> {
+        let held = self.nodes.get_mut(&id).and_then(|node| node.paused.take());
+        for bytes in held.unwrap_or_default() {
+            self.deliver(InFlight {
+                deliver_at: self.now,
+                sequence: 0,
+                to: id,
+                bytes,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Whether a node is paused.
+    pub fn is_paused(&self, id: NodeId) -> bool {
+        self.nodes
+            .get(&id)
+            .is_some_and(|node| node.paused.is_some())
+    }
+
+    /// Makes a node's clock run `ppm` parts per million fast (negative: slow) from now on,
+    /// measured from time zero: its local time is real time × (1 + ppm / 10⁶). Engines
+    /// see only their local time, so this models drift between the hosts' clocks.
+    pub fn set_drift(&mut self, id: NodeId, ppm: i32) {
+        if let Some(node) = self.nodes.get_mut(&id) {
+            node.clock = Clock {
+                ppm: ppm.max(-999_999),
+            };
+        }
+    }
+
+    /// A node's local clock reading now.
+    pub fn local_time(&self, id: NodeId) -> Instant {
+        self.nodes
+            .get(&id)
+            .map_or(self.now, |node| node.clock.local(self.now))
     }
 
     /// `Ok` if `holds`, else a [`Violation`] of `invariant` at the current time, described
@@ -413,15 +508,9 @@ impl<const N: usize> Simulation<N> {
     /// Calls one node's `handle_timeout` at its own deadline (advancing the clock to it if
     /// it lies ahead) without running anything else: "this node notices first".
     pub fn fire_timeout(&mut self, id: NodeId) -> Result<(), Violation> {
-        let deadline = self.engine(id).and_then(Engine::poll_timeout);
-        if let Some(at) = deadline {
+        if let Some(at) = self.real_deadline(id) {
             self.advance(at);
-            let now = self.now;
-            if let Some(engine) = self.engine_mut(id) {
-                engine.handle_timeout(now);
-            }
-            self.drain(id);
-            self.check()?;
+            self.timeout(id)?;
         }
         Ok(())
     }
@@ -444,9 +533,30 @@ impl<const N: usize> Simulation<N> {
         Ok(true)
     }
 
+    /// When a running node's next deadline falls in real time.
+    fn real_deadline(&self, id: NodeId) -> Option<Instant> {
+        let node = self.nodes.get(&id).filter(|node| node.paused.is_none())?;
+        let local = node.engine.as_ref()?.poll_timeout()?;
+        Some(node.clock.real(local))
+    }
+
+    /// Calls a node's `handle_timeout` at its local time now, and drains it.
+    fn timeout(&mut self, id: NodeId) -> Result<(), Violation> {
+        let local = self.local_time(id);
+        if let Some(engine) = self.engine_mut(id) {
+            engine.handle_timeout(local);
+        }
+        self.drain(id);
+        self.check()
+    }
+
     fn next_event_at(&self) -> Option<Instant> {
         let delivery = self.in_flight.peek().map(|Reverse(m)| m.deliver_at);
-        let deadline = self.live().filter_map(Engine::poll_timeout).min();
+        let deadline = self
+            .nodes
+            .keys()
+            .filter_map(|&id| self.real_deadline(id))
+            .min();
         match (delivery, deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -466,16 +576,13 @@ impl<const N: usize> Simulation<N> {
             }
         }
         let due: Vec<NodeId> = self
-            .live()
-            .filter(|e| e.poll_timeout().is_some_and(|d| d <= at))
-            .map(Engine::id)
+            .nodes
+            .keys()
+            .copied()
+            .filter(|&id| self.real_deadline(id).is_some_and(|d| d <= at))
             .collect();
         for id in due {
-            if let Some(engine) = self.engine_mut(id) {
-                engine.handle_timeout(at);
-            }
-            self.drain(id);
-            self.check()?;
+            self.timeout(id)?;
         }
         Ok(())
     }
@@ -497,11 +604,18 @@ impl<const N: usize> Simulation<N> {
     }
 
     fn deliver(&mut self, message: InFlight) -> Result<(), Violation> {
-        let now = self.now;
-        let Some(engine) = self.engine_mut(message.to) else {
+        let local = self.local_time(message.to);
+        let Some(node) = self.nodes.get_mut(&message.to) else {
+            return Ok(());
+        };
+        if let Some(held) = node.paused.as_mut() {
+            held.push(message.bytes);
+            return Ok(());
+        }
+        let Some(engine) = node.engine.as_mut() else {
             return Ok(()); // crashed: the message is lost
         };
-        if let Err(error) = engine.handle_bytes(now, &message.bytes) {
+        if let Err(error) = engine.handle_bytes(local, &message.bytes) {
             return Err(self.violation(
                 "wire",
                 std::format!("{} rejected a message: {error}", message.to),
@@ -671,4 +785,31 @@ pub fn seed_count(default: u64) -> u64 {
         .ok()
         .and_then(|value| value.parse().ok())
         .unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_drifting_clock_converts_both_ways() {
+        for ppm in [0, 1, -1, 100_000, -100_000, 500_000, -999_999] {
+            let clock = Clock { ppm };
+            for real in [0u64, 1, 999, 1_000, 123_456, 10_000_000] {
+                let local = clock.local(Instant::from_millis(real));
+                let back = clock.real(local);
+                assert!(back <= Instant::from_millis(real), "ppm {ppm}, real {real}");
+                assert!(clock.local(back) >= local, "ppm {ppm}, real {real}");
+            }
+        }
+        let fast = Clock { ppm: 100_000 };
+        assert_eq!(
+            fast.local(Instant::from_millis(1_000)),
+            Instant::from_millis(1_100)
+        );
+        assert_eq!(
+            fast.real(Instant::from_millis(1_100)),
+            Instant::from_millis(1_000)
+        );
+    }
 }

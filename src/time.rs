@@ -72,6 +72,13 @@ impl Add<Duration> for Instant {
     }
 }
 
+impl Sub<Duration> for Instant {
+    type Output = Instant;
+    fn sub(self, rhs: Duration) -> Instant {
+        Instant(self.0.saturating_sub(rhs.0))
+    }
+}
+
 impl Sub<Instant> for Instant {
     type Output = Duration;
     fn sub(self, rhs: Instant) -> Duration {
@@ -172,6 +179,10 @@ mod tests {
             Instant::from_millis(u64::MAX)
         );
         assert_eq!(Instant::ZERO - late, Duration::ZERO);
+        assert_eq!(
+            Instant::from_millis(3) - Duration::from_millis(5),
+            Instant::ZERO
+        );
         assert_eq!(
             Duration::from_secs(u64::MAX),
             Duration::from_millis(u64::MAX)
