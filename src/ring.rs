@@ -346,7 +346,9 @@ impl Ring {
         }
     }
 
-    /// Rule 1: the receiver of the token in flight did not ack it in time: skip it.
+    /// Rule 1: the receiver of the token in flight did not ack it in time: send it once
+    /// more, and after a second silent wait skip the receiver (or, if it is the election's
+    /// initiator, start an election of this node's own).
     fn on_ack_timeout<const N: usize>(&mut self, cx: &mut Context<N>) {
         let Some(in_flight) = self.in_flight.filter(|f| cx.now >= f.ack_due) else {
             return;
