@@ -165,6 +165,27 @@ pub enum Algorithm {
     /// possible.
     #[cfg(feature = "ring")]
     Ring(crate::ring::RingOptions),
+    /// Quorum election (SPEC 2.6): terms and majority votes, with pre-vote, check-quorum,
+    /// a leader lease and durable votes. At most one leader per term.
+    #[cfg(feature = "quorum")]
+    Quorum(crate::quorum::QuorumOptions),
+}
+
+impl Algorithm {
+    /// The failure detector's timing for this algorithm: quorum election draws its
+    /// election timeout from `[T, 2T)` for `T` = the failure timeout; the others add the
+    /// configured jitter.
+    pub(crate) fn failure_detector_timing(&self, timing: Timing) -> Timing {
+        match self {
+            #[cfg(feature = "quorum")]
+            Algorithm::Quorum(_) => Timing {
+                failure_jitter: timing.failure_timeout,
+                ..timing
+            },
+            #[allow(unreachable_patterns)]
+            _ => timing,
+        }
+    }
 }
 
 /// Everything one engine needs to know, validated by [`Config::new`] and again by
@@ -297,6 +318,10 @@ impl<const N: usize> Config<N> {
         if tie_breaker_step.is_some_and(|step| step < self.timing.round_trip_timeout) {
             return Err(ConfigError::TieBreakerStepTooShort);
         }
+        #[cfg(feature = "quorum")]
+        if let Algorithm::Quorum(options) = self.algorithm {
+            options.validate(self.timing.failure_timeout)?;
+        }
         Ok(())
     }
 }
@@ -332,6 +357,16 @@ pub enum ConfigError {
     /// Ordinary (non-candidate) members in a group whose algorithm (ring, invitation)
     /// would elect them anyway.
     OrdinaryMembersUnsupported,
+    /// The clock-drift bound is 10⁶ ppm (100 %) or more: no lease can be safe.
+    DriftBoundTooLarge,
+    /// The configured lease is longer than the longest one that is safe for the election
+    /// timeout and the drift bound.
+    LeaseTooLong,
+    /// Durable state given to [`Engine::restore`](crate::Engine::restore) for an algorithm
+    /// or mode that keeps none (only quorum election in persistent mode does).
+    NothingToRestore,
+    /// The restored state names a vote for a node that is not a member.
+    VoteForNonMember(NodeId),
 }
 
 impl fmt::Display for ConfigError {
@@ -356,6 +391,18 @@ impl fmt::Display for ConfigError {
             ConfigError::ZeroInviteInterval => f.write_str("the invitation interval is zero"),
             ConfigError::OrdinaryMembersUnsupported => {
                 f.write_str("this algorithm cannot keep ordinary members from leading")
+            }
+            ConfigError::DriftBoundTooLarge => {
+                f.write_str("the clock-drift bound is not below 1,000,000 ppm")
+            }
+            ConfigError::LeaseTooLong => f.write_str(
+                "the lease is longer than the election timeout and drift bound make safe",
+            ),
+            ConfigError::NothingToRestore => {
+                f.write_str("only quorum election in persistent mode restores durable state")
+            }
+            ConfigError::VoteForNonMember(id) => {
+                write!(f, "the restored vote names {id}, which is not a member")
             }
         }
     }

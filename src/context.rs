@@ -30,6 +30,9 @@ pub(crate) struct Context<const N: usize> {
     pub(crate) outbox: Outbox<N>,
     /// Peers heard from since the last [`Context::take_heard`]: a liveness window.
     pub(crate) heard: PeerSet,
+    /// The failure detector's timing: the configured one, with the jitter the algorithm
+    /// wants.
+    watch: Timing,
 }
 
 impl<const N: usize> Context<N> {
@@ -37,6 +40,7 @@ impl<const N: usize> Context<N> {
     pub(crate) fn new(config: Config<N>, me: PeerIndex, now: Instant) -> Context<N> {
         let mut context = Context {
             rng: Rng::new(config.seed),
+            watch: config.algorithm.failure_detector_timing(config.timing),
             config,
             me,
             now,
@@ -49,9 +53,7 @@ impl<const N: usize> Context<N> {
             outbox: Outbox::default(),
             heard: PeerSet::EMPTY,
         };
-        context
-            .detector
-            .heard(now, &context.config.timing, &mut context.rng);
+        context.retry_later();
         context
     }
 
@@ -167,8 +169,7 @@ impl<const N: usize> Context<N> {
         self.leader = Some(leader);
         self.term = term;
         self.timers.stop(Timer::Heartbeat);
-        self.detector
-            .heard(self.now, &self.config.timing, &mut self.rng);
+        self.retry_later();
     }
 
     /// Leads in `term`: heartbeats start, the failure detector stops.
@@ -184,18 +185,26 @@ impl<const N: usize> Context<N> {
     /// Watches for a leader again after a failed attempt to elect one: the failure
     /// detector fires again one failure timeout from now.
     pub(crate) fn retry_later(&mut self) {
-        self.detector
-            .heard(self.now, &self.config.timing, &mut self.rng);
+        self.detector.heard(self.now, &self.watch, &mut self.rng);
     }
 
     /// Like [`Context::retry_later`], but waits at least `wait` (plus jitter) when that
     /// is longer than the failure timeout: for an election that takes longer to conclude.
     pub(crate) fn retry_after(&mut self, wait: Duration) {
         let timing = Timing {
-            failure_timeout: self.config.timing.failure_timeout.max(wait),
-            ..self.config.timing
+            failure_timeout: self.watch.failure_timeout.max(wait),
+            ..self.watch
         };
         self.detector.heard(self.now, &timing, &mut self.rng);
+    }
+
+    /// Follows no leader in `term` and waits one failure timeout to hear one.
+    pub(crate) fn await_leader(&mut self, term: Term) {
+        self.role = Role::Follower;
+        self.leader = None;
+        self.term = term;
+        self.timers.stop(Timer::Heartbeat);
+        self.retry_later();
     }
 
     /// Stands for election: no leader is known until the election concludes.
@@ -206,10 +215,10 @@ impl<const N: usize> Context<N> {
         self.timers.stop(Timer::Heartbeat);
     }
 
-    /// The leader's heartbeat timer fired: heartbeat every peer and re-arm.
-    pub(crate) fn heartbeat(&mut self) {
+    /// The leader's heartbeat timer fired: send `kind` to every peer and re-arm.
+    pub(crate) fn heartbeat(&mut self, kind: Kind) {
         if self.role == Role::Leader {
-            self.send_many(self.peers(), Kind::Heartbeat);
+            self.send_many(self.peers(), kind);
             let interval = self.config.timing.heartbeat_interval;
             self.set_timer(Timer::Heartbeat, interval);
         }

@@ -14,8 +14,12 @@ use crate::wire::{DecodeError, Destination, EncodeError, Kind, Message, Term};
 
 use crate::protocol::Protocol;
 
+#[cfg(feature = "quorum")]
+use crate::durable::DurableState;
 #[cfg(feature = "invitation")]
 use crate::invitation::Invitation;
+#[cfg(feature = "quorum")]
+use crate::quorum::{Durability, Quorum, TransferRefusal};
 #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
 use crate::ranked::{Ranked, Rules};
 #[cfg(feature = "ring")]
@@ -23,17 +27,19 @@ use crate::ring::Ring;
 
 /// The running algorithm's own state.
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Machine {
+enum Machine<const N: usize> {
     #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
     Ranked(Ranked),
     #[cfg(feature = "invitation")]
     Invitation(Invitation),
     #[cfg(feature = "ring")]
     Ring(Ring),
+    #[cfg(feature = "quorum")]
+    Quorum(Quorum<N>),
 }
 
-impl Machine {
-    fn new(algorithm: Algorithm) -> Machine {
+impl<const N: usize> Machine<N> {
+    fn new(algorithm: Algorithm) -> Machine<N> {
         match algorithm {
             #[cfg(feature = "bully")]
             Algorithm::Bully(options) => {
@@ -57,10 +63,12 @@ impl Machine {
             Algorithm::Invitation(options) => Machine::Invitation(Invitation::new(options)),
             #[cfg(feature = "ring")]
             Algorithm::Ring(options) => Machine::Ring(Ring::new(options)),
+            #[cfg(feature = "quorum")]
+            Algorithm::Quorum(options) => Machine::Quorum(Quorum::new(options)),
         }
     }
 
-    fn protocol<const N: usize>(&self) -> &dyn Protocol<N> {
+    fn protocol(&self) -> &dyn Protocol<N> {
         match *self {
             #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
             Machine::Ranked(ref ranked) => ranked,
@@ -68,10 +76,12 @@ impl Machine {
             Machine::Invitation(ref invitation) => invitation,
             #[cfg(feature = "ring")]
             Machine::Ring(ref ring) => ring,
+            #[cfg(feature = "quorum")]
+            Machine::Quorum(ref quorum) => quorum,
         }
     }
 
-    fn protocol_mut<const N: usize>(&mut self) -> &mut dyn Protocol<N> {
+    fn protocol_mut(&mut self) -> &mut dyn Protocol<N> {
         match *self {
             #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
             Machine::Ranked(ref mut ranked) => ranked,
@@ -79,6 +89,26 @@ impl Machine {
             Machine::Invitation(ref mut invitation) => invitation,
             #[cfg(feature = "ring")]
             Machine::Ring(ref mut ring) => ring,
+            #[cfg(feature = "quorum")]
+            Machine::Quorum(ref mut quorum) => quorum,
+        }
+    }
+
+    #[cfg(feature = "quorum")]
+    fn quorum(&self) -> Option<&Quorum<N>> {
+        match self {
+            Machine::Quorum(quorum) => Some(quorum),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    #[cfg(feature = "quorum")]
+    fn quorum_mut(&mut self) -> Result<&mut Quorum<N>, CommandError> {
+        match self {
+            Machine::Quorum(quorum) => Ok(quorum),
+            #[allow(unreachable_patterns)]
+            _ => Err(CommandError::NotQuorum),
         }
     }
 }
@@ -130,6 +160,40 @@ impl fmt::Display for ReceiveError {
 
 impl core::error::Error for ReceiveError {}
 
+/// Why an engine refused a command of the host's. The engine's state is unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CommandError {
+    /// The command exists only for quorum election.
+    NotQuorum,
+    /// Only the leader can hand leadership over.
+    NotLeader,
+    /// The named node is not a member.
+    UnknownMember(NodeId),
+    /// The named node is this node.
+    ToSelf,
+    /// The named member is ordinary: it never campaigns.
+    NotCandidate(NodeId),
+    /// The confirmed state is not the engine's current durable state: an older write
+    /// completed after a newer change, or (volatile mode) nothing is persisted.
+    NotCurrent,
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandError::NotQuorum => f.write_str("only quorum election supports this"),
+            CommandError::NotLeader => f.write_str("this node does not lead"),
+            CommandError::UnknownMember(id) => write!(f, "{id} is not a member"),
+            CommandError::ToSelf => f.write_str("the named node is this node"),
+            CommandError::NotCandidate(id) => write!(f, "{id} is ordinary and never leads"),
+            CommandError::NotCurrent => f.write_str("that is not the current durable state"),
+        }
+    }
+}
+
+impl core::error::Error for CommandError {}
+
 /// How many timers one [`Engine::handle_timeout`] call may fire, a guard that keeps the
 /// call bounded whatever the timer state.
 const MAX_FIRINGS_PER_CALL: usize = 16;
@@ -141,7 +205,7 @@ const MAX_FIRINGS_PER_CALL: usize = 16;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Engine<const N: usize> {
     cx: Context<N>,
-    machine: Machine,
+    machine: Machine<N>,
     reported: Reported,
 }
 
@@ -167,6 +231,38 @@ impl<const N: usize> Engine<N> {
             reported: Reported::INITIAL,
         };
         engine.machine.protocol_mut().start(&mut engine.cx);
+        Ok(engine)
+    }
+
+    /// An engine for `config` that resumes, at `now`, from the durable state its host
+    /// persisted before a restart (quorum election in persistent mode only).
+    ///
+    /// Fails like [`Engine::new`], with [`ConfigError::NothingToRestore`] for any other
+    /// algorithm or mode, and with [`ConfigError::VoteForNonMember`] if the state names a
+    /// vote for a node outside the membership.
+    #[cfg(feature = "quorum")]
+    pub fn restore(
+        config: Config<N>,
+        now: Instant,
+        state: DurableState,
+    ) -> Result<Engine<N>, ConfigError> {
+        let persistent = matches!(
+            config.algorithm,
+            Algorithm::Quorum(options) if options.durability == Durability::Persistent
+        );
+        if !persistent {
+            return Err(ConfigError::NothingToRestore);
+        }
+        let mut engine = Engine::new(config, now)?;
+        if let Some(vote) = state.voted_for
+            && engine.cx.index_of(vote).is_none()
+        {
+            return Err(ConfigError::VoteForNonMember(vote));
+        }
+        if let Machine::Quorum(quorum) = &mut engine.machine {
+            quorum.restore(&mut engine.cx, state);
+        }
+        engine.reported = Reported::INITIAL;
         Ok(engine)
     }
 
@@ -206,6 +302,35 @@ impl<const N: usize> Engine<N> {
     /// leads, this is its fencing token.
     pub fn term(&self) -> Term {
         self.cx.term
+    }
+
+    /// Until when (on this node's clock) no other leader can exist, while this node leads
+    /// with a lease (quorum election; `None` otherwise, and during a leadership transfer).
+    #[cfg(feature = "quorum")]
+    pub fn lease_until(&self) -> Option<Instant> {
+        self.machine.quorum()?.lease_until(&self.cx)
+    }
+
+    /// Whether this node leads with a lease valid at `now`: no other node can lead until
+    /// the lease ends. Gate side effects that must not run on two nodes at once on it.
+    #[cfg(feature = "quorum")]
+    pub fn has_lease(&self, now: Instant) -> bool {
+        self.lease_until().is_some_and(|until| now < until)
+    }
+
+    /// The fencing token to attach to this leader's side effects: its term, while it leads
+    /// (quorum election in persistent mode, where terms are never led twice). A store that
+    /// remembers the highest token it saw can refuse a deposed leader's late writes.
+    #[cfg(feature = "quorum")]
+    pub fn fencing_token(&self) -> Option<Term> {
+        let quorum = self.machine.quorum()?;
+        (self.is_leader() && quorum.durability() == Durability::Persistent).then_some(self.cx.term)
+    }
+
+    /// The term and vote as they stand now (quorum election; `None` otherwise).
+    #[cfg(feature = "quorum")]
+    pub fn durable_state(&self) -> Option<DurableState> {
+        Some(self.machine.quorum()?.durable_state(&self.cx))
     }
 
     // ---- Inputs ----
@@ -254,7 +379,7 @@ impl<const N: usize> Engine<N> {
                     .handle_leader_silent(&mut self.cx);
             } else if let Some(timer) = self.cx.timers.take_expired(now) {
                 match timer {
-                    Timer::Heartbeat => self.cx.heartbeat(),
+                    Timer::Heartbeat => self.machine.protocol_mut().heartbeat(&mut self.cx),
                     other => self
                         .machine
                         .protocol_mut()
@@ -266,13 +391,68 @@ impl<const N: usize> Engine<N> {
         }
     }
 
+    /// Sets this node's freshness (e.g. its log position): members vote only for
+    /// candidates at least as fresh as themselves. All start at 0.
+    #[cfg(feature = "quorum")]
+    pub fn set_freshness(&mut self, freshness: u64) -> Result<(), CommandError> {
+        self.machine.quorum_mut()?.set_freshness(freshness);
+        Ok(())
+    }
+
+    /// Hands leadership to member `to`, which campaigns at once. This node claims no lease
+    /// meanwhile, and gives up the transfer if no new leader appears within the election
+    /// timeout.
+    #[cfg(feature = "quorum")]
+    pub fn transfer_leadership(&mut self, now: Instant, to: NodeId) -> Result<(), CommandError> {
+        let peer = self
+            .cx
+            .index_of(to)
+            .ok_or(CommandError::UnknownMember(to))?;
+        let quorum = self.machine.quorum_mut()?;
+        self.cx.now = self.cx.now.max(now);
+        quorum
+            .transfer(&mut self.cx, peer)
+            .map_err(|refusal| match refusal {
+                TransferRefusal::NotLeader => CommandError::NotLeader,
+                TransferRefusal::ToSelf => CommandError::ToSelf,
+                TransferRefusal::NotCandidate => CommandError::NotCandidate(to),
+            })
+    }
+
+    /// The host finished writing `state` (handed out by [`Engine::poll_persist`]). Once the
+    /// current state is confirmed, the messages that waited for it can be sent.
+    #[cfg(feature = "quorum")]
+    pub fn confirm_persisted(&mut self, state: DurableState) -> Result<(), CommandError> {
+        let quorum = self.machine.quorum_mut()?;
+        if quorum.confirm_persisted(&self.cx, state) {
+            Ok(())
+        } else {
+            Err(CommandError::NotCurrent)
+        }
+    }
+
     // ---- Outputs ----
+
+    /// The durable state the host must write before this node's next messages may leave
+    /// (quorum election in persistent mode), once per change. Write it, then call
+    /// [`Engine::confirm_persisted`]; until then `poll_transmit` hands out nothing.
+    #[cfg(feature = "quorum")]
+    pub fn poll_persist(&mut self) -> Option<DurableState> {
+        match &mut self.machine {
+            Machine::Quorum(quorum) => quorum.poll_persist(&self.cx),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
 
     /// Writes the next outgoing message into `buf` and says where it goes, or returns
     /// `Ok(None)` when nothing is waiting. A buffer of
     /// [`MAX_MESSAGE_SIZE`](crate::MAX_MESSAGE_SIZE) bytes always suffices; if `buf` is
     /// too small the message stays queued and `BufferTooSmall` is returned.
     pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Result<Option<Transmit>, EncodeError> {
+        if self.withholds() {
+            return Ok(None);
+        }
         while let Some((recipient, kind)) = self.cx.outbox.peek() {
             let Some(message) = self.build(recipient, kind) else {
                 self.cx.outbox.remove(recipient, kind);
@@ -290,6 +470,9 @@ impl<const N: usize> Engine<N> {
 
     /// Takes the next outgoing message without encoding it (for in-memory transports).
     pub fn poll_message(&mut self) -> Option<Message> {
+        if self.withholds() {
+            return None;
+        }
         while let Some((recipient, kind)) = self.cx.outbox.peek() {
             self.cx.outbox.remove(recipient, kind);
             if let Some(message) = self.build(recipient, kind) {
@@ -310,9 +493,14 @@ impl<const N: usize> Engine<N> {
         self.cx.next_deadline()
     }
 
-    /// Whether a message is waiting to be taken by `poll_transmit` or `poll_message`.
+    /// Whether a message is ready to be taken by `poll_transmit` or `poll_message` (not
+    /// while it waits for durable state to be confirmed written).
     pub fn has_transmit(&self) -> bool {
-        !self.cx.outbox.is_empty()
+        !self.withholds() && !self.cx.outbox.is_empty()
+    }
+
+    fn withholds(&self) -> bool {
+        self.machine.protocol().withholds(&self.cx)
     }
 
     fn build(&self, recipient: Recipient, kind: Kind) -> Option<Message> {
@@ -326,7 +514,7 @@ impl<const N: usize> Engine<N> {
             from: self.cx.config.node,
             to,
             term: protocol.message_term(&self.cx, kind),
-            body: protocol.body(&self.cx, kind)?,
+            body: protocol.body(&self.cx, kind, recipient)?,
         })
     }
 

@@ -75,6 +75,7 @@
 use crate::config::NodeId;
 use crate::context::Context;
 use crate::event::Role;
+use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
 use crate::protocol::Protocol;
 use crate::time::{Duration, Instant};
@@ -338,7 +339,7 @@ impl<const N: usize> Protocol<N> for Invitation {
         self.term
     }
 
-    fn body(&self, cx: &Context<N>, kind: Kind) -> Option<Body> {
+    fn body(&self, cx: &Context<N>, kind: Kind, _to: Recipient) -> Option<Body> {
         let leading = cx.role == Role::Leader;
         let leader = cx.leader.filter(|_| cx.role == Role::Follower);
         Some(match (kind, leader) {

@@ -82,7 +82,8 @@
         feature = "next-in-line",
         feature = "candidates",
         feature = "invitation",
-        feature = "ring"
+        feature = "ring",
+        feature = "quorum"
     )),
     allow(dead_code, unused_imports, unused_variables, unreachable_code)
 )]
@@ -97,6 +98,8 @@ mod candidates;
 mod config;
 mod context;
 mod detector;
+#[cfg(feature = "quorum")]
+mod durable;
 mod engine;
 mod event;
 #[cfg(feature = "invitation")]
@@ -106,6 +109,8 @@ mod next_in_line;
 mod outbox;
 mod peers;
 mod protocol;
+#[cfg(feature = "quorum")]
+mod quorum;
 mod rand;
 #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
 mod ranked;
@@ -130,12 +135,16 @@ pub use candidates::CandidateOptions;
 pub use config::{
     Algorithm, Config, ConfigError, GroupId, MAX_MEMBERS, Member, NodeId, Rank, Timing,
 };
-pub use engine::{Engine, ReceiveError, Transmit};
+#[cfg(feature = "quorum")]
+pub use durable::DurableState;
+pub use engine::{CommandError, Engine, ReceiveError, Transmit};
 pub use event::{Event, Role};
 #[cfg(feature = "invitation")]
 pub use invitation::InvitationOptions;
 #[cfg(feature = "next-in-line")]
 pub use next_in_line::NextInLineOptions;
+#[cfg(feature = "quorum")]
+pub use quorum::{Durability, QuorumOptions};
 pub use rand::Rng;
 #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
 pub use ranked::Preemption;

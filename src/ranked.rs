@@ -34,6 +34,7 @@
 
 use crate::Role;
 use crate::context::Context;
+use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
 use crate::protocol::Protocol;
 use crate::time::Duration;
@@ -262,7 +263,7 @@ impl<const N: usize> Protocol<N> for Ranked {
         cx.term
     }
 
-    fn body(&self, cx: &Context<N>, kind: Kind) -> Option<Body> {
+    fn body(&self, cx: &Context<N>, kind: Kind, _to: Recipient) -> Option<Body> {
         Some(match kind {
             Kind::Heartbeat => Body::Heartbeat {
                 successors: self.published_successors(cx),

@@ -75,6 +75,7 @@
 
 use crate::Role;
 use crate::context::Context;
+use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
 use crate::protocol::Protocol;
 use crate::time::{Duration, Instant};
@@ -313,7 +314,7 @@ impl Ring {
         if term > cx.term {
             self.observe(cx, term);
             self.apply(cx, cx.me);
-            cx.heartbeat();
+            cx.heartbeat(Kind::Heartbeat);
         } else if initiator != cx.me {
             cx.send(initiator, Kind::Heartbeat);
         }
@@ -538,7 +539,7 @@ impl<const N: usize> Protocol<N> for Ring {
         self.highest_term
     }
 
-    fn body(&self, cx: &Context<N>, kind: Kind) -> Option<Body> {
+    fn body(&self, cx: &Context<N>, kind: Kind, _to: Recipient) -> Option<Body> {
         match kind {
             Kind::Heartbeat if cx.role == Role::Leader => Some(Body::Heartbeat {
                 successors: Successors::new(),

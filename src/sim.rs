@@ -53,10 +53,14 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 use crate::config::{Config, ConfigError, NodeId};
+#[cfg(feature = "quorum")]
+use crate::durable::DurableState;
 use crate::engine::Engine;
 use crate::event::{Event, Role};
 use crate::rand::Rng;
 use crate::time::{Duration, Instant};
+#[cfg(feature = "quorum")]
+use crate::wire::Body;
 use crate::wire::{Destination, Kind, MAX_MESSAGE_SIZE, Message, Term};
 
 /// How the simulated network misbehaves. Probabilities are in `0.0..=1.0`.
@@ -164,6 +168,9 @@ pub type Invariant<const N: usize> = Box<dyn FnMut(&Simulation<N>) -> Result<(),
 struct Node<const N: usize> {
     config: Config<N>,
     engine: Option<Engine<N>>,
+    /// What the node's host persisted (quorum election): it survives crashes.
+    #[cfg(feature = "quorum")]
+    disk: Option<DurableState>,
     events: Vec<(Instant, Event)>,
     /// Paused nodes take no input; what reaches them waits here, in order.
     paused: Option<Vec<Vec<u8>>>,
@@ -245,6 +252,8 @@ impl<const N: usize> Simulation<N> {
             let node = Node {
                 config,
                 engine: Some(engine),
+                #[cfg(feature = "quorum")]
+                disk: None,
                 events: Vec::new(),
                 paused: None,
                 clock: Clock::default(),
@@ -373,15 +382,40 @@ impl<const N: usize> Simulation<N> {
         }
     }
 
-    /// Starts a crashed node again from its configuration, as a fresh engine.
+    /// Starts a crashed node again from its configuration: a fresh engine, or (quorum
+    /// election in persistent mode) one restored from what its host persisted.
     pub fn restart(&mut self, id: NodeId) {
+        self.start_again(id, true);
+    }
+
+    /// Starts a crashed node again as a fresh engine that has forgotten its persisted
+    /// term and vote: what a host that loses its storage does. Quorum election is not
+    /// safe against this outside volatile mode; tests use it to show the checker catches
+    /// the result.
+    pub fn restart_forgetting(&mut self, id: NodeId) {
+        self.start_again(id, false);
+    }
+
+    fn start_again(&mut self, id: NodeId, from_disk: bool) {
         let now = self.now;
-        if let Some(node) = self.nodes.get_mut(&id)
-            && node.engine.is_none()
-        {
-            node.paused = None;
-            node.engine = Engine::new(node.config.clone(), node.clock.local(now)).ok();
+        let Some(node) = self.nodes.get_mut(&id) else {
+            return;
+        };
+        if node.engine.is_some() {
+            return;
         }
+        node.paused = None;
+        let local = node.clock.local(now);
+        #[cfg(feature = "quorum")]
+        if let Some(state) = node.disk.filter(|_| from_disk) {
+            node.engine = Engine::restore(node.config.clone(), local, state).ok();
+            return;
+        }
+        #[cfg(feature = "quorum")]
+        if !from_disk {
+            node.disk = None;
+        }
+        node.engine = Engine::new(node.config.clone(), local).ok();
     }
 
     /// Stops a node taking input, as a process stopped by the operating system or a long
@@ -546,7 +580,7 @@ impl<const N: usize> Simulation<N> {
         if let Some(engine) = self.engine_mut(id) {
             engine.handle_timeout(local);
         }
-        self.drain(id);
+        self.drain(id)?;
         self.check()
     }
 
@@ -621,20 +655,27 @@ impl<const N: usize> Simulation<N> {
                 std::format!("{} rejected a message: {error}", message.to),
             ));
         }
-        self.drain(message.to);
+        self.drain(message.to)?;
         self.check()
     }
 
     /// Takes every message and event from a node, sending the messages into the network.
-    fn drain(&mut self, id: NodeId) {
+    /// Durable state it hands out is written to its disk and confirmed first (quorum).
+    fn drain(&mut self, id: NodeId) -> Result<(), Violation> {
         let mut buf = [0u8; MAX_MESSAGE_SIZE];
         let mut outgoing = Vec::new();
         let Some(node) = self.nodes.get_mut(&id) else {
-            return;
+            return Ok(());
         };
         let Some(engine) = node.engine.as_mut() else {
-            return;
+            return Ok(());
         };
+        #[cfg(feature = "quorum")]
+        while let Some(state) = engine.poll_persist() {
+            node.disk = Some(state);
+            // The engine handed this state out just now, so it is current.
+            let _current = engine.confirm_persisted(state);
+        }
         while let Ok(Some(transmit)) = engine.poll_transmit(&mut buf) {
             let bytes = buf.get(..transmit.len).unwrap_or_default().to_vec();
             outgoing.push((transmit.to, bytes));
@@ -643,14 +684,17 @@ impl<const N: usize> Simulation<N> {
             node.events.push((self.now, event));
         }
         for (to, bytes) in outgoing {
-            self.send(id, to, bytes);
+            self.send(id, to, bytes)?;
         }
+        Ok(())
     }
 
-    fn send(&mut self, from: NodeId, to: Destination, bytes: Vec<u8>) {
+    fn send(&mut self, from: NodeId, to: Destination, bytes: Vec<u8>) -> Result<(), Violation> {
         let Ok(message) = Message::decode(&bytes) else {
-            return;
+            return Ok(());
         };
+        #[cfg(feature = "quorum")]
+        self.check_vote_persisted(from, &message)?;
         self.transmissions += 1;
         let receivers: Vec<NodeId> = match to {
             Destination::Node(id) => std::vec![id],
@@ -666,6 +710,27 @@ impl<const N: usize> Simulation<N> {
                 self.send_copy(from, receiver, &message, &bytes, true);
             }
         }
+        Ok(())
+    }
+
+    /// A granted vote may leave a node only once its host has that vote on disk (SPEC 4.4).
+    #[cfg(feature = "quorum")]
+    fn check_vote_persisted(&self, from: NodeId, message: &Message) -> Result<(), Violation> {
+        let Body::Vote { granted: true } = message.body else {
+            return Ok(());
+        };
+        let Destination::Node(candidate) = message.to else {
+            return Err(self.violation("vote persisted", std::format!("{from} broadcast a vote")));
+        };
+        let on_disk = self.nodes.get(&from).and_then(|node| node.disk);
+        let persisted = on_disk
+            .is_some_and(|state| state.term == message.term && state.voted_for == Some(candidate));
+        self.ensure("vote persisted", persisted, || {
+            std::format!(
+                "{from} sent its vote for {candidate} in {} with {on_disk:?} on disk",
+                message.term
+            )
+        })
     }
 
     fn send_copy(
@@ -754,6 +819,44 @@ pub fn leader_names_itself<const N: usize>(sim: &Simulation<N>) -> Result<(), St
             engine.leader()
         )),
         None => Ok(()),
+    }
+}
+
+/// An invariant of quorum election: never two leaders in the same term, over the whole
+/// run (each call makes its own record of who led which term).
+pub fn one_leader_per_term<const N: usize>() -> impl FnMut(&Simulation<N>) -> Result<(), String> {
+    let mut led: BTreeMap<Term, NodeId> = BTreeMap::new();
+    move |sim| {
+        for engine in sim.live().filter(|e| e.is_leader()) {
+            let leader = *led.entry(engine.term()).or_insert(engine.id());
+            if leader != engine.id() {
+                return Err(std::format!(
+                    "{} and {} both led {}",
+                    leader,
+                    engine.id(),
+                    engine.term()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An invariant of quorum election: never two nodes whose leases are valid at the same
+/// real time (each judged by its own clock, paused nodes included).
+#[cfg(feature = "quorum")]
+pub fn one_lease_at_a_time<const N: usize>(sim: &Simulation<N>) -> Result<(), String> {
+    let holders: Vec<NodeId> = sim
+        .live()
+        .filter(|e| e.has_lease(sim.local_time(e.id())))
+        .map(Engine::id)
+        .collect();
+    match holders.as_slice() {
+        [first, second, ..] => Err(std::format!(
+            "{first} and {second} both hold a lease at {}",
+            sim.now()
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -14,17 +14,20 @@ pub(crate) enum Timer {
     /// A group leader's next round of invitations (invitation).
     Invite = 3,
     /// The end of a liveness window: members not heard from since the last sweep are
-    /// presumed gone (invitation).
+    /// presumed gone (invitation), or a leader that heard too few steps down (quorum).
     Sweep = 4,
+    /// The end of a leadership transfer's wait for the new leader (quorum).
+    Transfer = 5,
 }
 
 impl Timer {
-    const ALL: [Timer; 5] = [
+    const ALL: [Timer; 6] = [
         Timer::Heartbeat,
         Timer::Round,
         Timer::Preempt,
         Timer::Invite,
         Timer::Sweep,
+        Timer::Transfer,
     ];
 }
 

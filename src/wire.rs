@@ -131,6 +131,39 @@ pub enum Body {
         /// The leader of the merged group.
         leader: NodeId,
     },
+    /// Quorum: "could I win an election in the term this message carries?" Nobody adopts
+    /// that term: a pre-vote disrupts nothing.
+    PreVote {
+        /// The sender's freshness (host-supplied, e.g. its log position).
+        freshness: u64,
+    },
+    /// Quorum: the answer to `PreVote` when the receiver would vote for the sender.
+    PreVoteGranted,
+    /// Quorum: "vote for me in the term this message carries."
+    RequestVote {
+        /// The sender's freshness (host-supplied, e.g. its log position).
+        freshness: u64,
+        /// The leader asked the sender to take over: voters set aside leader stickiness.
+        transfer: bool,
+    },
+    /// Quorum: the answer to `RequestVote` (and to a stale `PreVote`), in the sender's term.
+    Vote {
+        /// Whether the sender voted for the receiver in that term.
+        granted: bool,
+    },
+    /// Quorum: the leader is alive; the receiver echoes `sent_at` in its ack.
+    QuorumHeartbeat {
+        /// The leader's clock when it sent this heartbeat (host time units).
+        sent_at: u64,
+    },
+    /// Quorum: a follower's answer to its leader's heartbeat, the basis of the leader's
+    /// lease.
+    QuorumAck {
+        /// The `sent_at` of the heartbeat answered.
+        sent_at: u64,
+    },
+    /// Quorum: the leader hands over leadership: "campaign now".
+    TimeoutNow,
 }
 
 /// The kind of a [`Body`], without its contents.
@@ -165,11 +198,25 @@ pub enum Kind {
     Accept = 12,
     /// [`Body::Join`].
     Join = 13,
+    /// [`Body::PreVote`].
+    PreVote = 14,
+    /// [`Body::PreVoteGranted`].
+    PreVoteGranted = 15,
+    /// [`Body::RequestVote`].
+    RequestVote = 16,
+    /// [`Body::Vote`].
+    Vote = 17,
+    /// [`Body::QuorumHeartbeat`].
+    QuorumHeartbeat = 18,
+    /// [`Body::QuorumAck`].
+    QuorumAck = 19,
+    /// [`Body::TimeoutNow`].
+    TimeoutNow = 20,
 }
 
 impl Kind {
     /// Every kind, in wire order.
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 21] = [
         Kind::Heartbeat,
         Kind::Election,
         Kind::Alive,
@@ -184,12 +231,22 @@ impl Kind {
         Kind::Invite,
         Kind::Accept,
         Kind::Join,
+        Kind::PreVote,
+        Kind::PreVoteGranted,
+        Kind::RequestVote,
+        Kind::Vote,
+        Kind::QuorumHeartbeat,
+        Kind::QuorumAck,
+        Kind::TimeoutNow,
     ];
 
     /// Whether this kind is steady-state liveness traffic (heartbeats and their acks)
     /// rather than election traffic.
     pub const fn is_liveness(self) -> bool {
-        matches!(self, Kind::Heartbeat | Kind::HeartbeatAck)
+        matches!(
+            self,
+            Kind::Heartbeat | Kind::HeartbeatAck | Kind::QuorumHeartbeat | Kind::QuorumAck
+        )
     }
 }
 
@@ -211,6 +268,13 @@ impl Body {
             Body::Invite { .. } => Kind::Invite,
             Body::Accept { .. } => Kind::Accept,
             Body::Join { .. } => Kind::Join,
+            Body::PreVote { .. } => Kind::PreVote,
+            Body::PreVoteGranted => Kind::PreVoteGranted,
+            Body::RequestVote { .. } => Kind::RequestVote,
+            Body::Vote { .. } => Kind::Vote,
+            Body::QuorumHeartbeat { .. } => Kind::QuorumHeartbeat,
+            Body::QuorumAck { .. } => Kind::QuorumAck,
+            Body::TimeoutNow => Kind::TimeoutNow,
         }
     }
 }

@@ -140,6 +140,56 @@ fn golden() -> Vec<(Message, Vec<u8>)> {
             message(1, 2, to(1), 7, Body::Join { leader: NodeId(5) }),
             vec![0x01, 0x01, 0x02, 0x00, 0x01, 0x07, 0x0D, 0x05],
         ),
+        // PreVote(=14) for term 8: freshness 300 as a varint u64
+        (
+            message(1, 3, to(1), 8, Body::PreVote { freshness: 300 }),
+            vec![0x01, 0x01, 0x03, 0x00, 0x01, 0x08, 0x0E, 0xAC, 0x02],
+        ),
+        // PreVoteGranted(=15), in the granter's term 7
+        (
+            message(1, 1, to(3), 7, Body::PreVoteGranted),
+            vec![0x01, 0x01, 0x01, 0x00, 0x03, 0x07, 0x0F],
+        ),
+        // RequestVote(=16) to All: freshness 0, transfer true (a bool is one byte)
+        (
+            message(
+                1,
+                3,
+                Destination::All,
+                8,
+                Body::RequestVote {
+                    freshness: 0,
+                    transfer: true,
+                },
+            ),
+            vec![0x01, 0x01, 0x03, 0x01, 0x08, 0x10, 0x00, 0x01],
+        ),
+        // Vote(=17): granted true
+        (
+            message(1, 1, to(3), 8, Body::Vote { granted: true }),
+            vec![0x01, 0x01, 0x01, 0x00, 0x03, 0x08, 0x11, 0x01],
+        ),
+        // QuorumHeartbeat(=18): sent_at 1,000,000 = 61·128² + 4·128 + 64: 0xC0 0x84 0x3D
+        (
+            message(
+                1,
+                3,
+                Destination::All,
+                8,
+                Body::QuorumHeartbeat { sent_at: 1_000_000 },
+            ),
+            vec![0x01, 0x01, 0x03, 0x01, 0x08, 0x12, 0xC0, 0x84, 0x3D],
+        ),
+        // QuorumAck(=19): sent_at 127, the largest one-byte varint
+        (
+            message(1, 1, to(3), 8, Body::QuorumAck { sent_at: 127 }),
+            vec![0x01, 0x01, 0x01, 0x00, 0x03, 0x08, 0x13, 0x7F],
+        ),
+        // TimeoutNow(=20)
+        (
+            message(1, 3, to(2), 8, Body::TimeoutNow),
+            vec![0x01, 0x01, 0x03, 0x00, 0x02, 0x08, 0x14],
+        ),
     ]
 }
 
@@ -242,8 +292,8 @@ fn each_malformation_has_its_own_error() {
         Err(DecodeError::UnsupportedVersion(0))
     );
     assert_eq!(
-        Message::decode(&with(6, 0x0E)),
-        Err(DecodeError::UnknownKind(14))
+        Message::decode(&with(6, 0x15)),
+        Err(DecodeError::UnknownKind(21))
     );
     let mut two_byte_kind = heartbeat[..6].to_vec();
     two_byte_kind.extend([0x80, 0x01]);

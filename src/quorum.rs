@@ -1,0 +1,709 @@
+//! Quorum election (SPEC 2.6), in the style of Raft's election. **Safety class: at most
+//! one leader per term**, whatever the network does, as long as the host persists the
+//! durable state it is handed (or runs in volatile mode, see [`Durability`]); and, with
+//! clocks whose rates differ from real time by at most the configured bound ρ, never two
+//! valid leases at the same instant.
+//!
+//! `T` is the configured failure timeout, here the *election timeout*: a follower that
+//! hears no leader for a random time in `[T, 2T)` (drawn from the seeded generator) starts
+//! an election. Rules, for a node `p`:
+//!
+//! 1. **Terms.** Every message carries its sender's term. A node that sees a higher term
+//!    adopts it, forgets its vote and follows nobody (a leader steps down) — except that a
+//!    *sticky* node (rule 5) ignores a vote request, and nobody adopts the term of a
+//!    `PreVote`. A message from an older term is ignored; a stale `QuorumHeartbeat` or
+//!    vote request is answered, so its sender learns the newer term.
+//! 2. **Pre-vote** (option). When its election timer fires, `p` first sends `PreVote` for
+//!    term + 1 without changing its own term. A member answers `PreVoteGranted` if it would
+//!    vote for `p` in that term (rule 4). With grants from a majority of the members
+//!    (itself included) `p` campaigns; otherwise its timer fires again later.
+//! 3. **Campaign.** `p` increments its term, votes for itself and sends `RequestVote`.
+//!    With `Vote { granted }` from a majority in that term it leads: it sends
+//!    `QuorumHeartbeat` at once and every heartbeat interval.
+//! 4. **Voting.** A member grants at most one vote per term, and only to a candidate
+//!    member at least as fresh as itself (the host's freshness value), only when it is not
+//!    sticky and (volatile mode) not waiting out its restart. Granting restarts its
+//!    election timer.
+//! 5. **Stickiness.** A node is sticky while it leads and for `T` after it last heard its
+//!    leader's heartbeat, stepped down, or started: it grants no vote or pre-vote then,
+//!    unless the request says the leader handed over (`transfer`). So a node that returns
+//!    from a partition cannot depose a healthy leader, and the lease (rule 7) holds across
+//!    restarts. Stickiness ends by itself after `T`, so an isolated leader's followers
+//!    never keep refusing votes while no leader exists.
+//! 6. **Check-quorum** (option). Every `T` a leader checks that it heard from a majority
+//!    (itself included) since the last check; otherwise it steps down.
+//! 7. **Lease.** Followers answer heartbeats with `QuorumAck`, echoing the heartbeat's send
+//!    time. The leader's lease runs from the send time `s` of the newest heartbeat that a
+//!    majority (itself included) has answered, for `L ≤ T(1−ρ)/(1+ρ)`: each of those
+//!    members received it after `s` and so is sticky until `T/(1+ρ)` of real time after
+//!    `s`, and any new leader needs one of their votes; the leader's own clock, at most ρ
+//!    slow, reads less than `s + L` only until `L/(1−ρ) ≤ T/(1+ρ)` after `s`. The term is
+//!    the fencing token.
+//! 8. **Durable state.** The term and vote are handed to the host to persist; no message
+//!    leaves the node while a change is not confirmed written (SPEC 4.4).
+//! 9. **Transfer.** The leader sends `TimeoutNow` to a named member, which campaigns at
+//!    once with `transfer` set; the leader claims no lease meanwhile, and gives up the
+//!    transfer after `T`. A leader that hears from a member of higher priority transfers to
+//!    it automatically (the preferred leader), backing off after a transfer that failed.
+//!
+//! Ordinary members (see [`Member::ordinary`](crate::Member::ordinary)) vote but never
+//! campaign.
+
+use crate::context::Context;
+use crate::durable::DurableState;
+use crate::event::Role;
+use crate::outbox::Recipient;
+use crate::peers::{PeerIndex, PeerSet};
+use crate::protocol::Protocol;
+use crate::time::{Duration, Instant};
+use crate::timer::Timer;
+use crate::wire::{Body, Kind, Term};
+
+/// Parts per million.
+const MILLION: u64 = 1_000_000;
+
+/// After an automatic transfer to the preferred leader failed, the leader waits this many
+/// election timeouts before it tries again.
+const PREFERRED_LEADER_BACKOFF: u64 = 10;
+
+/// How a node keeps its term and vote across a restart (SPEC 4.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// The host persists the term and vote ([`Engine::poll_persist`]) and confirms each
+    /// write ([`Engine::confirm_persisted`]); messages wait for the confirmation, and a
+    /// restarted node resumes with [`Engine::restore`]. Terms are then unique fencing
+    /// tokens.
+    ///
+    /// [`Engine::poll_persist`]: crate::Engine::poll_persist
+    /// [`Engine::confirm_persisted`]: crate::Engine::confirm_persisted
+    /// [`Engine::restore`]: crate::Engine::restore
+    Persistent,
+    /// For hosts without storage: nothing is persisted, and after every start the node
+    /// neither votes nor campaigns until it has waited out the longest election timeout
+    /// (`2T`, stretched by the drift bound), so that every election it might have voted in
+    /// before the restart is over. This keeps two nodes from leading at once as long as no
+    /// message is delayed longer than that wait, but a restarted node can vote again in a
+    /// term it already voted in, so a term may be led twice (one after the other): do not
+    /// use the term as a fencing token in this mode.
+    Volatile,
+}
+
+/// Options of quorum election.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuorumOptions {
+    /// Ask for pre-votes before raising the term (rule 2), so a node returning from a
+    /// partition does not disrupt a healthy cluster.
+    pub pre_vote: bool,
+    /// A leader that has not heard from a majority within `T` steps down (rule 6).
+    pub check_quorum: bool,
+    /// ρ: how far, in parts per million, any member's clock rate may differ from real
+    /// time. Must be below 1,000,000.
+    pub clock_drift_ppm: u32,
+    /// The lease duration `L`; `None` takes the longest safe one, `T(1−ρ)/(1+ρ)`. A longer
+    /// one is refused ([`ConfigError::LeaseTooLong`](crate::ConfigError::LeaseTooLong)).
+    pub lease: Option<Duration>,
+    /// How the term and vote survive a restart.
+    pub durability: Durability,
+}
+
+impl QuorumOptions {
+    /// Pre-vote and check-quorum on, ρ = 10,000 ppm (1 %), the longest safe lease,
+    /// persistent durable state.
+    pub const DEFAULT: QuorumOptions = QuorumOptions {
+        pre_vote: true,
+        check_quorum: true,
+        clock_drift_ppm: 10_000,
+        lease: None,
+        durability: Durability::Persistent,
+    };
+
+    /// The longest lease that is safe for election timeout `t` and this drift bound:
+    /// `T(1−ρ)/(1+ρ)`, rounded down.
+    pub const fn max_lease(&self, t: Duration) -> Duration {
+        let rho = self.clock_drift_ppm as u64;
+        if rho >= MILLION {
+            return Duration::ZERO;
+        }
+        let scaled = t.as_millis() as u128 * (MILLION - rho) as u128 / (MILLION + rho) as u128;
+        Duration::from_millis(scaled as u64)
+    }
+
+    /// The lease duration used for election timeout `t`.
+    pub const fn lease_duration(&self, t: Duration) -> Duration {
+        match self.lease {
+            Some(lease) => lease,
+            None => self.max_lease(t),
+        }
+    }
+
+    /// How long a node in volatile mode waits after it starts before it votes: the longest
+    /// election timeout `2T` as another member's clock may measure it, `2T(1+ρ)/(1−ρ)`,
+    /// rounded up.
+    pub const fn volatile_wait(&self, t: Duration) -> Duration {
+        let rho = self.clock_drift_ppm as u64;
+        if rho >= MILLION {
+            return Duration::from_millis(u64::MAX);
+        }
+        let numerator = 2 * t.as_millis() as u128 * (MILLION + rho) as u128;
+        let denominator = (MILLION - rho) as u128;
+        let wait = numerator.div_ceil(denominator);
+        Duration::from_millis(if wait > u64::MAX as u128 {
+            u64::MAX
+        } else {
+            wait as u64
+        })
+    }
+
+    pub(crate) fn validate(&self, t: Duration) -> Result<(), crate::ConfigError> {
+        if u64::from(self.clock_drift_ppm) >= MILLION {
+            return Err(crate::ConfigError::DriftBoundTooLarge);
+        }
+        if self.lease.is_some_and(|lease| lease > self.max_lease(t)) {
+            return Err(crate::ConfigError::LeaseTooLong);
+        }
+        Ok(())
+    }
+}
+
+impl Default for QuorumOptions {
+    fn default() -> Self {
+        QuorumOptions::DEFAULT
+    }
+}
+
+/// Why a leadership transfer could not start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TransferRefusal {
+    NotLeader,
+    ToSelf,
+    NotCandidate,
+}
+
+/// Where a node stands in an election.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Follows a leader, or waits to hear one.
+    Follower,
+    /// Asked for pre-votes for the next term; `granted` would vote for it.
+    PreCandidate { granted: PeerSet },
+    /// Campaigns in the current term; `granted` voted for it. `transfer`: the leader
+    /// handed over.
+    Candidate { granted: PeerSet, transfer: bool },
+    /// Leads the current term.
+    Leader,
+}
+
+/// The state of one node in quorum election.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Quorum<const N: usize> {
+    options: QuorumOptions,
+    phase: Phase,
+    /// The vote cast in the current term.
+    voted_for: Option<PeerIndex>,
+    /// The durable state the host last confirmed written.
+    persisted: DurableState,
+    /// The durable state last handed to the host to write.
+    handed_out: DurableState,
+    /// No vote or pre-vote is granted before this instant, unless the leader handed over.
+    sticky_until: Instant,
+    /// Volatile mode: no vote is granted and no campaign started before this instant.
+    restart_wait_until: Instant,
+    /// The host's freshness value (e.g. its log position).
+    freshness: u64,
+    /// The `sent_at` of the latest heartbeat from the leader, echoed in acks.
+    ack_echo: u64,
+    /// Leader: per member, the newest heartbeat send time it acknowledged (meaningful for
+    /// the members in `acked` only).
+    acked_at: [Instant; N],
+    acked: PeerSet,
+    /// Leader: acks of heartbeats sent before this instant do not count.
+    lease_floor: Instant,
+    /// Leader: until when no other leader can exist (local clock).
+    lease_until: Option<Instant>,
+    /// Leader: the member it hands over to.
+    transfer_to: Option<PeerIndex>,
+    /// Leader: no automatic transfer to the preferred leader before this instant.
+    preferred_retry_at: Instant,
+}
+
+impl<const N: usize> Quorum<N> {
+    pub(crate) fn new(options: QuorumOptions) -> Quorum<N> {
+        Quorum {
+            options,
+            phase: Phase::Follower,
+            voted_for: None,
+            persisted: DurableState::default(),
+            handed_out: DurableState::default(),
+            sticky_until: Instant::ZERO,
+            restart_wait_until: Instant::ZERO,
+            freshness: 0,
+            ack_echo: 0,
+            acked_at: [Instant::ZERO; N],
+            acked: PeerSet::EMPTY,
+            lease_floor: Instant::ZERO,
+            lease_until: None,
+            transfer_to: None,
+            preferred_retry_at: Instant::ZERO,
+        }
+    }
+
+    /// Resumes from durable state the host persisted before a restart (already validated:
+    /// the vote names a member).
+    pub(crate) fn restore(&mut self, cx: &mut Context<N>, state: DurableState) {
+        cx.term = state.term;
+        self.voted_for = state.voted_for.and_then(|id| cx.index_of(id));
+        self.persisted = state;
+        self.handed_out = state;
+    }
+
+    // ---- Host-facing state ----
+
+    pub(crate) fn durable_state(&self, cx: &Context<N>) -> DurableState {
+        DurableState {
+            term: cx.term,
+            voted_for: self.voted_for.map(|peer| cx.id_of(peer)),
+        }
+    }
+
+    pub(crate) fn durability(&self) -> Durability {
+        self.options.durability
+    }
+
+    fn is_volatile(&self) -> bool {
+        self.options.durability == Durability::Volatile
+    }
+
+    /// The durable state to write, once per change.
+    pub(crate) fn poll_persist(&mut self, cx: &Context<N>) -> Option<DurableState> {
+        let state = self.durable_state(cx);
+        if self.is_volatile() || state == self.persisted || state == self.handed_out {
+            return None;
+        }
+        self.handed_out = state;
+        Some(state)
+    }
+
+    /// The host wrote `state`; returns whether that is the current durable state.
+    pub(crate) fn confirm_persisted(&mut self, cx: &Context<N>, state: DurableState) -> bool {
+        let current = !self.is_volatile() && state == self.durable_state(cx);
+        if current {
+            self.persisted = state;
+        }
+        current
+    }
+
+    pub(crate) fn set_freshness(&mut self, freshness: u64) {
+        self.freshness = freshness;
+    }
+
+    pub(crate) fn lease_until(&self, cx: &Context<N>) -> Option<Instant> {
+        if cx.role != Role::Leader || self.transfer_to.is_some() {
+            return None;
+        }
+        self.lease_until
+    }
+
+    // ---- Leadership transfer ----
+
+    pub(crate) fn transfer(
+        &mut self,
+        cx: &mut Context<N>,
+        to: PeerIndex,
+    ) -> Result<(), TransferRefusal> {
+        if self.phase != Phase::Leader {
+            return Err(TransferRefusal::NotLeader);
+        }
+        if to == cx.me {
+            return Err(TransferRefusal::ToSelf);
+        }
+        if !cx.may_lead(to) {
+            return Err(TransferRefusal::NotCandidate);
+        }
+        self.transfer_to = Some(to);
+        self.reset_lease(cx);
+        cx.send(to, Kind::TimeoutNow);
+        let t = cx.config.timing.failure_timeout;
+        cx.set_timer(Timer::Transfer, t);
+        Ok(())
+    }
+
+    /// Gives up a transfer whose new leader did not appear; the lease starts afresh.
+    fn abandon_transfer(&mut self, cx: &mut Context<N>) {
+        if self.transfer_to.take().is_some() {
+            self.reset_lease(cx);
+            let t = cx.config.timing.failure_timeout;
+            self.preferred_retry_at = cx.now + t.saturating_mul(PREFERRED_LEADER_BACKOFF);
+        }
+    }
+
+    /// The leader hands over to the highest-priority member it heard from, if that member
+    /// outranks it by priority.
+    fn prefer_leader(&mut self, cx: &mut Context<N>, heard: PeerSet) {
+        if self.transfer_to.is_some() || cx.now < self.preferred_retry_at {
+            return;
+        }
+        let priority = |peer| cx.member(peer).map_or(0, |m| m.priority);
+        let mine = priority(cx.me);
+        let preferred = heard
+            .filter(|peer| cx.may_lead(peer) && priority(peer) > mine)
+            .iter()
+            .max_by_key(|&peer| cx.rank(peer));
+        if let Some(peer) = preferred {
+            // Cannot fail: this node leads, and `peer` is another member that may lead.
+            let _ = self.transfer(cx, peer);
+        }
+    }
+
+    // ---- Elections ----
+
+    fn majority(cx: &Context<N>) -> usize {
+        cx.config.members().len() / 2 + 1
+    }
+
+    fn is_sticky(&self, cx: &Context<N>) -> bool {
+        self.phase == Phase::Leader || cx.now < self.sticky_until
+    }
+
+    fn become_sticky(&mut self, cx: &Context<N>) {
+        self.sticky_until = cx.now + cx.config.timing.failure_timeout;
+    }
+
+    /// Whether this node would vote for `peer` with `freshness` (the term aside).
+    fn would_vote(&self, cx: &Context<N>, peer: PeerIndex, freshness: u64, transfer: bool) -> bool {
+        cx.now >= self.restart_wait_until
+            && (transfer || !self.is_sticky(cx))
+            && freshness >= self.freshness
+            && cx.may_lead(peer)
+    }
+
+    /// Adopts a newer term: no vote in it yet, no leader known.
+    fn adopt(&mut self, cx: &mut Context<N>, term: Term) {
+        if self.phase == Phase::Leader {
+            self.step_down(cx);
+        }
+        self.phase = Phase::Follower;
+        self.voted_for = None;
+        cx.await_leader(term);
+    }
+
+    /// Stops leading: stays sticky for `T` (its own lease may still be running).
+    fn step_down(&mut self, cx: &mut Context<N>) {
+        self.phase = Phase::Follower;
+        self.transfer_to = None;
+        self.lease_until = None;
+        self.become_sticky(cx);
+        cx.timers.stop(Timer::Sweep);
+        cx.timers.stop(Timer::Transfer);
+        let term = cx.term;
+        cx.await_leader(term);
+    }
+
+    /// The election timer fired: ask for pre-votes, or campaign.
+    fn start_election(&mut self, cx: &mut Context<N>) {
+        if !cx.may_lead(cx.me) || cx.now < self.restart_wait_until {
+            let wait = self.restart_wait_until - cx.now;
+            self.phase = Phase::Follower;
+            let term = cx.term;
+            cx.await_leader(term);
+            cx.retry_after(wait);
+            return;
+        }
+        if self.options.pre_vote {
+            self.phase = Phase::PreCandidate {
+                granted: PeerSet::only(cx.me),
+            };
+            cx.stand();
+            cx.retry_later();
+            cx.send_many(cx.peers(), Kind::PreVote);
+            self.count_pre_votes(cx);
+        } else {
+            self.campaign(cx, false);
+        }
+    }
+
+    fn count_pre_votes(&mut self, cx: &mut Context<N>) {
+        if let Phase::PreCandidate { granted } = self.phase
+            && granted.len() >= Self::majority(cx)
+        {
+            self.campaign(cx, false);
+        }
+    }
+
+    fn campaign(&mut self, cx: &mut Context<N>, transfer: bool) {
+        let term = cx.term.next();
+        cx.term = term;
+        self.voted_for = Some(cx.me);
+        self.phase = Phase::Candidate {
+            granted: PeerSet::only(cx.me),
+            transfer,
+        };
+        cx.stand();
+        cx.retry_later();
+        cx.send_many(cx.peers(), Kind::RequestVote);
+        self.count_votes(cx);
+    }
+
+    fn count_votes(&mut self, cx: &mut Context<N>) {
+        if let Phase::Candidate { granted, .. } = self.phase
+            && granted.len() >= Self::majority(cx)
+        {
+            self.lead(cx);
+        }
+    }
+
+    fn lead(&mut self, cx: &mut Context<N>) {
+        self.phase = Phase::Leader;
+        self.transfer_to = None;
+        let term = cx.term;
+        cx.lead(term);
+        self.reset_lease(cx);
+        let _stale = cx.take_heard();
+        let t = cx.config.timing.failure_timeout;
+        cx.set_timer(Timer::Sweep, t);
+        self.heartbeat(cx);
+    }
+
+    // ---- The lease ----
+
+    /// Forgets every acknowledgement so far: only heartbeats sent from now on count.
+    fn reset_lease(&mut self, cx: &Context<N>) {
+        self.acked = PeerSet::EMPTY;
+        self.lease_floor = cx.now;
+        self.lease_until = None;
+        self.refresh_lease(cx);
+    }
+
+    /// The lease runs from the newest send time a majority (this node included, at
+    /// `now`) acknowledged.
+    fn refresh_lease(&mut self, cx: &Context<N>) {
+        let members = cx.config.members().len();
+        let mut times = [Instant::ZERO; N];
+        let mut count = 0;
+        for (slot, peer) in times.iter_mut().zip(self.acked.iter()) {
+            *slot = self
+                .acked_at
+                .get(peer.position())
+                .copied()
+                .unwrap_or_default();
+            count += 1;
+        }
+        if let Some(slot) = times.get_mut(count) {
+            *slot = cx.now;
+            count += 1;
+        }
+        let Some(acked) = times.get_mut(..count) else {
+            return;
+        };
+        acked.sort_unstable_by(|a, b| b.cmp(a));
+        if let Some(&base) = acked.get(members / 2) {
+            let lease = self
+                .options
+                .lease_duration(cx.config.timing.failure_timeout);
+            self.lease_until = Some(base + lease);
+        }
+    }
+
+    fn on_ack(&mut self, cx: &mut Context<N>, from: PeerIndex, sent_at: u64) {
+        let sent_at = Instant::from_millis(sent_at);
+        if self.phase != Phase::Leader
+            || self.transfer_to.is_some()
+            || sent_at < self.lease_floor
+            || sent_at > cx.now
+        {
+            return;
+        }
+        if let Some(slot) = self.acked_at.get_mut(from.position()) {
+            if !self.acked.contains(from) || *slot < sent_at {
+                *slot = sent_at;
+            }
+            self.acked.insert(from);
+            self.refresh_lease(cx);
+        }
+    }
+
+    // ---- Messages ----
+
+    fn on_heartbeat(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term, sent_at: u64) {
+        if term < cx.term {
+            // A deposed leader: the ack carries the newer term and makes it step down.
+            cx.send(from, Kind::QuorumAck);
+            return;
+        }
+        if self.phase == Phase::Leader {
+            return; // Two leaders in one term cannot happen; ignore rather than follow.
+        }
+        self.phase = Phase::Follower;
+        cx.follow(from, term);
+        self.become_sticky(cx);
+        self.ack_echo = sent_at;
+        cx.send(from, Kind::QuorumAck);
+    }
+
+    fn on_pre_vote(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term, freshness: u64) {
+        if term > cx.term {
+            if self.would_vote(cx, from, freshness, false) {
+                cx.send(from, Kind::PreVoteGranted);
+            }
+        } else {
+            cx.send(from, Kind::Vote);
+        }
+    }
+
+    fn on_request_vote(
+        &mut self,
+        cx: &mut Context<N>,
+        from: PeerIndex,
+        term: Term,
+        freshness: u64,
+        transfer: bool,
+    ) {
+        if term == cx.term
+            && self.voted_for.is_none_or(|vote| vote == from)
+            && self.would_vote(cx, from, freshness, transfer)
+        {
+            self.voted_for = Some(from);
+            cx.retry_later();
+        }
+        cx.send(from, Kind::Vote);
+    }
+
+    fn on_timeout_now(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term) {
+        if term == cx.term
+            && cx.leader == Some(from)
+            && self.phase == Phase::Follower
+            && cx.may_lead(cx.me)
+            && cx.now >= self.restart_wait_until
+        {
+            self.campaign(cx, true);
+        }
+    }
+}
+
+impl<const N: usize> Protocol<N> for Quorum<N> {
+    fn start(&mut self, cx: &mut Context<N>) {
+        // A restart looks like a start: this node may have acknowledged a leader's
+        // heartbeat just before it, so it honours that leader's lease.
+        self.become_sticky(cx);
+        if self.is_volatile() {
+            let t = cx.config.timing.failure_timeout;
+            self.restart_wait_until = cx.now + self.options.volatile_wait(t);
+        }
+    }
+
+    fn handle_message(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term, body: &Body) {
+        let adopts_term = match body {
+            Body::PreVote { .. } => false,
+            Body::RequestVote { transfer, .. } => *transfer || !self.is_sticky(cx),
+            _ => true,
+        };
+        if term > cx.term && adopts_term {
+            self.adopt(cx, term);
+        }
+        match *body {
+            Body::PreVote { freshness } => self.on_pre_vote(cx, from, term, freshness),
+            // Sent in the granter's term, which is below the proposed one.
+            Body::PreVoteGranted => {
+                if let Phase::PreCandidate { ref mut granted } = self.phase
+                    && term <= cx.term
+                {
+                    granted.insert(from);
+                    self.count_pre_votes(cx);
+                }
+            }
+            _ if term != cx.term => {
+                if term < cx.term && matches!(body, Body::RequestVote { .. }) {
+                    cx.send(from, Kind::Vote);
+                } else if term < cx.term && matches!(body, Body::QuorumHeartbeat { .. }) {
+                    cx.send(from, Kind::QuorumAck);
+                }
+            }
+            Body::QuorumHeartbeat { sent_at } => self.on_heartbeat(cx, from, term, sent_at),
+            Body::QuorumAck { sent_at } => self.on_ack(cx, from, sent_at),
+            Body::RequestVote {
+                freshness,
+                transfer,
+            } => self.on_request_vote(cx, from, term, freshness, transfer),
+            Body::Vote { granted: true } => {
+                if let Phase::Candidate {
+                    ref mut granted, ..
+                } = self.phase
+                {
+                    granted.insert(from);
+                    self.count_votes(cx);
+                }
+            }
+            Body::TimeoutNow => self.on_timeout_now(cx, from, term),
+            _ => {}
+        }
+    }
+
+    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
+        match timer {
+            Timer::Sweep if self.phase == Phase::Leader => {
+                let mut heard = cx.take_heard();
+                heard.insert(cx.me);
+                if self.options.check_quorum && heard.len() < Self::majority(cx) {
+                    self.step_down(cx);
+                    return;
+                }
+                let t = cx.config.timing.failure_timeout;
+                cx.set_timer(Timer::Sweep, t);
+                self.prefer_leader(cx, heard);
+            }
+            Timer::Transfer if self.phase == Phase::Leader => self.abandon_transfer(cx),
+            _ => {}
+        }
+    }
+
+    fn handle_leader_silent(&mut self, cx: &mut Context<N>) {
+        if self.phase != Phase::Leader {
+            self.start_election(cx);
+        }
+    }
+
+    fn heartbeat(&mut self, cx: &mut Context<N>) {
+        cx.heartbeat(Kind::QuorumHeartbeat);
+        self.refresh_lease(cx);
+    }
+
+    fn withholds(&self, cx: &Context<N>) -> bool {
+        !self.is_volatile() && self.durable_state(cx) != self.persisted
+    }
+
+    fn message_term(&self, cx: &Context<N>, kind: Kind) -> Term {
+        match kind {
+            Kind::PreVote => cx.term.next(),
+            _ => cx.term,
+        }
+    }
+
+    fn body(&self, cx: &Context<N>, kind: Kind, to: Recipient) -> Option<Body> {
+        let leading = self.phase == Phase::Leader;
+        match kind {
+            Kind::PreVote => {
+                matches!(self.phase, Phase::PreCandidate { .. }).then_some(Body::PreVote {
+                    freshness: self.freshness,
+                })
+            }
+            Kind::PreVoteGranted => Some(Body::PreVoteGranted),
+            Kind::RequestVote => match self.phase {
+                Phase::Candidate { transfer, .. } => Some(Body::RequestVote {
+                    freshness: self.freshness,
+                    transfer,
+                }),
+                _ => None,
+            },
+            Kind::Vote => Some(Body::Vote {
+                granted: matches!(to, Recipient::Peer(peer) if self.voted_for == Some(peer)),
+            }),
+            Kind::QuorumHeartbeat => leading.then_some(Body::QuorumHeartbeat {
+                sent_at: cx.now.as_millis(),
+            }),
+            Kind::QuorumAck => Some(Body::QuorumAck {
+                sent_at: self.ack_echo,
+            }),
+            Kind::TimeoutNow => (leading && self.transfer_to.is_some()).then_some(Body::TimeoutNow),
+            _ => None,
+        }
+    }
+}
