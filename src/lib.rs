@@ -136,7 +136,9 @@ pub use config::{
     Algorithm, Config, ConfigError, GroupId, MAX_MEMBERS, Member, NodeId, Rank, Timing,
 };
 #[cfg(feature = "quorum")]
-pub use durable::DurableState;
+pub use durable::{
+    DurableRecord, DurableState, RECORD_SIZE, RecordError, Recovered, Slot, SlotWriter, recover,
+};
 pub use engine::{CommandError, Engine, ReceiveError, Transmit};
 pub use event::{Event, Role};
 #[cfg(feature = "invitation")]

@@ -26,7 +26,7 @@
 //!    election timer.
 //! 5. **Stickiness.** A node is sticky while it leads and for `T` after it last heard its
 //!    leader's heartbeat, stepped down, or started: it grants no vote or pre-vote then,
-//!    unless the request says the leader handed over (`transfer`). So a node that returns
+//!    unless the leader handed over to the candidate (rule 9). So a node that returns
 //!    from a partition cannot depose a healthy leader, and the lease (rule 7) holds across
 //!    restarts. Stickiness ends by itself after `T`, so an isolated leader's followers
 //!    never keep refusing votes while no leader exists.
@@ -41,10 +41,15 @@
 //!    the fencing token.
 //! 8. **Durable state.** The term and vote are handed to the host to persist; no message
 //!    leaves the node while a change is not confirmed written (SPEC 4.4).
-//! 9. **Transfer.** The leader sends `TimeoutNow` to a named member, which campaigns at
-//!    once with `transfer` set; the leader claims no lease meanwhile, and gives up the
-//!    transfer after `T`. A leader that hears from a member of higher priority transfers to
-//!    it automatically (the preferred leader), backing off after a transfer that failed.
+//! 9. **Transfer.** The leader sends `TimeoutNow` to a named member, stamped with the
+//!    transfer's start on its clock; the member campaigns at once, its `RequestVote`
+//!    carrying the stamp. The leader claims no lease and sends no heartbeat meanwhile, and
+//!    gives up the transfer after `T`; only heartbeats sent after that count towards a new
+//!    lease. Voters set stickiness aside for a stamped request only if they heard no
+//!    heartbeat that leader sent after the stamp, so a request delayed past the transfer's
+//!    end cannot depose a leader whose lease runs again. A leader that hears from a member
+//!    of higher priority transfers to it automatically (the preferred leader), backing off
+//!    after a transfer that failed.
 //!
 //! Ordinary members (see [`Member::ordinary`](crate::Member::ordinary)) vote but never
 //! campaign.
@@ -187,8 +192,11 @@ enum Phase {
     /// Asked for pre-votes for the next term; `granted` would vote for it.
     PreCandidate { granted: PeerSet },
     /// Campaigns in the current term; `granted` voted for it. `transfer`: the leader
-    /// handed over.
-    Candidate { granted: PeerSet, transfer: bool },
+    /// handed over, at this time on its clock.
+    Candidate {
+        granted: PeerSet,
+        transfer: Option<u64>,
+    },
     /// Leads the current term.
     Leader,
 }
@@ -210,8 +218,9 @@ pub(crate) struct Quorum<const N: usize> {
     restart_wait_until: Instant,
     /// The host's freshness value (e.g. its log position).
     freshness: u64,
-    /// The `sent_at` of the latest heartbeat from the leader, echoed in acks.
-    ack_echo: u64,
+    /// The newest heartbeat heard from a leader: its term and send time (leader's clock),
+    /// echoed in acks.
+    echo: (Term, u64),
     /// Leader: per member, the newest heartbeat send time it acknowledged (meaningful for
     /// the members in `acked` only).
     acked_at: [Instant; N],
@@ -222,6 +231,8 @@ pub(crate) struct Quorum<const N: usize> {
     lease_until: Option<Instant>,
     /// Leader: the member it hands over to.
     transfer_to: Option<PeerIndex>,
+    /// Leader: when the current transfer started.
+    transfer_started_at: Instant,
     /// Leader: no automatic transfer to the preferred leader before this instant.
     preferred_retry_at: Instant,
 }
@@ -237,12 +248,13 @@ impl<const N: usize> Quorum<N> {
             sticky_until: Instant::ZERO,
             restart_wait_until: Instant::ZERO,
             freshness: 0,
-            ack_echo: 0,
+            echo: (Term(0), 0),
             acked_at: [Instant::ZERO; N],
             acked: PeerSet::EMPTY,
             lease_floor: Instant::ZERO,
             lease_until: None,
             transfer_to: None,
+            transfer_started_at: Instant::ZERO,
             preferred_retry_at: Instant::ZERO,
         }
     }
@@ -320,6 +332,7 @@ impl<const N: usize> Quorum<N> {
             return Err(TransferRefusal::NotCandidate);
         }
         self.transfer_to = Some(to);
+        self.transfer_started_at = cx.now;
         self.reset_lease(cx);
         cx.send(to, Kind::TimeoutNow);
         let t = cx.config.timing.failure_timeout;
@@ -368,12 +381,35 @@ impl<const N: usize> Quorum<N> {
         self.sticky_until = cx.now + cx.config.timing.failure_timeout;
     }
 
-    /// Whether this node would vote for `peer` with `freshness` (the term aside).
-    fn would_vote(&self, cx: &Context<N>, peer: PeerIndex, freshness: u64, transfer: bool) -> bool {
+    /// Whether this node would vote for `peer` with `freshness` (the term aside), setting
+    /// stickiness aside if `handed_over`.
+    fn would_vote(
+        &self,
+        cx: &Context<N>,
+        peer: PeerIndex,
+        freshness: u64,
+        handed_over: bool,
+    ) -> bool {
         cx.now >= self.restart_wait_until
-            && (transfer || !self.is_sticky(cx))
+            && (handed_over || !self.is_sticky(cx))
             && freshness >= self.freshness
             && cx.may_lead(peer)
+    }
+
+    /// Whether a vote request for `term` from `candidate`, sent on a transfer the leader
+    /// started at `transfer` (its clock), sets stickiness aside: the leader must be
+    /// handing over to it right now, and a follower must have heard no heartbeat the
+    /// leader sent after that (which it would only send after giving the transfer up, so
+    /// a request delayed past that cannot depose a leader whose lease runs again).
+    fn is_handed_over(&self, candidate: PeerIndex, term: Term, transfer: Option<u64>) -> bool {
+        let Some(started_at) = transfer else {
+            return false;
+        };
+        if self.phase == Phase::Leader {
+            return self.transfer_to == Some(candidate);
+        }
+        let (heard_term, heard_sent_at) = self.echo;
+        heard_term.next() != term || heard_sent_at <= started_at
     }
 
     /// Adopts a newer term: no vote in it yet, no leader known.
@@ -417,7 +453,7 @@ impl<const N: usize> Quorum<N> {
             cx.send_many(cx.peers(), Kind::PreVote);
             self.count_pre_votes(cx);
         } else {
-            self.campaign(cx, false);
+            self.campaign(cx, None);
         }
     }
 
@@ -425,11 +461,11 @@ impl<const N: usize> Quorum<N> {
         if let Phase::PreCandidate { granted } = self.phase
             && granted.len() >= Self::majority(cx)
         {
-            self.campaign(cx, false);
+            self.campaign(cx, None);
         }
     }
 
-    fn campaign(&mut self, cx: &mut Context<N>, transfer: bool) {
+    fn campaign(&mut self, cx: &mut Context<N>, transfer: Option<u64>) {
         let term = cx.term.next();
         cx.term = term;
         self.voted_for = Some(cx.me);
@@ -535,7 +571,10 @@ impl<const N: usize> Quorum<N> {
         self.phase = Phase::Follower;
         cx.follow(from, term);
         self.become_sticky(cx);
-        self.ack_echo = sent_at;
+        self.echo = match self.echo {
+            (heard, newest) if heard == term => (term, newest.max(sent_at)),
+            _ => (term, sent_at),
+        };
         cx.send(from, Kind::QuorumAck);
     }
 
@@ -555,11 +594,11 @@ impl<const N: usize> Quorum<N> {
         from: PeerIndex,
         term: Term,
         freshness: u64,
-        transfer: bool,
+        handed_over: bool,
     ) {
         if term == cx.term
             && self.voted_for.is_none_or(|vote| vote == from)
-            && self.would_vote(cx, from, freshness, transfer)
+            && self.would_vote(cx, from, freshness, handed_over)
         {
             self.voted_for = Some(from);
             cx.retry_later();
@@ -567,14 +606,17 @@ impl<const N: usize> Quorum<N> {
         cx.send(from, Kind::Vote);
     }
 
-    fn on_timeout_now(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term) {
+    /// The leader hands over: campaign at once, unless a heartbeat the leader sent after
+    /// the transfer started shows it gave the transfer up.
+    fn on_timeout_now(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term, started_at: u64) {
         if term == cx.term
             && cx.leader == Some(from)
             && self.phase == Phase::Follower
+            && self.echo.1 <= started_at
             && cx.may_lead(cx.me)
             && cx.now >= self.restart_wait_until
         {
-            self.campaign(cx, true);
+            self.campaign(cx, Some(started_at));
         }
     }
 }
@@ -591,9 +633,13 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
     }
 
     fn handle_message(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term, body: &Body) {
+        let handed_over = match *body {
+            Body::RequestVote { transfer, .. } => self.is_handed_over(from, term, transfer),
+            _ => false,
+        };
         let adopts_term = match body {
             Body::PreVote { .. } => false,
-            Body::RequestVote { transfer, .. } => *transfer || !self.is_sticky(cx),
+            Body::RequestVote { .. } => handed_over || !self.is_sticky(cx),
             _ => true,
         };
         if term > cx.term && adopts_term {
@@ -619,10 +665,9 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
             }
             Body::QuorumHeartbeat { sent_at } => self.on_heartbeat(cx, from, term, sent_at),
             Body::QuorumAck { sent_at } => self.on_ack(cx, from, sent_at),
-            Body::RequestVote {
-                freshness,
-                transfer,
-            } => self.on_request_vote(cx, from, term, freshness, transfer),
+            Body::RequestVote { freshness, .. } => {
+                self.on_request_vote(cx, from, term, freshness, handed_over)
+            }
             Body::Vote { granted: true } => {
                 if let Phase::Candidate {
                     ref mut granted, ..
@@ -632,7 +677,7 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                     self.count_votes(cx);
                 }
             }
-            Body::TimeoutNow => self.on_timeout_now(cx, from, term),
+            Body::TimeoutNow { started_at } => self.on_timeout_now(cx, from, term, started_at),
             _ => {}
         }
     }
@@ -696,13 +741,20 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
             Kind::Vote => Some(Body::Vote {
                 granted: matches!(to, Recipient::Peer(peer) if self.voted_for == Some(peer)),
             }),
-            Kind::QuorumHeartbeat => leading.then_some(Body::QuorumHeartbeat {
-                sent_at: cx.now.as_millis(),
-            }),
+            // No heartbeat during a transfer: see `is_handed_over`.
+            Kind::QuorumHeartbeat => (leading && self.transfer_to.is_none()).then_some(
+                Body::QuorumHeartbeat {
+                    sent_at: cx.now.as_millis(),
+                },
+            ),
             Kind::QuorumAck => Some(Body::QuorumAck {
-                sent_at: self.ack_echo,
+                sent_at: self.echo.1,
             }),
-            Kind::TimeoutNow => (leading && self.transfer_to.is_some()).then_some(Body::TimeoutNow),
+            Kind::TimeoutNow => (leading && self.transfer_to.is_some()).then_some(
+                Body::TimeoutNow {
+                    started_at: self.transfer_started_at.as_millis(),
+                },
+            ),
             _ => None,
         }
     }

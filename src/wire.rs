@@ -143,8 +143,9 @@ pub enum Body {
     RequestVote {
         /// The sender's freshness (host-supplied, e.g. its log position).
         freshness: u64,
-        /// The leader asked the sender to take over: voters set aside leader stickiness.
-        transfer: bool,
+        /// The leader asked the sender to take over, at this time on the leader's clock:
+        /// voters that heard no heartbeat the leader sent later set aside stickiness.
+        transfer: Option<u64>,
     },
     /// Quorum: the answer to `RequestVote` (and to a stale `PreVote`), in the sender's term.
     Vote {
@@ -163,7 +164,11 @@ pub enum Body {
         sent_at: u64,
     },
     /// Quorum: the leader hands over leadership: "campaign now".
-    TimeoutNow,
+    TimeoutNow {
+        /// When the leader started the transfer, on its clock (it sends no heartbeat until
+        /// the transfer ends).
+        started_at: u64,
+    },
 }
 
 /// The kind of a [`Body`], without its contents.
@@ -274,7 +279,7 @@ impl Body {
             Body::Vote { .. } => Kind::Vote,
             Body::QuorumHeartbeat { .. } => Kind::QuorumHeartbeat,
             Body::QuorumAck { .. } => Kind::QuorumAck,
-            Body::TimeoutNow => Kind::TimeoutNow,
+            Body::TimeoutNow { .. } => Kind::TimeoutNow,
         }
     }
 }

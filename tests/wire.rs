@@ -150,7 +150,8 @@ fn golden() -> Vec<(Message, Vec<u8>)> {
             message(1, 1, to(3), 7, Body::PreVoteGranted),
             vec![0x01, 0x01, 0x01, 0x00, 0x03, 0x07, 0x0F],
         ),
-        // RequestVote(=16) to All: freshness 0, transfer true (a bool is one byte)
+        // RequestVote(=16) to All: freshness 0, transfer Some(5): an option is a tag byte
+        // (0 None, 1 Some) and then the value
         (
             message(
                 1,
@@ -159,10 +160,10 @@ fn golden() -> Vec<(Message, Vec<u8>)> {
                 8,
                 Body::RequestVote {
                     freshness: 0,
-                    transfer: true,
+                    transfer: Some(5),
                 },
             ),
-            vec![0x01, 0x01, 0x03, 0x01, 0x08, 0x10, 0x00, 0x01],
+            vec![0x01, 0x01, 0x03, 0x01, 0x08, 0x10, 0x00, 0x01, 0x05],
         ),
         // Vote(=17): granted true
         (
@@ -185,10 +186,10 @@ fn golden() -> Vec<(Message, Vec<u8>)> {
             message(1, 1, to(3), 8, Body::QuorumAck { sent_at: 127 }),
             vec![0x01, 0x01, 0x01, 0x00, 0x03, 0x08, 0x13, 0x7F],
         ),
-        // TimeoutNow(=20)
+        // TimeoutNow(=20): started_at 0
         (
-            message(1, 3, to(2), 8, Body::TimeoutNow),
-            vec![0x01, 0x01, 0x03, 0x00, 0x02, 0x08, 0x14],
+            message(1, 3, to(2), 8, Body::TimeoutNow { started_at: 0 }),
+            vec![0x01, 0x01, 0x03, 0x00, 0x02, 0x08, 0x14, 0x00],
         ),
     ]
 }
