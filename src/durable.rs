@@ -48,7 +48,8 @@
 //! ## Example
 //!
 //! ```
-//! use bellwether::{recover, DurableState, NodeId, Slot, SlotWriter, Term, RECORD_SIZE};
+//! use bellwether::durable::{recover, Slot, SlotWriter, RECORD_SIZE};
+//! use bellwether::{DurableState, NodeId, Term};
 //!
 //! // Two slots of erased flash.
 //! let mut flash = [[0xFF_u8; RECORD_SIZE]; 2];
@@ -74,7 +75,7 @@
 //! let recovered = recover(&flash[0], &flash[1])?;
 //! assert_eq!(recovered.record.state, states[1]);
 //! assert_ne!(recovered.slot, slot);
-//! # Ok::<(), bellwether::RecordError>(())
+//! # Ok::<(), bellwether::durable::RecordError>(())
 //! ```
 
 use core::fmt;

@@ -99,7 +99,7 @@ mod config;
 mod context;
 mod detector;
 #[cfg(feature = "quorum")]
-mod durable;
+pub mod durable;
 mod engine;
 mod event;
 #[cfg(feature = "invitation")]
@@ -136,9 +136,7 @@ pub use config::{
     Algorithm, Config, ConfigError, GroupId, MAX_MEMBERS, Member, NodeId, Rank, Timing,
 };
 #[cfg(feature = "quorum")]
-pub use durable::{
-    DurableRecord, DurableState, RECORD_SIZE, RecordError, Recovered, Slot, SlotWriter, recover,
-};
+pub use durable::DurableState;
 pub use engine::{CommandError, Engine, ReceiveError, Transmit};
 pub use event::{Event, Role};
 #[cfg(feature = "invitation")]

@@ -3,10 +3,10 @@
 //! wrap-around, blank storage, and the A/B slot discipline of `SlotWriter`. Two slots are
 //! simulated as byte arrays; every check asserts the exact record recovered.
 
-use bellwether::{
-    DurableRecord, DurableState, NodeId, RECORD_SIZE, RecordError, Recovered, Slot, SlotWriter,
-    Term, recover,
+use bellwether::durable::{
+    DurableRecord, RECORD_SIZE, RecordError, Recovered, Slot, SlotWriter, recover,
 };
+use bellwether::{DurableState, NodeId, Term};
 
 const ERASED: [u8; RECORD_SIZE] = [0xFF; RECORD_SIZE];
 
