@@ -318,11 +318,12 @@ impl<const N: usize> Config<N> {
         if tie_breaker_step.is_some_and(|step| step < self.timing.round_trip_timeout) {
             return Err(ConfigError::TieBreakerStepTooShort);
         }
-        #[cfg(feature = "quorum")]
-        if let Algorithm::Quorum(options) = self.algorithm {
-            options.validate(self.timing.failure_timeout)?;
+        match self.algorithm {
+            #[cfg(feature = "quorum")]
+            Algorithm::Quorum(options) => options.validate(self.timing.failure_timeout),
+            #[allow(unreachable_patterns)]
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 

@@ -259,7 +259,7 @@ impl<const N: usize> Engine<N> {
         {
             return Err(ConfigError::VoteForNonMember(vote));
         }
-        if let Machine::Quorum(quorum) = &mut engine.machine {
+        if let Ok(quorum) = engine.machine.quorum_mut() {
             quorum.restore(&mut engine.cx, state);
         }
         engine.reported = Reported::INITIAL;
@@ -438,11 +438,7 @@ impl<const N: usize> Engine<N> {
     /// [`Engine::confirm_persisted`]; until then `poll_transmit` hands out nothing.
     #[cfg(feature = "quorum")]
     pub fn poll_persist(&mut self) -> Option<DurableState> {
-        match &mut self.machine {
-            Machine::Quorum(quorum) => quorum.poll_persist(&self.cx),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        }
+        self.machine.quorum_mut().ok()?.poll_persist(&self.cx)
     }
 
     /// Writes the next outgoing message into `buf` and says where it goes, or returns
