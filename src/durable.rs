@@ -48,12 +48,11 @@
 //! ## Example
 //!
 //! ```
-//! use bellwether::durable::{recover, Slot, SlotWriter, RECORD_SIZE};
+//! use bellwether::durable::{recover, SlotWriter, RECORD_SIZE};
 //! use bellwether::{DurableState, NodeId, Term};
 //!
 //! // Two slots of erased flash.
 //! let mut flash = [[0xFF_u8; RECORD_SIZE]; 2];
-//! let index = |slot| match slot { Slot::A => 0, Slot::B => 1 };
 //!
 //! let states = [
 //!     DurableState { term: Term(1), voted_for: Some(NodeId(1)) },
@@ -63,13 +62,13 @@
 //! let mut writer = SlotWriter::resume(&flash[0], &flash[1]);
 //! for state in &states[..2] {
 //!     let (slot, bytes) = writer.write(*state);
-//!     flash[index(slot)] = bytes;
+//!     flash[slot.index()] = bytes;
 //!     // ...then `engine.confirm_persisted(..)`.
 //! }
 //!
 //! // Power fails ten bytes into the third write.
 //! let (slot, bytes) = writer.write(states[2]);
-//! flash[index(slot)][..10].copy_from_slice(&bytes[..10]);
+//! flash[slot.index()][..10].copy_from_slice(&bytes[..10]);
 //!
 //! // After the restart, the second state is back, in the slot the torn write spared.
 //! let recovered = recover(&flash[0], &flash[1])?;
@@ -176,6 +175,14 @@ pub enum Slot {
 }
 
 impl Slot {
+    /// 0 for slot A, 1 for slot B: an index into the host's pair of slots.
+    pub const fn index(self) -> usize {
+        match self {
+            Slot::A => 0,
+            Slot::B => 1,
+        }
+    }
+
     const fn other(self) -> Slot {
         match self {
             Slot::A => Slot::B,

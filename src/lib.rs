@@ -124,7 +124,7 @@ mod wire;
 pub mod sim;
 
 /// The README's examples, compiled and run as doc tests.
-#[cfg(all(doctest, feature = "std", feature = "bully"))]
+#[cfg(all(doctest, feature = "std", feature = "bully", feature = "quorum"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
