@@ -14,6 +14,9 @@
 //!   received message, and [`Engine::handle_timeout`] when the deadline has come (spurious
 //!   calls do nothing, so a fixed tick works too);
 //! * **outputs** — after *every* input, drain in this order:
+//!   0. quorum election in persistent mode only: `Engine::poll_persist` until it returns
+//!      nothing, writing each state to durable storage and then calling
+//!      `Engine::confirm_persisted` (messages wait for that);
 //!   1. [`Engine::poll_transmit`] (or [`Engine::poll_message`]) until it returns nothing,
 //!      sending each message to its [`Destination`];
 //!   2. [`Engine::poll_event`] until it returns nothing;
@@ -58,6 +61,7 @@
 //! | `candidates` | candidate/ordinary with tie-breaker delays (SPEC 2.3) | split brain possible under partition |
 //! | `invitation` | invitation (SPEC 2.4): groups merge, the larger group's leader leads | several leaders by design while partitioned |
 //! | `ring` | ring (SPEC 2.5), full-list or max-only token | split brain possible under partition |
+//! | `quorum` | quorum election (SPEC 2.6): terms, majority votes, pre-vote, check-quorum, lease, fencing token, durable vote | at most one leader per term; never two valid leases at once (clock drift within the configured bound) |
 //!
 //! Other features: `std` (a [`StdClock`] adapter and std conveniences) and `sim` (the
 //! deterministic network simulator, std only).

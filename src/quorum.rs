@@ -608,7 +608,13 @@ impl<const N: usize> Quorum<N> {
 
     /// The leader hands over: campaign at once, unless a heartbeat the leader sent after
     /// the transfer started shows it gave the transfer up.
-    fn on_timeout_now(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term, started_at: u64) {
+    fn on_timeout_now(
+        &mut self,
+        cx: &mut Context<N>,
+        from: PeerIndex,
+        term: Term,
+        started_at: u64,
+    ) {
         if term == cx.term
             && cx.leader == Some(from)
             && self.phase == Phase::Follower
@@ -742,19 +748,19 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                 granted: matches!(to, Recipient::Peer(peer) if self.voted_for == Some(peer)),
             }),
             // No heartbeat during a transfer: see `is_handed_over`.
-            Kind::QuorumHeartbeat => (leading && self.transfer_to.is_none()).then_some(
-                Body::QuorumHeartbeat {
+            Kind::QuorumHeartbeat => {
+                (leading && self.transfer_to.is_none()).then_some(Body::QuorumHeartbeat {
                     sent_at: cx.now.as_millis(),
-                },
-            ),
+                })
+            }
             Kind::QuorumAck => Some(Body::QuorumAck {
                 sent_at: self.echo.1,
             }),
-            Kind::TimeoutNow => (leading && self.transfer_to.is_some()).then_some(
-                Body::TimeoutNow {
+            Kind::TimeoutNow => {
+                (leading && self.transfer_to.is_some()).then_some(Body::TimeoutNow {
                     started_at: self.transfer_started_at.as_millis(),
-                },
-            ),
+                })
+            }
             _ => None,
         }
     }

@@ -325,3 +325,36 @@ pub fn sorted(mut messages: Vec<(Kind, u32, u32)>) -> Vec<(Kind, u32, u32)> {
     messages.sort_by_key(|&(kind, from, to)| (kind as u8, from, to));
     messages
 }
+
+/// Configurations for members `1..=n`, ranked by id, running quorum election with
+/// `options`.
+#[cfg(feature = "quorum")]
+pub fn quorum_configs(
+    n: u32,
+    options: bellwether::QuorumOptions,
+    timing: Timing,
+) -> Vec<Config<CAPACITY>> {
+    configs(n, Algorithm::Quorum(options), timing)
+}
+
+/// A simulated quorum group of members `1..=n` that checks, after every step, the
+/// invariants quorum election promises: one leader per term, one valid lease at a time,
+/// and that a leader names itself (the simulator itself checks that no vote leaves a node
+/// before it is on disk).
+#[cfg(all(feature = "sim", feature = "quorum"))]
+pub fn quorum_sim(
+    seed: u64,
+    n: u32,
+    options: bellwether::QuorumOptions,
+    timing: Timing,
+) -> Simulation<CAPACITY> {
+    let mut sim =
+        Simulation::new(seed, quorum_configs(n, options, timing)).expect("valid configurations");
+    sim.add_invariant(
+        "one leader per term",
+        bellwether::sim::one_leader_per_term(),
+    );
+    sim.add_invariant("one lease at a time", bellwether::sim::one_lease_at_a_time);
+    sim.add_invariant("leader names itself", leader_names_itself);
+    sim
+}
