@@ -305,9 +305,13 @@ impl<const N: usize> Engine<N> {
     }
 
     /// Until when (on this node's clock) no other leader can exist, while this node leads
-    /// with a lease (quorum election; `None` otherwise, and during a leadership transfer).
+    /// with a lease (quorum election; `None` otherwise, during a leadership transfer, and
+    /// while its term is not yet confirmed durable).
     #[cfg(feature = "quorum")]
     pub fn lease_until(&self) -> Option<Instant> {
+        if self.withholds() {
+            return None;
+        }
         self.machine.quorum()?.lease_until(&self.cx)
     }
 
@@ -319,12 +323,14 @@ impl<const N: usize> Engine<N> {
     }
 
     /// The fencing token to attach to this leader's side effects: its term, while it leads
-    /// (quorum election in persistent mode, where terms are never led twice). A store that
-    /// remembers the highest token it saw can refuse a deposed leader's late writes.
+    /// (quorum election in persistent mode, where terms are never led twice) and that term
+    /// is confirmed durable. A store that remembers the highest token it saw can refuse a
+    /// deposed leader's late writes.
     #[cfg(feature = "quorum")]
     pub fn fencing_token(&self) -> Option<Term> {
         let quorum = self.machine.quorum()?;
-        (self.is_leader() && quorum.durability() == Durability::Persistent).then_some(self.cx.term)
+        let durable = quorum.durability() == Durability::Persistent && !self.withholds();
+        (self.is_leader() && durable).then_some(self.cx.term)
     }
 
     /// The term and vote as they stand now (quorum election; `None` otherwise).
