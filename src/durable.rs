@@ -262,6 +262,25 @@ impl SlotWriter {
         }
     }
 
+    /// A writer whose next record goes to `slot` with sequence number `sequence` (for
+    /// hosts that keep a writer's state themselves, such as the C API).
+    pub const fn continuing(slot: Slot, sequence: u32) -> SlotWriter {
+        SlotWriter {
+            next_slot: slot,
+            next_sequence: sequence,
+        }
+    }
+
+    /// The slot the next record goes to.
+    pub const fn next_slot(&self) -> Slot {
+        self.next_slot
+    }
+
+    /// The sequence number of the next record.
+    pub const fn next_sequence(&self) -> u32 {
+        self.next_sequence
+    }
+
     /// A writer that continues after the slots' contents: [`SlotWriter::after`] their
     /// [`recover`]y, or [`SlotWriter::new`] if that fails.
     pub fn resume(slot_a: &[u8], slot_b: &[u8]) -> SlotWriter {

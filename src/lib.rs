@@ -13,10 +13,9 @@
 //! * **inputs** — [`Engine::handle_bytes`] (or [`Engine::handle_message`]) for each
 //!   received message, and [`Engine::handle_timeout`] when the deadline has come (spurious
 //!   calls do nothing, so a fixed tick works too);
-//! * **outputs** — after *every* input, drain in this order:
-//!   0. quorum election in persistent mode only: `Engine::poll_persist` until it returns
-//!      nothing, writing each state to durable storage and then calling
-//!      `Engine::confirm_persisted` (messages wait for that);
+//! * **outputs** — after *every* input, drain in this order (quorum election in
+//!   persistent mode first drains `Engine::poll_persist`, writing each state to durable
+//!   storage and then calling `Engine::confirm_persisted`: messages wait for that):
 //!   1. [`Engine::poll_transmit`] (or [`Engine::poll_message`]) until it returns nothing,
 //!      sending each message to its [`Destination`];
 //!   2. [`Engine::poll_event`] until it returns nothing;

@@ -1,0 +1,307 @@
+//! The plain configuration struct a C host fills in, and its translation to [`Config`].
+
+use bellwether::{
+    Algorithm, BullyOptions, CandidateOptions, Config, Durability, Duration, GroupId,
+    InvitationOptions, Member, NextInLineOptions, NodeId, Preemption, QuorumOptions, RingOptions,
+    RingVariant, Timing,
+};
+
+use crate::node::BW_MAX_MEMBERS;
+use crate::pointers::{borrow, borrow_mut};
+use crate::result::bw_result;
+
+/// Which election algorithm a node runs (the `algorithm` field of [`bw_config`]).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum bw_algorithm {
+    /// Bully (split brain possible).
+    Bully = 0,
+    /// Next-in-line failover (split brain possible).
+    NextInLine = 1,
+    /// Candidate/ordinary with tie-breaker delays (split brain possible).
+    Candidates = 2,
+    /// Invitation (several leaders by design while partitioned).
+    Invitation = 3,
+    /// Ring (split brain possible).
+    Ring = 4,
+    /// Quorum election: at most one leader per term, leases, durable votes.
+    Quorum = 5,
+}
+
+/// When a rank-based node may depose a healthy lower-ranked leader (the `preemption` field).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum bw_preemption {
+    /// At once (classic Bully).
+    Immediate = 0,
+    /// Once the node has been up for `preempt_after_uptime`.
+    AfterUptime = 1,
+    /// Never.
+    Never = 2,
+}
+
+/// The ring token's contents (the `ring_variant` field).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum bw_ring_variant {
+    /// Every node the token passed.
+    FullList = 0,
+    /// Only the best node so far.
+    MaxOnly = 1,
+}
+
+/// How a quorum node keeps its term and vote across a restart (the `durability` field).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum bw_durability {
+    /// The host persists and confirms the durable state; terms are unique fencing tokens.
+    Persistent = 0,
+    /// No storage: after each start the node waits out the longest election timeout before
+    /// it votes.
+    Volatile = 1,
+}
+
+/// One configured member.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct bw_member {
+    /// The member's id, unique in the group.
+    pub id: u32,
+    /// A higher priority ranks higher (ties broken by id); in quorum election, the
+    /// preferred leader.
+    pub priority: u8,
+    /// Whether the member may lead (false: an ordinary member).
+    pub candidate: bool,
+}
+
+/// Everything a node needs. Fill it with [`bw_config_init`], then set the fields you need.
+/// Enumerations are plain `uint32_t` fields holding a `BW_*` constant; an unknown value is
+/// refused with `BW_RESULT_INVALID_ARGUMENT`. Times are in host units (ms by default).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct bw_config {
+    /// The election group.
+    pub group: u32,
+    /// This node's id; must be one of the members.
+    pub node: u32,
+    /// The members (this node included), `members_len` of them, at most `BW_MAX_MEMBERS`.
+    pub members: *const bw_member,
+    /// How many members `members` points to.
+    pub members_len: usize,
+    /// A `bw_algorithm` value.
+    pub algorithm: u32,
+    /// How often a leader sends heartbeats.
+    pub heartbeat_interval: u64,
+    /// How long a follower waits for its leader (quorum: the election timeout T).
+    pub failure_timeout: u64,
+    /// Random extra wait, up to this, on each failure timeout (ignored by quorum).
+    pub failure_jitter: u64,
+    /// How long a node waits for replies in an election round.
+    pub round_trip_timeout: u64,
+    /// Seed of the jitter generator; give each node its own.
+    pub seed: u64,
+    /// Whether the medium broadcasts (then messages for several peers go out once, to all).
+    pub broadcast: bool,
+    /// Bully, next-in-line, candidates: a `bw_preemption` value.
+    pub preemption: u32,
+    /// With `BW_PREEMPTION_AFTER_UPTIME`: the uptime after which a node may preempt.
+    pub preempt_after_uptime: u64,
+    /// Next-in-line: how many successors a leader publishes (at most 4).
+    pub successors: u8,
+    /// Candidates: the tie-breaker step (0: none); invitation: its tie-breaker step.
+    pub tie_breaker_step: u64,
+    /// Invitation: how often a group leader invites.
+    pub invite_interval: u64,
+    /// Ring: a `bw_ring_variant` value.
+    pub ring_variant: u32,
+    /// Quorum: ask for pre-votes before raising the term.
+    pub pre_vote: bool,
+    /// Quorum: a leader that has not heard from a majority within T steps down.
+    pub check_quorum: bool,
+    /// Quorum: the bound ρ on clock-rate error, in parts per million.
+    pub clock_drift_ppm: u32,
+    /// Quorum: the lease duration; 0 takes the longest safe one, T(1−ρ)/(1+ρ).
+    pub lease: u64,
+    /// Quorum: a `bw_durability` value.
+    pub durability: u32,
+}
+
+/// Fills `config` with the defaults for `algorithm` (a `bw_algorithm` value): LAN timing
+/// (heartbeat 100, failure timeout 500, jitter 150, round trip 50), the algorithm's default
+/// options, seed 0, point to point. `group`, `node` and `members` are left empty: set them.
+///
+/// # Safety
+/// `config` must be NULL or point to writable memory for a `bw_config`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_config_init(config: *mut bw_config, algorithm: u32) -> bw_result {
+    // SAFETY: the caller guarantees `config` is NULL or writable for a `bw_config`.
+    let Ok(config) = (unsafe { borrow_mut(config) }) else {
+        return bw_result::NullPointer;
+    };
+    if algorithm_from(algorithm).is_none() {
+        return bw_result::InvalidArgument;
+    }
+    let timing = Timing::LAN;
+    let quorum = QuorumOptions::DEFAULT;
+    *config = bw_config {
+        group: 0,
+        node: 0,
+        members: core::ptr::null(),
+        members_len: 0,
+        algorithm,
+        heartbeat_interval: timing.heartbeat_interval.as_millis(),
+        failure_timeout: timing.failure_timeout.as_millis(),
+        failure_jitter: timing.failure_jitter.as_millis(),
+        round_trip_timeout: timing.round_trip_timeout.as_millis(),
+        seed: 0,
+        broadcast: false,
+        preemption: bw_preemption::Immediate as u32,
+        preempt_after_uptime: 0,
+        successors: NextInLineOptions::DEFAULT.successors,
+        tie_breaker_step: if algorithm == bw_algorithm::Invitation as u32 {
+            InvitationOptions::DEFAULT.tie_breaker_step.as_millis()
+        } else {
+            CandidateOptions::DEFAULT
+                .tie_breaker_step
+                .map_or(0, Duration::as_millis)
+        },
+        invite_interval: InvitationOptions::DEFAULT.invite_interval.as_millis(),
+        ring_variant: bw_ring_variant::FullList as u32,
+        pre_vote: quorum.pre_vote,
+        check_quorum: quorum.check_quorum,
+        clock_drift_ppm: quorum.clock_drift_ppm,
+        lease: 0,
+        durability: bw_durability::Persistent as u32,
+    };
+    bw_result::Ok
+}
+
+fn algorithm_from(code: u32) -> Option<bw_algorithm> {
+    [
+        bw_algorithm::Bully,
+        bw_algorithm::NextInLine,
+        bw_algorithm::Candidates,
+        bw_algorithm::Invitation,
+        bw_algorithm::Ring,
+        bw_algorithm::Quorum,
+    ]
+    .into_iter()
+    .find(|&algorithm| algorithm as u32 == code)
+}
+
+impl bw_config {
+    fn preemption(&self) -> Result<Preemption, bw_result> {
+        match self.preemption {
+            0 => Ok(Preemption::Immediate),
+            1 => Ok(Preemption::AfterUptime(Duration::from_millis(
+                self.preempt_after_uptime,
+            ))),
+            2 => Ok(Preemption::Never),
+            _ => Err(bw_result::InvalidArgument),
+        }
+    }
+
+    fn algorithm(&self) -> Result<Algorithm, bw_result> {
+        let millis = Duration::from_millis;
+        Ok(
+            match algorithm_from(self.algorithm).ok_or(bw_result::InvalidArgument)? {
+                bw_algorithm::Bully => Algorithm::Bully(BullyOptions::new(self.preemption()?)),
+                bw_algorithm::NextInLine => Algorithm::NextInLine(NextInLineOptions::new(
+                    self.successors,
+                    self.preemption()?,
+                )),
+                bw_algorithm::Candidates => Algorithm::Candidates(CandidateOptions::new(
+                    (self.tie_breaker_step > 0).then(|| millis(self.tie_breaker_step)),
+                    self.preemption()?,
+                )),
+                bw_algorithm::Invitation => Algorithm::Invitation(InvitationOptions::new(
+                    millis(self.invite_interval),
+                    millis(self.tie_breaker_step),
+                )),
+                bw_algorithm::Ring => Algorithm::Ring(RingOptions::new(match self.ring_variant {
+                    0 => RingVariant::FullList,
+                    1 => RingVariant::MaxOnly,
+                    _ => return Err(bw_result::InvalidArgument),
+                })),
+                bw_algorithm::Quorum => Algorithm::Quorum(QuorumOptions {
+                    pre_vote: self.pre_vote,
+                    check_quorum: self.check_quorum,
+                    clock_drift_ppm: self.clock_drift_ppm,
+                    lease: (self.lease > 0).then(|| millis(self.lease)),
+                    durability: match self.durability {
+                        0 => Durability::Persistent,
+                        1 => Durability::Volatile,
+                        _ => return Err(bw_result::InvalidArgument),
+                    },
+                }),
+            },
+        )
+    }
+
+    /// The validated engine configuration.
+    ///
+    /// # Safety
+    /// `members` must be NULL or point to `members_len` readable `bw_member`s.
+    pub(crate) unsafe fn engine_config(&self) -> Result<Config<BW_MAX_MEMBERS>, bw_result> {
+        if self.members_len > BW_MAX_MEMBERS {
+            return Err(bw_result::TooManyMembers);
+        }
+        // SAFETY: the caller guarantees `members` holds `members_len` members (NULL is
+        // refused unless the length is 0).
+        let members = unsafe { members(self.members, self.members_len) }?;
+        let mut list = [Member::with_id(0); BW_MAX_MEMBERS];
+        for (slot, member) in list.iter_mut().zip(members) {
+            let rank = Member::new(NodeId(member.id), member.priority);
+            *slot = if member.candidate {
+                rank
+            } else {
+                rank.ordinary()
+            };
+        }
+        let list = list.get(..members.len()).unwrap_or_default();
+        let timing = Timing {
+            heartbeat_interval: Duration::from_millis(self.heartbeat_interval),
+            failure_timeout: Duration::from_millis(self.failure_timeout),
+            failure_jitter: Duration::from_millis(self.failure_jitter),
+            round_trip_timeout: Duration::from_millis(self.round_trip_timeout),
+        };
+        let config = Config::new(
+            GroupId(self.group),
+            NodeId(self.node),
+            list,
+            self.algorithm()?,
+        )?
+        .with_timing(timing)
+        .with_seed(self.seed)
+        .with_broadcast(self.broadcast);
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// The member array of a config.
+///
+/// # Safety
+/// `ptr` must be NULL or point to `len` readable `bw_member`s.
+unsafe fn members<'a>(ptr: *const bw_member, len: usize) -> Result<&'a [bw_member], bw_result> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    // SAFETY: checked non-NULL by `borrow`; the caller guarantees `len` members there.
+    let first = unsafe { borrow(ptr) }?;
+    // SAFETY: as above: `first` starts `len` valid, immutable members.
+    Ok(unsafe { core::slice::from_raw_parts(first, len) })
+}
+
+/// Reads a config through a C pointer and validates it.
+///
+/// # Safety
+/// `config` must be NULL or point to a valid `bw_config` whose `members` is valid.
+pub(crate) unsafe fn read_config(
+    config: *const bw_config,
+) -> Result<Config<BW_MAX_MEMBERS>, bw_result> {
+    // SAFETY: the caller guarantees `config` is NULL or valid.
+    let config = unsafe { borrow(config) }?;
+    // SAFETY: the caller guarantees `config.members` is valid for `members_len`.
+    unsafe { config.engine_config() }
+}

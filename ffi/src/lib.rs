@@ -1,0 +1,77 @@
+//! The C API of bellwether: `libbellwether.a` and `libbellwether.so`, described by
+//! `include/bellwether.h` (generated from this crate by cbindgen).
+//!
+//! Conventions, after rustls-ffi: one prefix, `bw_`; an opaque node type that lives in
+//! memory the caller provides ([`BW_NODE_SIZE`] bytes aligned to [`BW_NODE_ALIGN`]), so the
+//! library never allocates; argument order object, inputs, outputs; every buffer pointer
+//! followed by its length; every pointer checked for NULL; outputs written only on
+//! [`bw_result::Ok`]; time as `uint64_t` in the host's units (milliseconds by default).
+//!
+//! The host's loop is the Rust one: after every input (`bw_node_handle_bytes`,
+//! `bw_node_handle_timeout`), drain `bw_node_poll_persist` (quorum, persistent mode: write,
+//! then `bw_node_confirm_persisted`), `bw_node_poll_transmit`, `bw_node_poll_event` until
+//! each returns [`bw_result::Empty`], then sleep until `bw_node_poll_timeout`.
+//!
+//! No panic crosses into C: the engine never panics, and on a host an unexpected one would
+//! abort at the `extern "C"` boundary; on bare-metal targets the library is built with
+//! `panic = "abort"` semantics and a handler that halts.
+#![no_std]
+#![deny(unsafe_op_in_unsafe_fn, missing_docs)]
+#![allow(non_camel_case_types)]
+
+#[cfg(not(target_os = "none"))]
+extern crate std;
+
+mod config;
+mod node;
+mod pointers;
+mod record;
+mod result;
+
+pub use config::{
+    bw_algorithm, bw_config, bw_config_init, bw_durability, bw_member, bw_preemption,
+    bw_ring_variant,
+};
+pub use node::{
+    BW_MAX_MEMBERS, BW_MAX_MESSAGE_SIZE, BW_NODE_ALIGN, BW_NODE_SIZE, bw_durable_state, bw_event,
+    bw_event_kind, bw_node, bw_node_align, bw_node_confirm_persisted, bw_node_durable_state,
+    bw_node_fencing_token, bw_node_handle_bytes, bw_node_handle_timeout, bw_node_has_lease,
+    bw_node_init, bw_node_leader, bw_node_lease_until, bw_node_poll_event, bw_node_poll_persist,
+    bw_node_poll_timeout, bw_node_poll_transmit, bw_node_restore, bw_node_role,
+    bw_node_set_freshness, bw_node_size, bw_node_term, bw_node_transfer_leadership, bw_role,
+    bw_transmit,
+};
+pub use record::{
+    BW_RECORD_SIZE, bw_record_decode, bw_record_encode, bw_record_recover, bw_recovered, bw_slot,
+    bw_slot_writer, bw_slot_writer_resume, bw_slot_writer_write,
+};
+pub use result::{bw_result, bw_result_str};
+
+/// The library's major version.
+pub const BELLWETHER_VERSION_MAJOR: u32 = 0;
+/// The library's minor version.
+pub const BELLWETHER_VERSION_MINOR: u32 = 1;
+/// The library's patch version.
+pub const BELLWETHER_VERSION_PATCH: u32 = 0;
+
+/// The library's version as text, e.g. `"0.1.0"`: compare it with the header's
+/// `BELLWETHER_VERSION_*` macros to detect a mismatched library at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn bw_version() -> *const core::ffi::c_char {
+    const VERSION: &core::ffi::CStr = match core::ffi::CStr::from_bytes_with_nul(
+        concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes(),
+    ) {
+        Ok(version) => version,
+        Err(_) => c"?",
+    };
+    VERSION.as_ptr()
+}
+
+#[cfg(target_os = "none")]
+#[panic_handler]
+fn halt(_: &core::panic::PanicInfo<'_>) -> ! {
+    // Unreachable: the engine never panics. Halting is the firmware convention.
+    loop {
+        core::hint::spin_loop();
+    }
+}

@@ -1,0 +1,617 @@
+//! The node: an [`Engine`] living in memory the caller provides, and every call on it.
+
+use core::mem::{align_of, size_of};
+
+use bellwether::{
+    Algorithm, Destination, DurableState, Engine, Event, Instant, NodeId, Role, Term,
+};
+
+use crate::config::{bw_config, read_config};
+use crate::pointers::{borrow, borrow_mut, put, slice, slice_mut};
+use crate::result::{bw_result, code};
+
+/// The most members a node of the C API can have.
+pub const BW_MAX_MEMBERS: usize = 32;
+
+/// The largest encoded message, in bytes: a receive or transmit buffer of this size
+/// always suffices.
+pub const BW_MAX_MESSAGE_SIZE: usize = 49;
+
+/// The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
+/// 32-bit ones (where it is smaller: `bw_node_size()` says exactly).
+pub const BW_NODE_SIZE: usize = 1152;
+
+/// The alignment the memory of a node needs.
+pub const BW_NODE_ALIGN: usize = 8;
+
+const _: () = {
+    #[cfg(target_pointer_width = "64")]
+    assert!(size_of::<bw_node>() == BW_NODE_SIZE, "update BW_NODE_SIZE");
+    assert!(size_of::<bw_node>() <= BW_NODE_SIZE, "raise BW_NODE_SIZE");
+    assert!(align_of::<bw_node>() == BW_NODE_ALIGN);
+    assert!(BW_MAX_MESSAGE_SIZE == bellwether::MAX_MESSAGE_SIZE);
+    assert!(BW_MAX_MEMBERS <= bellwether::MAX_MEMBERS);
+};
+
+/// A node of one election group: opaque. Lives in memory the caller provides
+/// (`BW_NODE_SIZE` bytes aligned to `BW_NODE_ALIGN`), set up by `bw_node_init` or
+/// `bw_node_restore`; it owns nothing, so there is nothing to free.
+pub struct bw_node {
+    engine: Engine<BW_MAX_MEMBERS>,
+}
+
+/// A node's part in its group.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum bw_role {
+    /// Follows a leader, or waits to hear one.
+    Follower = 0,
+    /// Takes part in an election that has not concluded.
+    Candidate = 1,
+    /// Leads the group.
+    Leader = 2,
+}
+
+/// What a leadership event says.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum bw_event_kind {
+    /// This node stopped leading in `term`: side effects fenced with it must stop.
+    SteppedDown = 0,
+    /// The known leader or its term changed (`has_leader` false: none known).
+    LeaderChanged = 1,
+    /// This node became leader in `term`.
+    BecameLeader = 2,
+}
+
+/// A leadership event.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct bw_event {
+    /// What happened.
+    pub kind: bw_event_kind,
+    /// `BW_EVENT_KIND_LEADER_CHANGED`: whether a leader is known.
+    pub has_leader: bool,
+    /// `BW_EVENT_KIND_LEADER_CHANGED` with `has_leader`: the leader's id.
+    pub leader: u32,
+    /// The term concerned.
+    pub term: u64,
+}
+
+/// A message written into the caller's buffer by `bw_node_poll_transmit`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct bw_transmit {
+    /// Send it to every other member (a broadcast medium); `to` is then 0.
+    pub broadcast: bool,
+    /// Without `broadcast`: the receiving node's id.
+    pub to: u32,
+    /// How many bytes of the buffer the message takes.
+    pub len: usize,
+}
+
+/// The term and vote quorum election needs persisted (see `bw_node_poll_persist`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct bw_durable_state {
+    /// The current term.
+    pub term: u64,
+    /// Whether the node voted in `term`.
+    pub has_vote: bool,
+    /// With `has_vote`: the member it voted for.
+    pub voted_for: u32,
+}
+
+impl From<DurableState> for bw_durable_state {
+    fn from(state: DurableState) -> Self {
+        bw_durable_state {
+            term: state.term.0,
+            has_vote: state.voted_for.is_some(),
+            voted_for: state.voted_for.map_or(0, |id| id.0),
+        }
+    }
+}
+
+impl From<bw_durable_state> for DurableState {
+    fn from(state: bw_durable_state) -> Self {
+        DurableState {
+            term: Term(state.term),
+            voted_for: state.has_vote.then_some(NodeId(state.voted_for)),
+        }
+    }
+}
+
+/// The exact number of bytes a node takes in this build (at most `BW_NODE_SIZE`).
+#[unsafe(no_mangle)]
+pub extern "C" fn bw_node_size() -> usize {
+    size_of::<bw_node>()
+}
+
+/// The exact alignment a node needs in this build (at most `BW_NODE_ALIGN`).
+#[unsafe(no_mangle)]
+pub extern "C" fn bw_node_align() -> usize {
+    align_of::<bw_node>()
+}
+
+/// Checks the caller's memory and places `engine` in it.
+///
+/// # Safety
+/// `memory` must be NULL or point to `memory_len` writable bytes that nothing else uses
+/// while the node lives; `out_node` must be NULL or writable.
+unsafe fn place(
+    memory: *mut core::ffi::c_void,
+    memory_len: usize,
+    engine: Result<Engine<BW_MAX_MEMBERS>, bw_result>,
+    out_node: *mut *mut bw_node,
+) -> bw_result {
+    let node = memory.cast::<bw_node>();
+    if node.is_null() {
+        return bw_result::NullPointer;
+    }
+    if memory_len < size_of::<bw_node>() {
+        return bw_result::MemoryTooSmall;
+    }
+    if node.cast::<u8>().align_offset(align_of::<bw_node>()) != 0 {
+        return bw_result::MemoryMisaligned;
+    }
+    let engine = match engine {
+        Ok(engine) => engine,
+        Err(error) => return error,
+    };
+    // SAFETY: `node` is non-NULL, large enough and aligned for a `bw_node` (checked above),
+    // and the caller guarantees the memory is writable and unused by anything else.
+    unsafe { node.write(bw_node { engine }) };
+    // SAFETY: checked non-NULL; the caller guarantees it is writable.
+    unsafe { out_node.write(node) };
+    bw_result::Ok
+}
+
+/// Sets up a node in the caller's `memory` (`memory_len` ≥ `BW_NODE_SIZE` is always
+/// enough, aligned to `BW_NODE_ALIGN`), started at time `now`, and writes its handle (a
+/// pointer into `memory`) to `out_node`. Calling it again on the same memory starts afresh.
+///
+/// # Safety
+/// `memory` must be NULL or point to `memory_len` writable bytes that nothing else uses
+/// while the node lives; `config` must be NULL or valid (its `members` array too);
+/// `out_node` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_init(
+    memory: *mut core::ffi::c_void,
+    memory_len: usize,
+    config: *const bw_config,
+    now: u64,
+    out_node: *mut *mut bw_node,
+) -> bw_result {
+    if out_node.is_null() {
+        return bw_result::NullPointer;
+    }
+    // SAFETY: the caller guarantees `config` is NULL or valid.
+    let engine = unsafe { read_config(config) }
+        .and_then(|config| Ok(Engine::new(config, Instant::from_millis(now))?));
+    // SAFETY: the caller's guarantees for `memory` and `out_node` are those `place` needs.
+    unsafe { place(memory, memory_len, engine, out_node) }
+}
+
+/// Like `bw_node_init`, but resumes from the durable state the host persisted before a
+/// restart (quorum election in persistent mode only).
+///
+/// # Safety
+/// As `bw_node_init`; `state` must be NULL or valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_restore(
+    memory: *mut core::ffi::c_void,
+    memory_len: usize,
+    config: *const bw_config,
+    now: u64,
+    state: *const bw_durable_state,
+    out_node: *mut *mut bw_node,
+) -> bw_result {
+    if out_node.is_null() {
+        return bw_result::NullPointer;
+    }
+    // SAFETY: the caller guarantees `state` is NULL or valid.
+    let state = match unsafe { borrow(state) } {
+        Ok(state) => DurableState::from(*state),
+        Err(error) => return error,
+    };
+    // SAFETY: the caller guarantees `config` is NULL or valid.
+    let engine = unsafe { read_config(config) }
+        .and_then(|config| Ok(Engine::restore(config, Instant::from_millis(now), state)?));
+    // SAFETY: the caller's guarantees for `memory` and `out_node` are those `place` needs.
+    unsafe { place(memory, memory_len, engine, out_node) }
+}
+
+/// Runs `f` on a node handle.
+///
+/// # Safety
+/// `node` must be NULL or a handle from `bw_node_init`/`bw_node_restore` whose memory is
+/// still valid, not used concurrently.
+unsafe fn with_node(
+    node: *mut bw_node,
+    f: impl FnOnce(&mut Engine<BW_MAX_MEMBERS>) -> Result<bw_result, bw_result>,
+) -> bw_result {
+    // SAFETY: as the caller guarantees.
+    code(unsafe { borrow_mut(node) }.and_then(|node| f(&mut node.engine)))
+}
+
+/// Like `with_node`, read only.
+///
+/// # Safety
+/// As `with_node`.
+unsafe fn read_node(
+    node: *const bw_node,
+    f: impl FnOnce(&Engine<BW_MAX_MEMBERS>) -> Result<bw_result, bw_result>,
+) -> bw_result {
+    // SAFETY: as the caller guarantees.
+    code(unsafe { borrow(node) }.and_then(|node| f(&node.engine)))
+}
+
+/// Feeds received bytes to the node at time `now`. Any error (malformed bytes, wrong group,
+/// unknown sender, ...) leaves the node unchanged.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `data` must be NULL (only with `data_len` 0) or
+/// point to `data_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_handle_bytes(
+    node: *mut bw_node,
+    now: u64,
+    data: *const u8,
+    data_len: usize,
+) -> bw_result {
+    // SAFETY: the caller guarantees `data` and `data_len` describe readable memory.
+    let received = unsafe { slice(data, data_len) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        with_node(node, |engine| {
+            engine.handle_bytes(Instant::from_millis(now), received?)?;
+            Ok(bw_result::Ok)
+        })
+    }
+}
+
+/// Fires every timer due at `now`; early, late and repeated calls are harmless.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_handle_timeout(node: *mut bw_node, now: u64) -> bw_result {
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        with_node(node, |engine| {
+            engine.handle_timeout(Instant::from_millis(now));
+            Ok(bw_result::Ok)
+        })
+    }
+}
+
+/// Writes the next outgoing message into `buf` and describes it in `out`;
+/// `BW_RESULT_EMPTY` when none is waiting; `BW_RESULT_BUFFER_TOO_SMALL` keeps it queued
+/// (`BW_MAX_MESSAGE_SIZE` bytes always suffice).
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `buf` must be NULL or point to `buf_len`
+/// writable bytes; `out` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_poll_transmit(
+    node: *mut bw_node,
+    buf: *mut u8,
+    buf_len: usize,
+    out: *mut bw_transmit,
+) -> bw_result {
+    // SAFETY: the caller guarantees `buf`/`buf_len` and `out` are NULL or writable.
+    let (buf, out) = unsafe { (slice_mut(buf, buf_len), borrow_mut(out)) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        with_node(node, |engine| {
+            let (buf, out) = (buf?, out?);
+            let Some(transmit) = engine.poll_transmit(buf)? else {
+                return Ok(bw_result::Empty);
+            };
+            let (broadcast, to) = match transmit.to {
+                Destination::Node(id) => (false, id.0),
+                Destination::All => (true, 0),
+            };
+            Ok(put(
+                out,
+                bw_transmit {
+                    broadcast,
+                    to,
+                    len: transmit.len,
+                },
+            ))
+        })
+    }
+}
+
+/// Takes the next leadership event; `BW_RESULT_EMPTY` when there is none.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `out` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_poll_event(node: *mut bw_node, out: *mut bw_event) -> bw_result {
+    // SAFETY: the caller guarantees `out` is NULL or writable.
+    let out = unsafe { borrow_mut(out) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        with_node(node, |engine| {
+            let out = out?;
+            let Some(event) = engine.poll_event() else {
+                return Ok(bw_result::Empty);
+            };
+            let (kind, leader, term) = match event {
+                Event::SteppedDown { term } => (bw_event_kind::SteppedDown, None, term),
+                Event::LeaderChanged { leader, term } => {
+                    (bw_event_kind::LeaderChanged, leader, term)
+                }
+                Event::BecameLeader { term } => (bw_event_kind::BecameLeader, None, term),
+            };
+            Ok(put(
+                out,
+                bw_event {
+                    kind,
+                    has_leader: leader.is_some(),
+                    leader: leader.map_or(0, |id| id.0),
+                    term: term.0,
+                },
+            ))
+        })
+    }
+}
+
+/// Writes the instant by which `bw_node_handle_timeout` should next be called;
+/// `BW_RESULT_EMPTY` when no timer is armed.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `out_deadline` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_poll_timeout(
+    node: *const bw_node,
+    out_deadline: *mut u64,
+) -> bw_result {
+    // SAFETY: the caller guarantees `out_deadline` is NULL or writable.
+    let out = unsafe { borrow_mut(out_deadline) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        read_node(node, |engine| {
+            let out = out?;
+            Ok(engine
+                .poll_timeout()
+                .map_or(bw_result::Empty, |at| put(out, at.as_millis())))
+        })
+    }
+}
+
+/// Writes the leader this node knows of (itself when it leads); `BW_RESULT_EMPTY` when it
+/// knows none.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `out_leader` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_leader(node: *const bw_node, out_leader: *mut u32) -> bw_result {
+    // SAFETY: the caller guarantees `out_leader` is NULL or writable.
+    let out = unsafe { borrow_mut(out_leader) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        read_node(node, |engine| {
+            let out = out?;
+            Ok(engine
+                .leader()
+                .map_or(bw_result::Empty, |id| put(out, id.0)))
+        })
+    }
+}
+
+/// Writes this node's role.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `out_role` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_role(node: *const bw_node, out_role: *mut bw_role) -> bw_result {
+    // SAFETY: the caller guarantees `out_role` is NULL or writable.
+    let out = unsafe { borrow_mut(out_role) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        read_node(node, |engine| {
+            let role = match engine.role() {
+                Role::Follower => bw_role::Follower,
+                Role::Candidate => bw_role::Candidate,
+                Role::Leader => bw_role::Leader,
+            };
+            Ok(put(out?, role))
+        })
+    }
+}
+
+/// Writes the current term (the epoch, for rank-based algorithms).
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `out_term` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_term(node: *const bw_node, out_term: *mut u64) -> bw_result {
+    // SAFETY: the caller guarantees `out_term` is NULL or writable.
+    let out = unsafe { borrow_mut(out_term) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe { read_node(node, |engine| Ok(put(out?, engine.term().0))) }
+}
+
+/// `Err(BW_RESULT_NOT_QUORUM)` unless the node runs quorum election.
+fn quorum_only(engine: &Engine<BW_MAX_MEMBERS>) -> Result<(), bw_result> {
+    match engine.config().algorithm {
+        Algorithm::Quorum(_) => Ok(()),
+        _ => Err(bw_result::NotQuorum),
+    }
+}
+
+/// Quorum: writes until when (node's clock) no other leader can exist;
+/// `BW_RESULT_EMPTY` when this node holds no lease.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `out_until` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_lease_until(
+    node: *const bw_node,
+    out_until: *mut u64,
+) -> bw_result {
+    // SAFETY: the caller guarantees `out_until` is NULL or writable.
+    let out = unsafe { borrow_mut(out_until) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        read_node(node, |engine| {
+            let out = out?;
+            quorum_only(engine)?;
+            Ok(engine
+                .lease_until()
+                .map_or(bw_result::Empty, |until| put(out, until.as_millis())))
+        })
+    }
+}
+
+/// Quorum: writes whether this node leads with a lease valid at `now`.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `out_has_lease` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_has_lease(
+    node: *const bw_node,
+    now: u64,
+    out_has_lease: *mut bool,
+) -> bw_result {
+    // SAFETY: the caller guarantees `out_has_lease` is NULL or writable.
+    let out = unsafe { borrow_mut(out_has_lease) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        read_node(node, |engine| {
+            let out = out?;
+            quorum_only(engine)?;
+            Ok(put(out, engine.has_lease(Instant::from_millis(now))))
+        })
+    }
+}
+
+/// Quorum: writes the fencing token (the term) while this node leads in persistent mode;
+/// `BW_RESULT_EMPTY` otherwise.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `out_token` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_fencing_token(
+    node: *const bw_node,
+    out_token: *mut u64,
+) -> bw_result {
+    // SAFETY: the caller guarantees `out_token` is NULL or writable.
+    let out = unsafe { borrow_mut(out_token) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        read_node(node, |engine| {
+            let out = out?;
+            quorum_only(engine)?;
+            Ok(engine
+                .fencing_token()
+                .map_or(bw_result::Empty, |token| put(out, token.0)))
+        })
+    }
+}
+
+/// Quorum: writes the term and vote as they stand now.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `out_state` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_durable_state(
+    node: *const bw_node,
+    out_state: *mut bw_durable_state,
+) -> bw_result {
+    // SAFETY: the caller guarantees `out_state` is NULL or writable.
+    let out = unsafe { borrow_mut(out_state) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        read_node(node, |engine| {
+            let out = out?;
+            let state = engine.durable_state().ok_or(bw_result::NotQuorum)?;
+            Ok(put(out, state.into()))
+        })
+    }
+}
+
+/// Quorum, persistent mode: writes the durable state to persist before the node's next
+/// messages may leave (once per change); `BW_RESULT_EMPTY` when there is none. Write it,
+/// then call `bw_node_confirm_persisted`.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `out_state` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_poll_persist(
+    node: *mut bw_node,
+    out_state: *mut bw_durable_state,
+) -> bw_result {
+    // SAFETY: the caller guarantees `out_state` is NULL or writable.
+    let out = unsafe { borrow_mut(out_state) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        with_node(node, |engine| {
+            let out = out?;
+            quorum_only(engine)?;
+            Ok(engine
+                .poll_persist()
+                .map_or(bw_result::Empty, |state| put(out, state.into())))
+        })
+    }
+}
+
+/// Quorum: the host finished writing `state`; withheld messages may now go.
+/// `BW_RESULT_NOT_CURRENT` if it is not the node's current durable state.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `state` must be NULL or valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_confirm_persisted(
+    node: *mut bw_node,
+    state: *const bw_durable_state,
+) -> bw_result {
+    // SAFETY: the caller guarantees `state` is NULL or valid.
+    let state = unsafe { borrow(state) }.map(|state| DurableState::from(*state));
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        with_node(node, |engine| {
+            engine.confirm_persisted(state?)?;
+            Ok(bw_result::Ok)
+        })
+    }
+}
+
+/// Quorum: sets this node's freshness (e.g. its log position); members vote only for
+/// candidates at least as fresh.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_set_freshness(node: *mut bw_node, freshness: u64) -> bw_result {
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        with_node(node, |engine| {
+            engine.set_freshness(freshness)?;
+            Ok(bw_result::Ok)
+        })
+    }
+}
+
+/// Quorum: hands leadership to member `to`, which campaigns at once; given up after the
+/// election timeout.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_transfer_leadership(
+    node: *mut bw_node,
+    now: u64,
+    to: u32,
+) -> bw_result {
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        with_node(node, |engine| {
+            engine.transfer_leadership(Instant::from_millis(now), NodeId(to))?;
+            Ok(bw_result::Ok)
+        })
+    }
+}
