@@ -11,6 +11,13 @@
 //!   firing, which encodes one heartbeat per follower.
 //! * `encode` / `decode` — the wire format alone, for a heartbeat and for the largest
 //!   message (every id and term at its maximum, [`MAX_MESSAGE_SIZE`] bytes).
+//! * `quorum` (feature `quorum`) — quorum election's hot paths, all from bytes:
+//!   `heartbeat_bytes`, a follower of node 5 handling its `QuorumHeartbeat` and encoding
+//!   the `QuorumAck`; `ack_at_leader`, leader 5 handling a follower's `QuorumAck`, which
+//!   refreshes its lease; `request_vote`, node 4 handling a `RequestVote` for a new term:
+//!   it adopts the term, votes, hands out the durable state, which the host confirms at
+//!   once (no I/O), and encodes the granted `Vote`; `due_heartbeat`, leader 5's heartbeat
+//!   timer firing, which encodes one `QuorumHeartbeat` per follower.
 
 use std::hint::black_box;
 
@@ -266,12 +273,254 @@ fn decode(c: &mut Criterion) {
     group.finish();
 }
 
+/// Quorum election's benchmarks, when the feature is on.
+fn quorum(c: &mut Criterion) {
+    #[cfg(feature = "quorum")]
+    quorum::all(c);
+    let _ = c;
+}
+
+#[cfg(feature = "quorum")]
+mod quorum {
+    use std::hint::black_box;
+
+    use bellwether::{
+        Algorithm, Body, Config, Destination, Engine, Instant, MAX_MESSAGE_SIZE, Message, NodeId,
+        QuorumOptions, Term,
+    };
+    use criterion::measurement::WallTime;
+    use criterion::{BatchSize, BenchmarkGroup, Criterion};
+
+    use super::{GROUP, MEMBERS, encoded};
+
+    /// A fresh quorum engine (default options) for node `id` of the five-member group,
+    /// started at time zero.
+    fn engine(id: u32) -> Engine<8> {
+        let config = Config::<8>::new(
+            GROUP,
+            NodeId(id),
+            &MEMBERS,
+            Algorithm::Quorum(QuorumOptions::DEFAULT),
+        )
+        .expect("valid configuration")
+        .with_seed(u64::from(id));
+        Engine::new(config, Instant::ZERO).expect("valid engine")
+    }
+
+    /// A message of this group from `from` to `to` in `term`.
+    fn message(from: u32, to: u32, term: u64, body: Body) -> Message {
+        Message {
+            group: GROUP,
+            from: NodeId(from),
+            to: Destination::Node(NodeId(to)),
+            term: Term(term),
+            body,
+        }
+    }
+
+    /// Drains as a host does: writes (here: only confirms) the durable state, then every
+    /// message and event. Returns the messages, decoded.
+    fn drain(engine: &mut Engine<8>, buf: &mut [u8; MAX_MESSAGE_SIZE]) -> Vec<Message> {
+        let mut sent = Vec::new();
+        while let Some(state) = engine.poll_persist() {
+            engine.confirm_persisted(state).expect("current");
+        }
+        while let Some(transmit) = engine.poll_transmit(buf).expect("fits") {
+            sent.push(Message::decode(&buf[..transmit.len]).expect("decodes"));
+        }
+        while engine.poll_event().is_some() {}
+        sent
+    }
+
+    /// The same without decoding, for the measured loops: returns how many went out.
+    fn drain_fast(engine: &mut Engine<8>, buf: &mut [u8; MAX_MESSAGE_SIZE]) -> usize {
+        while let Some(state) = engine.poll_persist() {
+            engine.confirm_persisted(state).expect("current");
+        }
+        let mut sent = 0;
+        while let Some(transmit) = engine.poll_transmit(buf).expect("fits") {
+            black_box((transmit.to, &buf[..transmit.len]));
+            sent += 1;
+        }
+        while let Some(event) = engine.poll_event() {
+            black_box(event);
+        }
+        sent
+    }
+
+    /// Node 5 leading term 1: its election timer fired, nodes 1 and 2 granted its pre-vote
+    /// and its vote, and nodes 1 to 4 acknowledged its first heartbeat. Returns it with the
+    /// time it reached.
+    fn leader_5() -> (Engine<8>, Instant) {
+        let mut buf = [0u8; MAX_MESSAGE_SIZE];
+        let mut leader = engine(5);
+        let now = leader.poll_timeout().expect("an election timer");
+        leader.handle_timeout(now);
+        drain(&mut leader, &mut buf);
+        for from in [1, 2] {
+            let grant = message(from, 5, 0, Body::PreVoteGranted);
+            leader.handle_message(now, &grant).expect("accepted");
+        }
+        drain(&mut leader, &mut buf);
+        for from in [1, 2] {
+            let vote = message(from, 5, 1, Body::Vote { granted: true });
+            leader.handle_message(now, &vote).expect("accepted");
+        }
+        assert!(leader.is_leader(), "elected by 5, 1 and 2");
+        let heartbeats = drain(&mut leader, &mut buf);
+        assert_eq!(heartbeats.len(), 4, "a heartbeat to each follower");
+        for heartbeat in &heartbeats {
+            let (Destination::Node(to), Body::QuorumHeartbeat { sent_at }) =
+                (heartbeat.to, &heartbeat.body)
+            else {
+                panic!("not a heartbeat: {heartbeat:?}");
+            };
+            let ack = message(to.0, 5, 1, Body::QuorumAck { sent_at: *sent_at });
+            leader.handle_message(now, &ack).expect("accepted");
+        }
+        assert!(leader.has_lease(now), "a majority acknowledged");
+        (leader, now)
+    }
+
+    fn heartbeat_bytes(group: &mut BenchmarkGroup<'_, WallTime>, buf: &mut [u8; MAX_MESSAGE_SIZE]) {
+        let now = Instant::from_millis(100);
+        let heartbeat = message(5, 4, 1, Body::QuorumHeartbeat { sent_at: 100 });
+        let (bytes, len) = encoded(&heartbeat);
+        let bytes = &bytes[..len];
+        let mut follower = engine(4);
+        follower.handle_bytes(now, bytes).expect("accepted");
+        let answer = drain(&mut follower, buf);
+        assert_eq!(follower.leader(), Some(NodeId(5)));
+        assert_eq!(
+            answer,
+            [message(4, 5, 1, Body::QuorumAck { sent_at: 100 })],
+            "acknowledges the heartbeat"
+        );
+        group.bench_function("heartbeat_bytes", |b| {
+            b.iter(|| {
+                follower
+                    .handle_bytes(black_box(now), black_box(bytes))
+                    .expect("accepted");
+                drain_fast(&mut follower, buf)
+            })
+        });
+        assert_eq!(follower.leader(), Some(NodeId(5)), "still follows 5");
+    }
+
+    fn ack_at_leader(group: &mut BenchmarkGroup<'_, WallTime>, buf: &mut [u8; MAX_MESSAGE_SIZE]) {
+        let (mut leader, now) = leader_5();
+        let lease = leader.lease_until();
+        let ack = message(
+            1,
+            5,
+            1,
+            Body::QuorumAck {
+                sent_at: now.as_millis(),
+            },
+        );
+        let (bytes, len) = encoded(&ack);
+        let bytes = &bytes[..len];
+        group.bench_function("ack_at_leader", |b| {
+            b.iter(|| {
+                leader
+                    .handle_bytes(black_box(now), black_box(bytes))
+                    .expect("accepted");
+                drain_fast(&mut leader, buf)
+            })
+        });
+        assert!(
+            leader.is_leader() && leader.lease_until() == lease,
+            "same lease"
+        );
+    }
+
+    fn request_vote(group: &mut BenchmarkGroup<'_, WallTime>, buf: &mut [u8; MAX_MESSAGE_SIZE]) {
+        // Past its start-up stickiness (one election timeout), with no leader heard.
+        let now = Instant::from_millis(600);
+        let request = message(
+            3,
+            4,
+            1,
+            Body::RequestVote {
+                freshness: 0,
+                transfer: None,
+            },
+        );
+        let (bytes, len) = encoded(&request);
+        let bytes = &bytes[..len];
+        let voter = engine(4);
+        let mut probe = voter.clone();
+        probe.handle_bytes(now, bytes).expect("accepted");
+        let persisted = probe.poll_persist().expect("the vote is persisted");
+        assert_eq!(
+            (persisted.term, persisted.voted_for),
+            (Term(1), Some(NodeId(3)))
+        );
+        probe.confirm_persisted(persisted).expect("current");
+        assert_eq!(
+            drain(&mut probe, buf),
+            [message(4, 3, 1, Body::Vote { granted: true })],
+            "grants its vote"
+        );
+        group.bench_function("request_vote", |b| {
+            b.iter_batched(
+                || voter.clone(),
+                |mut voter| {
+                    voter
+                        .handle_bytes(black_box(now), black_box(bytes))
+                        .expect("accepted");
+                    drain_fast(&mut voter, buf);
+                    voter
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+
+    fn due_heartbeat(group: &mut BenchmarkGroup<'_, WallTime>, buf: &mut [u8; MAX_MESSAGE_SIZE]) {
+        let (leader, _) = leader_5();
+        let due = leader.poll_timeout().expect("heartbeat timer");
+        let mut probe = leader.clone();
+        probe.handle_timeout(due);
+        let heartbeats = drain(&mut probe, buf);
+        assert_eq!(heartbeats.len(), 4, "heartbeats the four others");
+        assert!(
+            heartbeats
+                .iter()
+                .all(|m| matches!(m.body, Body::QuorumHeartbeat { .. })),
+            "{heartbeats:?}"
+        );
+        group.bench_function("due_heartbeat", |b| {
+            b.iter_batched(
+                || leader.clone(),
+                |mut leader| {
+                    leader.handle_timeout(black_box(due));
+                    drain_fast(&mut leader, buf);
+                    leader
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+
+    pub(super) fn all(c: &mut Criterion) {
+        let mut buf = [0u8; MAX_MESSAGE_SIZE];
+        let mut group = c.benchmark_group("quorum");
+        heartbeat_bytes(&mut group, &mut buf);
+        ack_at_leader(&mut group, &mut buf);
+        request_vote(&mut group, &mut buf);
+        due_heartbeat(&mut group, &mut buf);
+        group.finish();
+    }
+}
+
 criterion_group!(
     benches,
     handle_heartbeat,
     handle_election,
     handle_timeout,
     encode,
-    decode
+    decode,
+    quorum
 );
 criterion_main!(benches);

@@ -4,7 +4,7 @@
 //! five agree on a leader, kills that leader, and then measures how long the four
 //! survivors take to agree on a new one and how many messages that cost. It runs Bully
 //! unless another algorithm is named: `bully`, `next-in-line`, `candidates`,
-//! `invitation` or `ring`.
+//! `invitation`, `ring` or `quorum`.
 //!
 //! Every thread runs the plain std event loop the crate's calling contract asks for:
 //!
@@ -12,16 +12,32 @@
 //!    [`Engine::poll_timeout`] comes (the socket's read timeout);
 //! 2. feed the input: [`Engine::handle_bytes`] for a datagram, [`Engine::handle_timeout`]
 //!    once the deadline has passed;
-//! 3. after *every* input, drain: [`Engine::poll_transmit`] until `Ok(None)`, sending each
-//!    message to its [`Destination`], then [`Engine::poll_event`] until `None`.
+//! 3. after *every* input, drain: first the durable state (quorum election:
+//!    [`Engine::poll_persist`] until `None`, writing each state to the node's file and
+//!    then calling [`Engine::confirm_persisted`]; no message leaves before that), then
+//!    [`Engine::poll_transmit`] until `Ok(None)`, sending each message to its
+//!    [`Destination`], then [`Engine::poll_event`] until `None`.
+//!
+//! With `quorum`, each node keeps its term and vote in a small file of its own under
+//! [`std::env::temp_dir`] (`bellwether-cluster-<pid>-node-<id>.state`), replaced
+//! atomically on every write (write a temporary file, sync it, rename it over the old
+//! one), as a real host must; the demo prints each write, prints the lease and fencing
+//! token of every new leader once it holds a lease, shows the files at the end and then
+//! deletes them.
 //!
 //! All threads share one [`StdClock`], so the timestamps in the timeline are comparable.
-//! Run it with `cargo run --example cluster` (or `cargo run --example cluster -- ring`).
+//! Run it with `cargo run --example cluster` (or `cargo run --example cluster -- quorum`).
 
 use std::collections::BTreeMap;
 use std::error::Error;
+#[cfg(feature = "quorum")]
+use std::fs;
 use std::io::ErrorKind;
+#[cfg(feature = "quorum")]
+use std::io::{self, Write as _};
 use std::net::{SocketAddr, UdpSocket};
+#[cfg(feature = "quorum")]
+use std::path::PathBuf;
 use std::process;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -34,6 +50,8 @@ use bellwether::{
     Instant, InvitationOptions, Kind, MAX_MESSAGE_SIZE, Member, Message, NextInLineOptions, NodeId,
     RingOptions, RingVariant, StdClock, Term, Timing,
 };
+#[cfg(feature = "quorum")]
+use bellwether::{DurableState, QuorumOptions};
 
 /// How many nodes the cluster has (ids `1..=NODES`).
 const NODES: u32 = 5;
@@ -58,11 +76,75 @@ impl Sent {
     }
 }
 
-/// What a node thread tells the main thread: one leadership event.
+/// What a node thread tells the main thread: something worth a line in the timeline.
 struct Report {
     node: NodeId,
     at: Instant,
-    event: Event,
+    note: Note,
+}
+
+/// What happened at a node.
+enum Note {
+    /// A leadership event.
+    Event(Event),
+    /// Quorum election: the host wrote this durable state to the node's file and
+    /// confirmed it to the engine.
+    #[cfg(feature = "quorum")]
+    Persisted(DurableState),
+    /// Quorum election: the node leads with a lease valid until `until` (its clock) and
+    /// tags its side effects with the fencing token `token`.
+    #[cfg(feature = "quorum")]
+    Lease { until: Instant, token: Option<Term> },
+}
+
+/// Where a node keeps its term and vote (quorum election): a file of its own under the
+/// system's temporary directory, replaced atomically so that a crash in the middle of a
+/// write leaves the previous state whole.
+#[cfg(feature = "quorum")]
+struct StateFile {
+    path: PathBuf,
+}
+
+#[cfg(feature = "quorum")]
+impl StateFile {
+    /// The file of node `id` in this run of the demo.
+    fn of(id: NodeId) -> StateFile {
+        let name = format!("bellwether-cluster-{}-node-{}.state", process::id(), id.0);
+        StateFile {
+            path: std::env::temp_dir().join(name),
+        }
+    }
+
+    /// Writes `state` durably: to a temporary file, synced to the disk, then renamed over
+    /// the old file.
+    fn write(&self, state: DurableState) -> io::Result<()> {
+        let temporary = self.path.with_extension("state.tmp");
+        let mut file = fs::File::create(&temporary)?;
+        writeln!(file, "{}", describe_state(state))?;
+        file.sync_all()?;
+        fs::rename(&temporary, &self.path)
+    }
+
+    /// What the file holds, if it exists.
+    fn read(&self) -> Option<String> {
+        fs::read_to_string(&self.path)
+            .ok()
+            .map(|text| text.trim_end().to_owned())
+    }
+
+    /// Deletes the file (it may not exist: the node never had to persist anything).
+    fn remove(&self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// "term N, voted for node M" (or "no vote").
+#[cfg(feature = "quorum")]
+fn describe_state(state: DurableState) -> String {
+    match state.voted_for {
+        Some(vote) => format!("{}, voted for {vote}", state.term),
+        None => format!("{}, no vote", state.term),
+    }
 }
 
 /// One node: its engine, its socket, and its links to the rest of the demo.
@@ -74,6 +156,12 @@ struct Node {
     stop: Arc<AtomicBool>,
     reports: Sender<Report>,
     sent: Arc<Sent>,
+    /// Where the node's durable state goes (written only by quorum election).
+    #[cfg(feature = "quorum")]
+    state_file: StateFile,
+    /// The term whose lease this node already reported.
+    #[cfg(feature = "quorum")]
+    lease_reported: Option<Term>,
 }
 
 impl Node {
@@ -116,8 +204,11 @@ impl Node {
         // Returning drops the socket: this node is gone and sends nothing more.
     }
 
-    /// Sends every pending message, then reports every pending event.
+    /// Writes the durable state, sends every pending message, then reports every pending
+    /// event (and, for quorum election, a new lease).
     fn drain(&mut self) {
+        #[cfg(feature = "quorum")]
+        self.persist();
         let mut buf = [0u8; MAX_MESSAGE_SIZE];
         while let Some(transmit) = (self.engine.poll_transmit(&mut buf))
             .expect("a buffer of MAX_MESSAGE_SIZE bytes fits every message")
@@ -125,9 +216,50 @@ impl Node {
             self.send(transmit.to, &buf[..transmit.len]);
         }
         while let Some(event) = self.engine.poll_event() {
-            let (node, at) = (self.engine.id(), self.clock.now());
-            // The main thread only hangs up when the demo is over.
-            let _ = self.reports.send(Report { node, at, event });
+            self.report(Note::Event(event));
+        }
+        #[cfg(feature = "quorum")]
+        self.report_new_lease();
+    }
+
+    /// Tells the main thread about `note`.
+    fn report(&self, note: Note) {
+        let (node, at) = (self.engine.id(), self.clock.now());
+        // The main thread only hangs up when the demo is over.
+        let _ = self.reports.send(Report { node, at, note });
+    }
+
+    /// Writes every durable state the engine hands out and confirms it: until then the
+    /// engine keeps its messages (a vote must be on disk before it is sent).
+    #[cfg(feature = "quorum")]
+    fn persist(&mut self) {
+        while let Some(state) = self.engine.poll_persist() {
+            if let Err(error) = self.state_file.write(state) {
+                // Without the write the engine must stay silent; a real host would retry.
+                fail(&format!(
+                    "{}: cannot write {}: {error}",
+                    self.engine.id(),
+                    self.state_file.path.display()
+                ));
+            }
+            self.engine
+                .confirm_persisted(state)
+                .expect("the state just handed out is the current one");
+            self.report(Note::Persisted(state));
+        }
+    }
+
+    /// Reports the lease of a leader once per term, when it first holds one.
+    #[cfg(feature = "quorum")]
+    fn report_new_lease(&mut self) {
+        let term = self.engine.term();
+        if self.lease_reported == Some(term) || !self.engine.has_lease(self.clock.now()) {
+            return;
+        }
+        if let Some(until) = self.engine.lease_until() {
+            self.lease_reported = Some(term);
+            let token = self.engine.fencing_token();
+            self.report(Note::Lease { until, token });
         }
     }
 
@@ -175,20 +307,42 @@ impl NodeHandle {
 struct View {
     follows: BTreeMap<NodeId, Option<(NodeId, Term)>>,
     leads: BTreeMap<NodeId, Term>,
+    /// The term in which each node last reported holding a lease (quorum election).
+    leases: BTreeMap<NodeId, Term>,
+    /// Whether an agreement counts only once its leader holds a lease (quorum election).
+    wait_for_lease: bool,
 }
 
 impl View {
     /// Records `report` and describes it for the timeline, if it is worth a line.
     fn apply(&mut self, report: &Report) -> Option<String> {
-        match report.event {
+        let event = match report.note {
+            Note::Event(event) => event,
+            #[cfg(feature = "quorum")]
+            Note::Persisted(state) => return Some(format!("persisted {}", describe_state(state))),
+            #[cfg(feature = "quorum")]
+            Note::Lease { until, token } => {
+                self.leases
+                    .insert(report.node, self.leads.get(&report.node).copied()?);
+                let left = (until - report.at).as_millis();
+                let token = token.map_or_else(|| "none".to_owned(), |term| term.to_string());
+                return Some(format!(
+                    "holds the lease until {} ms ({left} ms left), fencing token {token}",
+                    until.as_millis()
+                ));
+            }
+        };
+        match event {
             Event::LeaderChanged { leader, term } => {
                 let known = leader.map(|leader| (leader, term));
+                let had_one = self.follows(report.node).is_some();
                 self.follows.insert(report.node, known);
                 match leader {
                     // The leader's own `BecameLeader` event follows; one line is enough.
                     Some(leader) if leader == report.node => None,
                     Some(leader) => Some(format!("leader -> {leader} ({term})")),
-                    None => Some(format!("lost its leader ({term}), electing")),
+                    None if had_one => Some(format!("lost its leader ({term}), electing")),
+                    None => Some(format!("no leader yet ({term}), electing")),
                 }
             }
             Event::BecameLeader { term } => {
@@ -211,6 +365,11 @@ impl View {
         (leads && views.all(|view| view == Some((leader, term)))).then_some((leader, term))
     }
 
+    /// Whether `leader` reported a lease in `term`, if the view waits for one.
+    fn lease_settled(&self, leader: NodeId, term: Term) -> bool {
+        !self.wait_for_lease || self.leases.get(&leader) == Some(&term)
+    }
+
     fn follows(&self, node: NodeId) -> Option<(NodeId, Term)> {
         self.follows.get(&node).copied().flatten()
     }
@@ -227,14 +386,16 @@ impl View {
     }
 }
 
-/// Prints events until every node of `live` follows the same live leader, and returns
-/// that leader, its term and when the last of them learned of it.
+/// Prints events until every node of `live` follows the same live leader (and, for quorum
+/// election, that leader has reported its lease), and returns that leader, its term and
+/// when the last of them learned of it.
 fn await_agreement(
     reports: &Receiver<Report>,
     view: &mut View,
     live: &[NodeId],
 ) -> Result<(NodeId, Term, Instant), String> {
     let give_up = StdInstant::now() + PHASE_DEADLINE;
+    let mut agreed: Option<(NodeId, Term, Instant)> = None;
     loop {
         let left = give_up.saturating_duration_since(StdInstant::now());
         let report = match reports.recv_timeout(left) {
@@ -251,9 +412,29 @@ fn await_agreement(
             let (at, node) = (report.at.as_millis(), report.node.0);
             println!("[{at:>5} ms] node {node:<2} {line}");
         }
-        if let Some((leader, term)) = view.agreement(live) {
-            return Ok((leader, term, report.at));
+        agreed = match view.agreement(live) {
+            Some((leader, term)) => match agreed {
+                Some((l, t, at)) if (l, t) == (leader, term) => Some((leader, term, at)),
+                _ => Some((leader, term, report.at)),
+            },
+            None => None,
+        };
+        if let Some((leader, term, at)) = agreed
+            && view.lease_settled(leader, term)
+        {
+            return Ok((leader, term, at));
         }
+    }
+}
+
+/// Whether `algorithm` is quorum election with durable state, whose leaders hold leases
+/// and whose terms are fencing tokens.
+fn has_leases(algorithm: Algorithm) -> bool {
+    match algorithm {
+        #[cfg(feature = "quorum")]
+        Algorithm::Quorum(options) => options.durability == bellwether::Durability::Persistent,
+        #[allow(unreachable_patterns)]
+        _ => false,
     }
 }
 
@@ -297,9 +478,12 @@ fn algorithm_from_args() -> Result<(&'static str, Algorithm), String> {
             "ring",
             Algorithm::Ring(RingOptions::new(RingVariant::FullList)),
         ),
+        #[cfg(feature = "quorum")]
+        "quorum" => ("quorum", Algorithm::Quorum(QuorumOptions::DEFAULT)),
         other => {
             return Err(format!(
-                "unknown algorithm {other:?}: use bully, next-in-line, candidates, invitation or ring"
+                "unknown algorithm {other:?}: use bully, next-in-line, candidates, invitation, \
+                 ring or quorum"
             ));
         }
     })
@@ -343,6 +527,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             stop: Arc::clone(&stop),
             reports: report_tx.clone(),
             sent: Arc::clone(&sent),
+            #[cfg(feature = "quorum")]
+            state_file: StateFile::of(id),
+            #[cfg(feature = "quorum")]
+            lease_reported: None,
         };
         let (address, thread) = (addresses[&id], thread::spawn(move || node.run()));
         let handle = NodeHandle {
@@ -357,7 +545,10 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let waker = UdpSocket::bind("127.0.0.1:0")?;
 
-    let mut view = View::default();
+    let mut view = View {
+        wait_for_lease: has_leases(algorithm),
+        ..View::default()
+    };
     let (leader, term, at) = await_agreement(&reports, &mut view, &ids)
         .unwrap_or_else(|why| fail(&format!("initial election: {why}")));
     let before_kill = sent.snapshot();
@@ -381,9 +572,29 @@ fn main() -> Result<(), Box<dyn Error>> {
     let took = (at - killed_at).as_millis();
     println!("            re-election took {took} ms");
     println!("            and {}", describe_counts(during));
+    if view.wait_for_lease {
+        println!(
+            "            fencing token {term} -> {new_term}: a store that has seen {new_term} \
+             refuses the dead leader's late writes"
+        );
+    }
 
     for handle in handles.into_values() {
         handle.stop(&waker);
     }
+    #[cfg(feature = "quorum")]
+    show_and_remove_state_files(&ids);
     Ok(())
+}
+
+/// Prints what each node's state file holds (quorum election), then deletes the files.
+#[cfg(feature = "quorum")]
+fn show_and_remove_state_files(ids: &[NodeId]) {
+    for &id in ids {
+        let file = StateFile::of(id);
+        if let Some(contents) = file.read() {
+            println!("            {id} state file: {contents}");
+        }
+        file.remove();
+    }
 }

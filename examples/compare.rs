@@ -16,34 +16,47 @@
 //!
 //! Rows are the algorithms — Bully (classic), next-in-line (default options),
 //! candidate/ordinary with its tie-breaker delay δ and, as a separate row, without it,
-//! invitation (default options), and ring with either token (full list, max only) — for
-//! groups of n = 3, 5, 7, 9, 16, 32 and 64 members (64 is [`MAX_MEMBERS`]; every engine is
-//! built with that capacity). Members are `1..=n`, ranked by id, all candidates. The
-//! medium is point to point (`broadcast: false`), so a message to k peers is k messages.
-//! One-way delays are uniform in 1..=10 ms, so messages overtake each other. Timing is
-//! [`Timing::LAN`]: heartbeat interval h = 100 ms, failure timeout 500 ms, round-trip
-//! timeout 50 ms; its 0..150 ms failure jitter is set to zero in scenarios (a)-(c) so that
-//! who notices the failure first is controlled, not left to chance.
+//! invitation (default options), ring with either token (full list, max only), and quorum
+//! election with [`QuorumOptions::DEFAULT`] (pre-vote, check-quorum, ρ = 1 %, the longest
+//! safe lease, persistent durable state, which the simulator writes and confirms as soon
+//! as an engine hands it out) — for groups of n = 3, 5, 7, 9, 16, 32 and 64 members (64 is
+//! [`MAX_MEMBERS`]; every engine is built with that capacity). Members are `1..=n`, ranked
+//! by id, all candidates. The medium is point to point (`broadcast: false`), so a message
+//! to k peers is k messages. One-way delays are uniform in 1..=10 ms, so messages overtake
+//! each other. Timing is [`Timing::LAN`]: heartbeat interval h = 100 ms, failure timeout
+//! T = 500 ms, round-trip timeout 50 ms; its 0..150 ms failure jitter is set to zero in
+//! scenarios (a)-(c) so that who notices the failure first is controlled, not left to
+//! chance.
+//!
+//! Quorum election runs with the same `Timing` as every other row: its election timeout is
+//! the same T = 500 ms, but (as Raft's) it is drawn at random in `[T, 2T)` after each
+//! heartbeat, whatever the configured jitter. So for quorum, (a) and (b) differ only in
+//! that one survivor's timer started one heartbeat earlier: who times out first is decided
+//! mostly by the random draws, and the first survivor times out between T and 2T after
+//! the last heartbeat it heard (about 5 h to 10 h, plus the election's round trips).
 //!
 //! # Failover scenarios (a)-(c)
 //!
 //! Each run boots a fresh group, waits (at most 10 s) until every live node names the same
 //! live leader and that leader claims leadership ([`Simulation::agreed_leader`]), lets the
 //! group run 1 s of steady heartbeats, checks the agreement again, and then crashes the
-//! leader right after it has sent a heartbeat to every follower. It then runs (at most
-//! 10 s) until every live node agrees on a new leader, and measures:
+//! leader right after it has sent a heartbeat (`Heartbeat`, or `QuorumHeartbeat` for
+//! quorum) to every follower. It then runs (at most 10 s) until every live node agrees on
+//! a new leader, and measures:
 //!
 //! * **messages per failover**: the election messages engines handed out from the crash
 //!   until one failure timeout after that agreement (election traffic can outlast
 //!   agreement: a ring's result keeps circulating) — distinct transmissions among the
-//!   recorded non-duplicate
-//!   copies ([`Record`]) whose kind is not liveness ([`Kind::is_liveness`]). Heartbeats and
-//!   heartbeat acks are steady-state liveness traffic, sent whether or not anything fails,
-//!   so they are excluded. Copies lost or blocked by the network count: an engine sent
+//!   recorded non-duplicate copies ([`Record`]) whose kind is not liveness
+//!   ([`Kind::is_liveness`]). Heartbeats and
+//!   heartbeat acks (quorum: `QuorumHeartbeat`, `QuorumAck`) are steady-state liveness
+//!   traffic, sent whether or not anything fails, so they are excluded; for quorum the
+//!   election messages are `PreVote`, `PreVoteGranted`, `RequestVote`, `Vote` (granted or
+//!   not) and `TimeoutNow`. Copies lost or blocked by the network count: an engine sent
 //!   them.
 //! * **time to agreement**, from the crash, in heartbeat intervals. It includes failure
 //!   detection: the failure timeout alone is 5 h, so about 5 h is the floor in (b) and
-//!   (c), and about 4 h in (a).
+//!   (c), and about 4 h in (a) (quorum: see above).
 //!
 //! The scenarios differ only in how the crash is staged:
 //!
@@ -71,6 +84,15 @@
 //! elected a leader of its own. Then the partition heals; a run in which the group does
 //! not agree on one leader again within 10 s counts as failed.
 //!
+//! A second column counts **leaders per term**: from the split until the group agrees
+//! again after the heal, every (term, node) that claimed leadership after a step is
+//! recorded, and the cell reports the most distinct nodes seen leading one term (over all
+//! runs). Quorum election promises at most one leader per term and no leader on the
+//! minority side, so its cells must read 1 (at once and per term) and 0%; the example
+//! measures that, it does not assume it. For the other algorithms the term is their epoch,
+//! and the column shows whether the two sides' leaders at least lead different epochs
+//! (invitation's group leaders share one by design).
+//!
 //! # Statistics and failures
 //!
 //! Median and p99 are nearest-rank percentiles over a cell's successful runs. A run fails
@@ -82,17 +104,22 @@
 //! # Output
 //!
 //! * stdout: a header line (seeds, delays, timing) and one markdown table, a row per
-//!   algorithm and n, with a column pair per scenario.
+//!   algorithm and n, with a column pair per failover scenario, the two partition columns
+//!   ("(d) max leaders / runs with a minority leader" and "(d) max leaders in one term")
+//!   and the failed runs per scenario.
 //! * `compare.csv`: a row per algorithm, n and scenario, with the columns
 //!   `algorithm,n,scenario,runs,failed_runs,messages_median,messages_p99,time_median_hb,
-//!   time_p99_hb,max_leaders,minority_elected_runs`. Messages and times are empty for (d)
-//!   and for cells without a successful run. `max_leaders` is, for (a)-(c), the most
-//!   simultaneous leaders between the crash and the agreement (more than one is a split
-//!   brain without any partition); `minority_elected_runs` is filled for (d) only.
+//!   time_p99_hb,max_leaders,minority_elected_runs,max_leaders_per_term`. Messages and
+//!   times are empty for (d) and for cells without a successful run. `max_leaders` is, for
+//!   (a)-(c), the most simultaneous leaders between the crash and the agreement (more than
+//!   one is a split brain without any partition); `minority_elected_runs` is filled for (d)
+//!   only; `max_leaders_per_term` is the most distinct nodes that led one term, between the
+//!   crash and the agreement for (a)-(c), from the split until agreement after the heal
+//!   for (d).
 //! * `compare.svg`: median messages per failover in (a) against n, one line per algorithm,
 //!   both axes logarithmic.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::env;
 use std::error::Error;
 use std::fmt::{self, Write as _};
@@ -105,11 +132,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Instant as WallClock;
 
+#[cfg(feature = "quorum")]
+use bellwether::QuorumOptions;
 use bellwether::sim::{Faults, Record, Simulation, Violation};
 use bellwether::{
     Algorithm, BullyOptions, CandidateOptions, Config, ConfigError, Duration, Engine, GroupId,
     Instant, InvitationOptions, Kind, MAX_MEMBERS, Member, NextInLineOptions, NodeId, Preemption,
-    RingOptions, RingVariant, Rng, Timing,
+    RingOptions, RingVariant, Rng, Term, Timing,
 };
 
 /// Every simulated engine is built with the largest capacity, so n = 64 fits.
@@ -179,7 +208,7 @@ struct Contender {
 }
 
 /// The algorithms compared, in table order.
-const CONTENDERS: [Contender; 7] = [
+const CONTENDERS: &[Contender] = &[
     Contender {
         name: "Bully (classic)",
         slug: "bully",
@@ -214,6 +243,12 @@ const CONTENDERS: [Contender; 7] = [
         name: "Ring (max only)",
         slug: "ring-max-only",
         algorithm: Algorithm::Ring(RingOptions::new(RingVariant::MaxOnly)),
+    },
+    #[cfg(feature = "quorum")]
+    Contender {
+        name: "Quorum (default options)",
+        slug: "quorum",
+        algorithm: Algorithm::Quorum(QuorumOptions::DEFAULT),
     },
 ];
 
@@ -332,6 +367,9 @@ struct Sample {
     failover: Option<(usize, Duration)>,
     /// The most live nodes that claimed leadership at once in the measured window.
     max_leaders: usize,
+    /// The most distinct nodes that claimed leadership in one term in the measured
+    /// window (for (d): the partition and the heal, until agreement).
+    max_leaders_per_term: usize,
     /// Partition scenario: whether a minority-side node claimed leadership.
     minority_elected: bool,
 }
@@ -343,8 +381,41 @@ struct Agreement {
     at: Instant,
     /// On whom.
     leader: NodeId,
-    /// The most live nodes that claimed leadership at once while waiting.
-    max_leaders: usize,
+}
+
+/// Who claimed leadership while a run was watched, sampled after every simulator step.
+#[derive(Debug, Default)]
+struct LeaderTally {
+    /// The most live nodes that claimed leadership at the same time.
+    max_at_once: usize,
+    /// Every (term, node) pair seen leading.
+    led: HashSet<(Term, NodeId)>,
+}
+
+impl LeaderTally {
+    /// Records the live nodes that claim leadership now, with their terms.
+    fn sample(&mut self, sim: &Sim) {
+        let mut at_once = 0;
+        for engine in sim.live().filter(|engine| engine.is_leader()) {
+            at_once += 1;
+            self.led.insert((engine.term(), engine.id()));
+        }
+        self.max_at_once = self.max_at_once.max(at_once);
+    }
+
+    /// The most distinct nodes seen leading one term.
+    fn max_per_term(&self) -> usize {
+        let mut per_term: HashMap<Term, usize> = HashMap::new();
+        for &(term, _) in &self.led {
+            *per_term.entry(term).or_default() += 1;
+        }
+        per_term.into_values().max().unwrap_or(0)
+    }
+
+    /// Whether any node of `side` was seen leading.
+    fn any_led(&self, side: &[NodeId]) -> bool {
+        self.led.iter().any(|(_, node)| side.contains(node))
+    }
 }
 
 /// One cell of the comparison: an algorithm, a group size and a scenario.
@@ -373,6 +444,8 @@ struct Cell {
     times: Vec<Duration>,
     /// The most simultaneous leaders over all successful runs.
     max_leaders: usize,
+    /// The most distinct leaders of one term over all successful runs.
+    max_leaders_per_term: usize,
     /// Successful runs in which the minority side elected a leader (partition only).
     minority_elected: usize,
 }
@@ -388,6 +461,8 @@ impl Cell {
                     self.times.push(time);
                 }
                 self.max_leaders = self.max_leaders.max(sample.max_leaders);
+                self.max_leaders_per_term =
+                    self.max_leaders_per_term.max(sample.max_leaders_per_term);
                 self.minority_elected += usize::from(sample.minority_elected);
             }
             Err(failure) => {
@@ -430,6 +505,11 @@ impl Cell {
         (self.succeeded() > 0).then_some(self.max_leaders)
     }
 
+    /// The most distinct leaders of one term, if any run succeeded.
+    fn leaders_per_term_summary(&self) -> Option<usize> {
+        (self.succeeded() > 0).then_some(self.max_leaders_per_term)
+    }
+
     /// The most simultaneous leaders and the percentage of successful runs in which the
     /// minority side elected a leader (partition scenario).
     fn partition_summary(&self) -> Option<(usize, f64)> {
@@ -466,14 +546,6 @@ fn simulation(algorithm: Algorithm, n: u32, timing: Timing, seed: u64) -> Result
     Ok(sim)
 }
 
-/// The live nodes that claim leadership (without collecting them: this runs after every
-/// simulator step).
-fn leading(sim: &Sim) -> impl Iterator<Item = NodeId> + '_ {
-    sim.live()
-        .filter(|engine| engine.is_leader())
-        .map(Engine::id)
-}
-
 /// Runs until `done` holds (checked after every step) or `limit` has passed, as
 /// [`Simulation::run_until_true`] does, but gives up once the run has handed out more than
 /// [`MESSAGE_BUDGET`] message copies.
@@ -490,28 +562,27 @@ fn run_bounded(
 }
 
 /// Runs until every live node names the same live leader that claims leadership, for at
-/// most `limit`.
-fn await_agreement(sim: &mut Sim, limit: Duration) -> Result<Option<Agreement>, Failure> {
-    let mut max_leaders = 0;
+/// most `limit`, recording the leaders in `tally` after every step.
+fn await_agreement(
+    sim: &mut Sim,
+    limit: Duration,
+    tally: &mut LeaderTally,
+) -> Result<Option<Agreement>, Failure> {
     let agreed = run_bounded(sim, limit, |s| {
-        max_leaders = max_leaders.max(leading(s).count());
+        tally.sample(s);
         s.agreed_leader().is_some()
     })?;
-    Ok(agreed.and_then(|at| {
-        sim.agreed_leader().map(|leader| Agreement {
-            at,
-            leader,
-            max_leaders,
-        })
-    }))
+    Ok(agreed.and_then(|at| sim.agreed_leader().map(|leader| Agreement { at, leader })))
 }
 
 /// Boots the group into a steady state: agreement, a settling period, agreement again.
 /// Returns the leader.
 fn boot(sim: &mut Sim) -> Result<NodeId, Failure> {
-    await_agreement(sim, AGREEMENT_LIMIT)?.ok_or(Failure::NoBoot)?;
+    let mut unwatched = LeaderTally::default();
+    await_agreement(sim, AGREEMENT_LIMIT, &mut unwatched)?.ok_or(Failure::NoBoot)?;
     run_bounded(sim, SETTLE, |_| false)?;
-    let agreement = await_agreement(sim, AGREEMENT_LIMIT)?.ok_or(Failure::NoBoot)?;
+    let agreement =
+        await_agreement(sim, AGREEMENT_LIMIT, &mut unwatched)?.ok_or(Failure::NoBoot)?;
     Ok(agreement.leader)
 }
 
@@ -544,7 +615,7 @@ fn fire_heartbeat(sim: &mut Sim, leader: NodeId, deaf: Option<NodeId>) -> Result
         sim.heal();
         let heartbeat = sim.log()[before..]
             .iter()
-            .any(|r| r.from == leader && r.kind == Kind::Heartbeat);
+            .any(|r| r.from == leader && matches!(r.kind, Kind::Heartbeat | Kind::QuorumHeartbeat));
         if heartbeat {
             return Ok(());
         }
@@ -582,7 +653,9 @@ fn failover(
     sim.crash(leader);
     let crashed_at = sim.now();
     let since = sim.log().len();
-    let agreement = await_agreement(sim, AGREEMENT_LIMIT)?.ok_or(Failure::NoFailover)?;
+    let mut tally = LeaderTally::default();
+    let agreement =
+        await_agreement(sim, AGREEMENT_LIMIT, &mut tally)?.ok_or(Failure::NoFailover)?;
     // Election traffic may outlast agreement (a ring's result still circulating): count
     // what is sent until one failure timeout after it, too.
     run_bounded(sim, COUNT_AFTER_AGREEMENT, |_| false)?;
@@ -591,7 +664,8 @@ fn failover(
             election_messages(&sim.log()[since..]),
             agreement.at - crashed_at,
         )),
-        max_leaders: agreement.max_leaders,
+        max_leaders: tally.max_at_once,
+        max_leaders_per_term: tally.max_per_term(),
         minority_elected: false,
     })
 }
@@ -611,26 +685,23 @@ fn minority_side(sim: &Sim, leader: NodeId, rng: &mut Rng) -> Vec<NodeId> {
 }
 
 /// Scenario (d): holds a partition, sampling the leaders after every step, then heals
-/// it and waits for agreement.
+/// it and waits for agreement (still sampling the leaders of each term).
 fn partition(sim: &mut Sim, leader: NodeId, rng: &mut Rng) -> Result<Sample, Failure> {
     let minority = minority_side(sim, leader, rng);
     sim.partition(&minority);
-    let mut max_leaders = 0;
-    let mut minority_elected = false;
+    let mut tally = LeaderTally::default();
     run_bounded(sim, PARTITION_HOLD, |s| {
-        let mut leaders = 0;
-        for leader in leading(s) {
-            leaders += 1;
-            minority_elected |= minority.contains(&leader);
-        }
-        max_leaders = max_leaders.max(leaders);
+        tally.sample(s);
         false
     })?;
+    let max_leaders = tally.max_at_once;
+    let minority_elected = tally.any_led(&minority);
     sim.heal();
-    await_agreement(sim, AGREEMENT_LIMIT)?.ok_or(Failure::NoHeal)?;
+    await_agreement(sim, AGREEMENT_LIMIT, &mut tally)?.ok_or(Failure::NoHeal)?;
     Ok(Sample {
         failover: None,
         max_leaders,
+        max_leaders_per_term: tally.max_per_term(),
         minority_elected,
     })
 }
@@ -778,13 +849,19 @@ fn table_preamble(seeds: u64) -> String {
     format!(
         "Failover comparison: {seeds} seeds per cell (seeds 0..{seeds}, the same for every \
          algorithm); one-way delays uniform 1..=10 ms, point to point; Timing::LAN \
-         (heartbeat interval h = 100 ms, failure timeout 500 ms, round-trip timeout 50 ms); \
-         failure jitter 0 in (a)-(c), 0..150 ms in (d).\n\n\
+         (heartbeat interval h = 100 ms, failure timeout T = 500 ms, round-trip timeout 50 ms); \
+         failure jitter 0 in (a)-(c), 0..150 ms in (d). Quorum uses the same T as its \
+         election timeout, drawn at random in [T, 2T) in every scenario (it ignores the \
+         failure jitter).\n\n\
          (a) one node notices the crash first, (b) all notice at once, (c) as (b) with 5% \
-         loss, (d) two-way partition held 3 s. msgs: election messages (heartbeats and acks \
-         excluded) from the crash until one failure timeout after every live node agrees on \
-         one leader; time: crash to that agreement, in h. Median / p99 (nearest rank) over successful runs; n/a: no \
-         successful run.\n\n"
+         loss, (d) two-way partition held 3 s, ⌊n/2⌋ members (never the leader) on the \
+         minority side. msgs: election messages (heartbeats and acks excluded) from the crash \
+         until one failure timeout after every live node agrees on one leader; time: crash to \
+         that agreement, in h. Median / p99 (nearest rank) over successful runs; n/a: no \
+         successful run. (d) max leaders: the most nodes leading at once during the \
+         partition; runs with a minority leader: share of runs in which a minority-side node \
+         led during it; max leaders in one term: the most distinct nodes that led the same \
+         term, from the split until the group agrees again after the heal.\n\n"
     )
 }
 
@@ -794,9 +871,10 @@ fn markdown_table(results: &Results, seeds: u64) -> String {
     out.push_str(
         "| algorithm | n | msgs (a) med / p99 | msgs (b) med / p99 | msgs (c) med / p99 \
          | time (a) med / p99 [h] | time (b) med / p99 [h] | time (c) med / p99 [h] \
-         | (d) max leaders / runs with a minority leader | failed runs a/b/c/d |\n",
+         | (d) max leaders / runs with a minority leader | (d) max leaders in one term \
+         | failed runs a/b/c/d |\n",
     );
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (index, contender) in CONTENDERS.iter().enumerate() {
         for n in SIZES {
             let cell = |scenario| results.cell(index, n, scenario);
@@ -814,12 +892,15 @@ fn markdown_table(results: &Results, seeds: u64) -> String {
                     .and_then(Cell::partition_summary)
                     .map(|(leaders, share)| (leaders.to_string(), format!("{share:.0}%"))),
             );
+            let per_term = cell(Scenario::Partition)
+                .and_then(Cell::leaders_per_term_summary)
+                .map_or_else(|| "n/a".to_string(), |leaders| leaders.to_string());
             let failed = Scenario::ALL
                 .map(|s| cell(s).map_or(0, |c| c.failed).to_string())
                 .join("/");
             writeln!(
                 out,
-                "| {} | {n} | {} | {} | {partition} | {failed} |",
+                "| {} | {n} | {} | {} | {partition} | {per_term} | {failed} |",
                 contender.name,
                 messages.join(" | "),
                 times.join(" | "),
@@ -834,7 +915,7 @@ fn markdown_table(results: &Results, seeds: u64) -> String {
 fn csv(results: &Results) -> String {
     let mut out = String::from(
         "algorithm,n,scenario,runs,failed_runs,messages_median,messages_p99,time_median_hb,\
-         time_p99_hb,max_leaders,minority_elected_runs\n",
+         time_p99_hb,max_leaders,minority_elected_runs,max_leaders_per_term\n",
     );
     for (job, cell) in results.jobs.iter().zip(results.cells) {
         let (messages_median, messages_p99) = optional_pair(cell.messages_summary());
@@ -845,6 +926,9 @@ fn csv(results: &Results) -> String {
         let max_leaders = cell
             .leaders_summary()
             .map_or_else(String::new, |l| l.to_string());
+        let per_term = cell
+            .leaders_per_term_summary()
+            .map_or_else(String::new, |l| l.to_string());
         let minority = if job.scenario == Scenario::Partition && cell.succeeded() > 0 {
             cell.minority_elected.to_string()
         } else {
@@ -853,7 +937,7 @@ fn csv(results: &Results) -> String {
         writeln!(
             out,
             "{},{},{},{},{},{messages_median},{messages_p99},{time_median},{time_p99},\
-             {max_leaders},{minority}",
+             {max_leaders},{minority},{per_term}",
             CONTENDERS[job.contender].slug,
             job.n,
             job.scenario.slug(),
@@ -1028,7 +1112,7 @@ impl Series {
 /// Each contender's style, in [`CONTENDERS`] order. Lines that coincide stay visible:
 /// Bully and candidates without δ (identical when every member is a candidate) and the
 /// two ring variants are drawn wide and large underneath, narrow and dashed on top.
-const SERIES: [Series; 7] = [
+const SERIES: &[Series] = &[
     Series {
         color: "#1f77b4",
         width: 6.0,
@@ -1077,6 +1161,14 @@ const SERIES: [Series; 7] = [
         dash: "2,3",
         marker: Marker::Cross,
         marker_radius: 4.0,
+    },
+    #[cfg(feature = "quorum")]
+    Series {
+        color: "#17becf",
+        width: 3.0,
+        dash: "",
+        marker: Marker::Circle,
+        marker_radius: 5.0,
     },
 ];
 

@@ -434,9 +434,16 @@ impl<const N: usize> Quorum<N> {
         cx.await_leader(term);
     }
 
+    /// Whether this node may campaign now: it may lead, is not waiting out a restart
+    /// (volatile mode), and has a next term to campaign in (at the last term it never
+    /// campaigns again, so it never votes twice in it).
+    fn may_campaign(&self, cx: &Context<N>) -> bool {
+        cx.may_lead(cx.me) && cx.now >= self.restart_wait_until && cx.term.next() > cx.term
+    }
+
     /// The election timer fired: ask for pre-votes, or campaign.
     fn start_election(&mut self, cx: &mut Context<N>) {
-        if !cx.may_lead(cx.me) || cx.now < self.restart_wait_until {
+        if !self.may_campaign(cx) {
             let wait = self.restart_wait_until - cx.now;
             self.phase = Phase::Follower;
             let term = cx.term;
@@ -619,8 +626,7 @@ impl<const N: usize> Quorum<N> {
             && cx.leader == Some(from)
             && self.phase == Phase::Follower
             && self.echo.1 <= started_at
-            && cx.may_lead(cx.me)
-            && cx.now >= self.restart_wait_until
+            && self.may_campaign(cx)
         {
             self.campaign(cx, Some(started_at));
         }

@@ -2,9 +2,9 @@
 //! outputs are not lost when the host's buffer is short, broadcast media, and timeouts.
 
 use bellwether::{
-    Algorithm, Body, BullyOptions, Config, ConfigError, DecodeError, Destination, Duration,
-    EncodeError, Engine, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, Message, NodeId,
-    ReceiveError, Rng, Role, Successors, Term, Timing,
+    Algorithm, Body, BullyOptions, Config, ConfigError, DecodeError, Destination, Durability,
+    Duration, EncodeError, Engine, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, Message,
+    NodeId, QuorumOptions, ReceiveError, Rng, Role, Successors, Term, Timing,
 };
 
 const BULLY: Algorithm = Algorithm::Bully(BullyOptions::CLASSIC);
@@ -17,7 +17,17 @@ fn members(ids: &[u32]) -> Vec<Member> {
 }
 
 fn engine(me: u32) -> Engine<8> {
-    let config = Config::new(GroupId(1), NodeId(me), &members(&[1, 2, 3, 4, 5]), BULLY).unwrap();
+    engine_running(me, BULLY)
+}
+
+fn engine_running(me: u32, algorithm: Algorithm) -> Engine<8> {
+    let config = Config::new(
+        GroupId(1),
+        NodeId(me),
+        &members(&[1, 2, 3, 4, 5]),
+        algorithm,
+    )
+    .unwrap();
     Engine::new(config, Instant::ZERO).unwrap()
 }
 
@@ -159,20 +169,20 @@ fn rejected_messages_leave_the_state_unchanged() {
     assert_eq!(engine, before);
 }
 
-/// Random bytes, and valid messages with random bytes changed, never panic; whatever is
-/// rejected leaves the state as it was.
-#[test]
-fn untrusted_bytes_never_panic_and_rejections_change_nothing() {
-    let mut rng = Rng::new(42);
-    let valid = encoded(from(5, Destination::Node(NodeId(3)), 1, COORDINATOR));
-    let mut engine = engine(3);
+/// 100,000 inputs to `engine`: half random bytes, half one of the `valid` messages with
+/// one random byte changed. None may panic, and whatever is rejected must leave the state
+/// as it was. After each input the host drains as the contract asks (writing and
+/// confirming durable state first). Returns how many inputs were accepted.
+fn hammer_with_untrusted_bytes(mut engine: Engine<8>, valid: &[Message], seed: u64) -> usize {
+    let valid: Vec<Vec<u8>> = valid.iter().cloned().map(encoded).collect();
+    let mut rng = Rng::new(seed);
     let mut accepted = 0;
     for round in 0..100_000u64 {
         let bytes: Vec<u8> = if round % 2 == 0 {
             let len = rng.below(MAX_MESSAGE_SIZE as u64 + 8) as usize;
             (0..len).map(|_| rng.next_u64() as u8).collect()
         } else {
-            let mut bytes = valid.clone();
+            let mut bytes = valid[(round / 2) as usize % valid.len()].clone();
             let at = rng.below(bytes.len() as u64) as usize;
             bytes[at] = rng.next_u64() as u8;
             bytes
@@ -182,14 +192,58 @@ fn untrusted_bytes_never_panic_and_rejections_change_nothing() {
             Ok(()) => accepted += 1,
             Err(_) => assert_eq!(engine, before, "rejected {bytes:02X?} but state changed"),
         }
+        while let Some(state) = engine.poll_persist() {
+            engine.confirm_persisted(state).unwrap();
+        }
         let mut buf = [0u8; MAX_MESSAGE_SIZE];
         while engine.poll_transmit(&mut buf).unwrap().is_some() {}
         while engine.poll_event().is_some() {}
     }
+    accepted
+}
+
+/// Random bytes, and valid messages with random bytes changed, never panic; whatever is
+/// rejected leaves the state as it was (Bully).
+#[test]
+fn untrusted_bytes_never_panic_and_rejections_change_nothing() {
+    let valid = from(5, Destination::Node(NodeId(3)), 1, COORDINATOR);
+    let accepted = hammer_with_untrusted_bytes(engine(3), &[valid], 42);
     assert!(
         accepted > 0,
         "some mutated messages were valid and were handled"
     );
+}
+
+/// The same for quorum election, persistent and volatile, mutating a valid message of
+/// each of its kinds (and a Bully heartbeat, which it ignores).
+#[test]
+fn untrusted_bytes_never_break_quorum_and_rejections_change_nothing() {
+    let to_3 = |body| from(5, Destination::Node(NodeId(3)), 1, body);
+    let valid = [
+        to_3(Body::PreVote { freshness: 7 }),
+        to_3(Body::PreVoteGranted),
+        to_3(Body::RequestVote {
+            freshness: 7,
+            transfer: Some(40),
+        }),
+        to_3(Body::Vote { granted: true }),
+        to_3(Body::QuorumHeartbeat { sent_at: 900 }),
+        to_3(Body::QuorumAck { sent_at: 900 }),
+        to_3(Body::TimeoutNow { started_at: 40 }),
+        from(5, Destination::All, 1, COORDINATOR),
+    ];
+    let volatile = QuorumOptions {
+        durability: Durability::Volatile,
+        ..QuorumOptions::DEFAULT
+    };
+    for (seed, options) in [(43, QuorumOptions::DEFAULT), (44, volatile)] {
+        let engine = engine_running(3, Algorithm::Quorum(options));
+        let accepted = hammer_with_untrusted_bytes(engine, &valid, seed);
+        assert!(
+            accepted > 1_000,
+            "{options:?}: only {accepted} mutated messages were valid and handled"
+        );
+    }
 }
 
 #[test]
