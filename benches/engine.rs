@@ -370,7 +370,7 @@ mod quorum {
         let heartbeats = drain(&mut leader, &mut buf);
         assert_eq!(heartbeats.len(), 4, "a heartbeat to each follower");
         for heartbeat in &heartbeats {
-            let (Destination::Node(to), Body::QuorumHeartbeat { sent_at }) =
+            let (Destination::Node(to), Body::QuorumHeartbeat { sent_at, .. }) =
                 (heartbeat.to, &heartbeat.body)
             else {
                 panic!("not a heartbeat: {heartbeat:?}");
@@ -384,7 +384,15 @@ mod quorum {
 
     fn heartbeat_bytes(group: &mut BenchmarkGroup<'_, WallTime>, buf: &mut [u8; MAX_MESSAGE_SIZE]) {
         let now = Instant::from_millis(100);
-        let heartbeat = message(5, 4, 1, Body::QuorumHeartbeat { sent_at: 100 });
+        let heartbeat = message(
+            5,
+            4,
+            1,
+            Body::QuorumHeartbeat {
+                sent_at: 100,
+                transfer: None,
+            },
+        );
         let (bytes, len) = encoded(&heartbeat);
         let bytes = &bytes[..len];
         let mut follower = engine(4);

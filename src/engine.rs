@@ -415,14 +415,16 @@ impl<const N: usize> Engine<N> {
             .index_of(to)
             .ok_or(CommandError::UnknownMember(to))?;
         let quorum = self.machine.quorum_mut()?;
-        self.cx.now = self.cx.now.max(now);
-        quorum
-            .transfer(&mut self.cx, peer)
-            .map_err(|refusal| match refusal {
+        let before = self.cx.now;
+        self.cx.now = before.max(now);
+        quorum.transfer(&mut self.cx, peer).map_err(|refusal| {
+            self.cx.now = before; // A refused command changes nothing.
+            match refusal {
                 TransferRefusal::NotLeader => CommandError::NotLeader,
                 TransferRefusal::ToSelf => CommandError::ToSelf,
                 TransferRefusal::NotCandidate => CommandError::NotCandidate(to),
-            })
+            }
+        })
     }
 
     /// The host finished writing `state` (handed out by [`Engine::poll_persist`]). Once the

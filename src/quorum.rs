@@ -42,14 +42,16 @@
 //! 8. **Durable state.** The term and vote are handed to the host to persist; no message
 //!    leaves the node while a change is not confirmed written (SPEC 4.4).
 //! 9. **Transfer.** The leader sends `TimeoutNow` to a named member, stamped with the
-//!    transfer's start on its clock; the member campaigns at once, its `RequestVote`
-//!    carrying the stamp. The leader claims no lease and sends no heartbeat meanwhile, and
-//!    gives up the transfer after `T`; only heartbeats sent after that count towards a new
-//!    lease. Voters set stickiness aside for a stamped request only if they heard no
-//!    heartbeat that leader sent after the stamp, so a request delayed past the transfer's
-//!    end cannot depose a leader whose lease runs again. A leader that hears from a member
-//!    of higher priority transfers to it automatically (the preferred leader), backing off
-//!    after a transfer that failed.
+//!    transfer's start on its clock, and stamps its heartbeats with it while the transfer
+//!    lasts. The member stands at once (pre-vote first, if configured, so a member that
+//!    cannot win raises no term), its requests carrying the stamp. The leader claims no
+//!    lease meanwhile and gives up the transfer after `T`; only heartbeats sent after that
+//!    count towards a new lease. Voters set stickiness aside for a stamped request only if
+//!    the newest heartbeat they heard from that leader was sent before the stamp or
+//!    carries it, so a request delayed past the transfer's end cannot depose a leader
+//!    whose lease runs again. A leader that hears from a member of higher priority
+//!    transfers to it automatically (the preferred leader), backing off after a transfer
+//!    that failed.
 //!
 //! Ordinary members (see [`Member::ordinary`](crate::Member::ordinary)) vote but never
 //! campaign.
@@ -189,8 +191,12 @@ pub(crate) enum TransferRefusal {
 enum Phase {
     /// Follows a leader, or waits to hear one.
     Follower,
-    /// Asked for pre-votes for the next term; `granted` would vote for it.
-    PreCandidate { granted: PeerSet },
+    /// Asked for pre-votes for the next term; `granted` would vote for it. `transfer`:
+    /// the leader handed over, at this time on its clock.
+    PreCandidate {
+        granted: PeerSet,
+        transfer: Option<u64>,
+    },
     /// Campaigns in the current term; `granted` voted for it. `transfer`: the leader
     /// handed over, at this time on its clock.
     Candidate {
@@ -199,6 +205,26 @@ enum Phase {
     },
     /// Leads the current term.
     Leader,
+}
+
+/// The newest heartbeat a node heard from a leader.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct NewestHeartbeat {
+    /// The leader's term.
+    term: Term,
+    /// When the leader sent it, on the leader's clock.
+    sent_at: u64,
+    /// The start of the transfer the leader was making when it sent it, if any.
+    transfer: Option<u64>,
+}
+
+impl NewestHeartbeat {
+    /// Whether a request to be elected in `term` on a transfer the leader of the term
+    /// before started at `started_at` may still be honoured: no heartbeat that leader sent
+    /// after that start says the transfer ended.
+    fn allows_transfer(&self, term: Term, started_at: u64) -> bool {
+        self.term.next() != term || self.sent_at <= started_at || self.transfer == Some(started_at)
+    }
 }
 
 /// The state of one node in quorum election.
@@ -218,9 +244,8 @@ pub(crate) struct Quorum<const N: usize> {
     restart_wait_until: Instant,
     /// The host's freshness value (e.g. its log position).
     freshness: u64,
-    /// The newest heartbeat heard from a leader: its term and send time (leader's clock),
-    /// echoed in acks.
-    echo: (Term, u64),
+    /// The newest heartbeat heard from a leader; acks echo its send time.
+    newest: NewestHeartbeat,
     /// Leader: per member, the newest heartbeat send time it acknowledged (meaningful for
     /// the members in `acked` only).
     acked_at: [Instant; N],
@@ -248,7 +273,7 @@ impl<const N: usize> Quorum<N> {
             sticky_until: Instant::ZERO,
             restart_wait_until: Instant::ZERO,
             freshness: 0,
-            echo: (Term(0), 0),
+            newest: NewestHeartbeat::default(),
             acked_at: [Instant::ZERO; N],
             acked: PeerSet::EMPTY,
             lease_floor: Instant::ZERO,
@@ -396,11 +421,11 @@ impl<const N: usize> Quorum<N> {
             && cx.may_lead(peer)
     }
 
-    /// Whether a vote request for `term` from `candidate`, sent on a transfer the leader
-    /// started at `transfer` (its clock), sets stickiness aside: the leader must be
-    /// handing over to it right now, and a follower must have heard no heartbeat the
-    /// leader sent after that (which it would only send after giving the transfer up, so
-    /// a request delayed past that cannot depose a leader whose lease runs again).
+    /// Whether a (pre-)vote request for `term` from `candidate`, sent on a transfer the
+    /// leader started at `transfer` (its clock), sets stickiness aside: the leader must be
+    /// handing over to it right now, and a follower must have heard no heartbeat that
+    /// leader sent after the transfer ended (so a request delayed past that cannot depose
+    /// a leader whose lease runs again).
     fn is_handed_over(&self, candidate: PeerIndex, term: Term, transfer: Option<u64>) -> bool {
         let Some(started_at) = transfer else {
             return false;
@@ -408,8 +433,7 @@ impl<const N: usize> Quorum<N> {
         if self.phase == Phase::Leader {
             return self.transfer_to == Some(candidate);
         }
-        let (heard_term, heard_sent_at) = self.echo;
-        heard_term.next() != term || heard_sent_at <= started_at
+        self.newest.allows_transfer(term, started_at)
     }
 
     /// Adopts a newer term: no vote in it yet, no leader known.
@@ -451,24 +475,31 @@ impl<const N: usize> Quorum<N> {
             cx.retry_after(wait);
             return;
         }
+        self.stand(cx, None);
+    }
+
+    /// Asks for pre-votes (if configured), or campaigns; `transfer`: the leader handed
+    /// over, at this time on its clock.
+    fn stand(&mut self, cx: &mut Context<N>, transfer: Option<u64>) {
         if self.options.pre_vote {
             self.phase = Phase::PreCandidate {
                 granted: PeerSet::only(cx.me),
+                transfer,
             };
             cx.stand();
             cx.retry_later();
             cx.send_many(cx.peers(), Kind::PreVote);
             self.count_pre_votes(cx);
         } else {
-            self.campaign(cx, None);
+            self.campaign(cx, transfer);
         }
     }
 
     fn count_pre_votes(&mut self, cx: &mut Context<N>) {
-        if let Phase::PreCandidate { granted } = self.phase
+        if let Phase::PreCandidate { granted, transfer } = self.phase
             && granted.len() >= Self::majority(cx)
         {
-            self.campaign(cx, None);
+            self.campaign(cx, transfer);
         }
     }
 
@@ -566,7 +597,13 @@ impl<const N: usize> Quorum<N> {
 
     // ---- Messages ----
 
-    fn on_heartbeat(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term, sent_at: u64) {
+    fn on_heartbeat(
+        &mut self,
+        cx: &mut Context<N>,
+        from: PeerIndex,
+        term: Term,
+        heartbeat: NewestHeartbeat,
+    ) {
         if term < cx.term {
             // A deposed leader: the ack carries the newer term and makes it step down.
             cx.send(from, Kind::QuorumAck);
@@ -575,19 +612,37 @@ impl<const N: usize> Quorum<N> {
         if self.phase == Phase::Leader {
             return; // Two leaders in one term cannot happen; ignore rather than follow.
         }
+        if let Phase::PreCandidate {
+            transfer: Some(started_at),
+            ..
+        } = self.phase
+            && heartbeat.transfer == Some(started_at)
+        {
+            return; // The leader is handing over to this node: keep standing.
+        }
         self.phase = Phase::Follower;
         cx.follow(from, term);
         self.become_sticky(cx);
-        self.echo = match self.echo {
-            (heard, newest) if heard == term => (term, newest.max(sent_at)),
-            _ => (term, sent_at),
-        };
-        cx.send(from, Kind::QuorumAck);
+        if term > self.newest.term || heartbeat.sent_at >= self.newest.sent_at {
+            self.newest = heartbeat;
+        }
+        // A volatile node waiting out its restart may have voted for a newer leader it
+        // forgot: its ack must not extend this leader's lease.
+        if cx.now >= self.restart_wait_until {
+            cx.send(from, Kind::QuorumAck);
+        }
     }
 
-    fn on_pre_vote(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term, freshness: u64) {
+    fn on_pre_vote(
+        &mut self,
+        cx: &mut Context<N>,
+        from: PeerIndex,
+        term: Term,
+        freshness: u64,
+        handed_over: bool,
+    ) {
         if term > cx.term {
-            if self.would_vote(cx, from, freshness, false) {
+            if self.would_vote(cx, from, freshness, handed_over) {
                 cx.send(from, Kind::PreVoteGranted);
             }
         } else {
@@ -613,8 +668,8 @@ impl<const N: usize> Quorum<N> {
         cx.send(from, Kind::Vote);
     }
 
-    /// The leader hands over: campaign at once, unless a heartbeat the leader sent after
-    /// the transfer started shows it gave the transfer up.
+    /// The leader hands over: stand at once, unless a heartbeat the leader sent after the
+    /// transfer ended says it gave the transfer up.
     fn on_timeout_now(
         &mut self,
         cx: &mut Context<N>,
@@ -625,10 +680,10 @@ impl<const N: usize> Quorum<N> {
         if term == cx.term
             && cx.leader == Some(from)
             && self.phase == Phase::Follower
-            && self.echo.1 <= started_at
+            && self.newest.allows_transfer(term.next(), started_at)
             && self.may_campaign(cx)
         {
-            self.campaign(cx, Some(started_at));
+            self.stand(cx, Some(started_at));
         }
     }
 }
@@ -646,7 +701,9 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
 
     fn handle_message(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term, body: &Body) {
         let handed_over = match *body {
-            Body::RequestVote { transfer, .. } => self.is_handed_over(from, term, transfer),
+            Body::PreVote { transfer, .. } | Body::RequestVote { transfer, .. } => {
+                self.is_handed_over(from, term, transfer)
+            }
             _ => false,
         };
         let adopts_term = match body {
@@ -658,10 +715,14 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
             self.adopt(cx, term);
         }
         match *body {
-            Body::PreVote { freshness } => self.on_pre_vote(cx, from, term, freshness),
+            Body::PreVote { freshness, .. } => {
+                self.on_pre_vote(cx, from, term, freshness, handed_over)
+            }
             // Sent in the granter's term, which is below the proposed one.
             Body::PreVoteGranted => {
-                if let Phase::PreCandidate { ref mut granted } = self.phase
+                if let Phase::PreCandidate {
+                    ref mut granted, ..
+                } = self.phase
                     && term <= cx.term
                 {
                     granted.insert(from);
@@ -675,7 +736,14 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                     cx.send(from, Kind::QuorumAck);
                 }
             }
-            Body::QuorumHeartbeat { sent_at } => self.on_heartbeat(cx, from, term, sent_at),
+            Body::QuorumHeartbeat { sent_at, transfer } => {
+                let heartbeat = NewestHeartbeat {
+                    term,
+                    sent_at,
+                    transfer,
+                };
+                self.on_heartbeat(cx, from, term, heartbeat)
+            }
             Body::QuorumAck { sent_at } => self.on_ack(cx, from, sent_at),
             Body::RequestVote { freshness, .. } => {
                 self.on_request_vote(cx, from, term, freshness, handed_over)
@@ -736,12 +804,17 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
 
     fn body(&self, cx: &Context<N>, kind: Kind, to: Recipient) -> Option<Body> {
         let leading = self.phase == Phase::Leader;
+        let transfer = self
+            .transfer_to
+            .map(|_| self.transfer_started_at.as_millis());
         match kind {
-            Kind::PreVote => {
-                matches!(self.phase, Phase::PreCandidate { .. }).then_some(Body::PreVote {
+            Kind::PreVote => match self.phase {
+                Phase::PreCandidate { transfer, .. } => Some(Body::PreVote {
                     freshness: self.freshness,
-                })
-            }
+                    transfer,
+                }),
+                _ => None,
+            },
             Kind::PreVoteGranted => Some(Body::PreVoteGranted),
             Kind::RequestVote => match self.phase {
                 Phase::Candidate { transfer, .. } => Some(Body::RequestVote {
@@ -753,20 +826,17 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
             Kind::Vote => Some(Body::Vote {
                 granted: matches!(to, Recipient::Peer(peer) if self.voted_for == Some(peer)),
             }),
-            // No heartbeat during a transfer: see `is_handed_over`.
-            Kind::QuorumHeartbeat => {
-                (leading && self.transfer_to.is_none()).then_some(Body::QuorumHeartbeat {
-                    sent_at: cx.now.as_millis(),
-                })
-            }
-            Kind::QuorumAck => Some(Body::QuorumAck {
-                sent_at: self.echo.1,
+            Kind::QuorumHeartbeat => leading.then_some(Body::QuorumHeartbeat {
+                sent_at: cx.now.as_millis(),
+                transfer,
             }),
-            Kind::TimeoutNow => {
-                (leading && self.transfer_to.is_some()).then_some(Body::TimeoutNow {
-                    started_at: self.transfer_started_at.as_millis(),
-                })
-            }
+            Kind::QuorumAck => Some(Body::QuorumAck {
+                sent_at: self.newest.sent_at,
+            }),
+            Kind::TimeoutNow => leading
+                .then_some(transfer)
+                .flatten()
+                .map(|started_at| Body::TimeoutNow { started_at }),
             _ => None,
         }
     }

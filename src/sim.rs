@@ -62,6 +62,8 @@ use crate::time::{Duration, Instant};
 #[cfg(feature = "quorum")]
 use crate::wire::Body;
 use crate::wire::{Destination, Kind, MAX_MESSAGE_SIZE, Message, Term};
+#[cfg(feature = "quorum")]
+use crate::{Algorithm, Durability};
 
 /// How the simulated network misbehaves. Probabilities are in `0.0..=1.0`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -719,6 +721,13 @@ impl<const N: usize> Simulation<N> {
         let Body::Vote { granted: true } = message.body else {
             return Ok(());
         };
+        let volatile = self.nodes.get(&from).is_some_and(|node| {
+            matches!(node.config.algorithm,
+                Algorithm::Quorum(options) if options.durability == Durability::Volatile)
+        });
+        if volatile {
+            return Ok(()); // Nothing is persisted in volatile mode, by design.
+        }
         let Destination::Node(candidate) = message.to else {
             return Err(self.violation("vote persisted", std::format!("{from} broadcast a vote")));
         };

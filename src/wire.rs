@@ -136,6 +136,8 @@ pub enum Body {
     PreVote {
         /// The sender's freshness (host-supplied, e.g. its log position).
         freshness: u64,
+        /// The leader asked the sender to take over, at this time on the leader's clock.
+        transfer: Option<u64>,
     },
     /// Quorum: the answer to `PreVote` when the receiver would vote for the sender.
     PreVoteGranted,
@@ -144,7 +146,7 @@ pub enum Body {
         /// The sender's freshness (host-supplied, e.g. its log position).
         freshness: u64,
         /// The leader asked the sender to take over, at this time on the leader's clock:
-        /// voters that heard no heartbeat the leader sent later set aside stickiness.
+        /// voters that heard no heartbeat from after the transfer set stickiness aside.
         transfer: Option<u64>,
     },
     /// Quorum: the answer to `RequestVote` (and to a stale `PreVote`), in the sender's term.
@@ -156,6 +158,8 @@ pub enum Body {
     QuorumHeartbeat {
         /// The leader's clock when it sent this heartbeat (host time units).
         sent_at: u64,
+        /// The start of the leadership transfer the leader is making, if any.
+        transfer: Option<u64>,
     },
     /// Quorum: a follower's answer to its leader's heartbeat, the basis of the leader's
     /// lease.
@@ -165,8 +169,7 @@ pub enum Body {
     },
     /// Quorum: the leader hands over leadership: "campaign now".
     TimeoutNow {
-        /// When the leader started the transfer, on its clock (it sends no heartbeat until
-        /// the transfer ends).
+        /// When the leader started the transfer, on its clock.
         started_at: u64,
     },
 }

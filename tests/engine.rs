@@ -220,14 +220,20 @@ fn untrusted_bytes_never_panic_and_rejections_change_nothing() {
 fn untrusted_bytes_never_break_quorum_and_rejections_change_nothing() {
     let to_3 = |body| from(5, Destination::Node(NodeId(3)), 1, body);
     let valid = [
-        to_3(Body::PreVote { freshness: 7 }),
+        to_3(Body::PreVote {
+            freshness: 7,
+            transfer: None,
+        }),
         to_3(Body::PreVoteGranted),
         to_3(Body::RequestVote {
             freshness: 7,
             transfer: Some(40),
         }),
         to_3(Body::Vote { granted: true }),
-        to_3(Body::QuorumHeartbeat { sent_at: 900 }),
+        to_3(Body::QuorumHeartbeat {
+            sent_at: 900,
+            transfer: Some(850),
+        }),
         to_3(Body::QuorumAck { sent_at: 900 }),
         to_3(Body::TimeoutNow { started_at: 40 }),
         from(5, Destination::All, 1, COORDINATOR),

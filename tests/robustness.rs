@@ -104,6 +104,7 @@ fn random_body(rng: &mut Rng, now: Instant) -> Body {
         },
         14 => Body::PreVote {
             freshness: random_freshness(rng),
+            transfer: (rng.below(3) == 0).then(|| random_stamp(rng, now)),
         },
         15 => Body::PreVoteGranted,
         16 => Body::RequestVote {
@@ -115,6 +116,7 @@ fn random_body(rng: &mut Rng, now: Instant) -> Body {
         },
         18 => Body::QuorumHeartbeat {
             sent_at: random_stamp(rng, now),
+            transfer: (rng.below(3) == 0).then(|| random_stamp(rng, now)),
         },
         19 => Body::QuorumAck {
             sent_at: random_stamp(rng, now),
@@ -340,7 +342,7 @@ fn cooperating_answer(message: &Message) -> Option<Message> {
         // A grant carries the granter's term, below the proposed one.
         Body::PreVote { .. } => (Term(message.term.0 - 1), Body::PreVoteGranted),
         Body::RequestVote { .. } => (message.term, Body::Vote { granted: true }),
-        Body::QuorumHeartbeat { sent_at } => (message.term, Body::QuorumAck { sent_at }),
+        Body::QuorumHeartbeat { sent_at, .. } => (message.term, Body::QuorumAck { sent_at }),
         _ => return None,
     };
     Some(Message {

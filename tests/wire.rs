@@ -140,10 +140,19 @@ fn golden() -> Vec<(Message, Vec<u8>)> {
             message(1, 2, to(1), 7, Body::Join { leader: NodeId(5) }),
             vec![0x01, 0x01, 0x02, 0x00, 0x01, 0x07, 0x0D, 0x05],
         ),
-        // PreVote(=14) for term 8: freshness 300 as a varint u64
+        // PreVote(=14) for term 8: freshness 300 as a varint u64, transfer None (tag 0)
         (
-            message(1, 3, to(1), 8, Body::PreVote { freshness: 300 }),
-            vec![0x01, 0x01, 0x03, 0x00, 0x01, 0x08, 0x0E, 0xAC, 0x02],
+            message(
+                1,
+                3,
+                to(1),
+                8,
+                Body::PreVote {
+                    freshness: 300,
+                    transfer: None,
+                },
+            ),
+            vec![0x01, 0x01, 0x03, 0x00, 0x01, 0x08, 0x0E, 0xAC, 0x02, 0x00],
         ),
         // PreVoteGranted(=15), in the granter's term 7
         (
@@ -170,16 +179,22 @@ fn golden() -> Vec<(Message, Vec<u8>)> {
             message(1, 1, to(3), 8, Body::Vote { granted: true }),
             vec![0x01, 0x01, 0x01, 0x00, 0x03, 0x08, 0x11, 0x01],
         ),
-        // QuorumHeartbeat(=18): sent_at 1,000,000 = 61·128² + 4·128 + 64: 0xC0 0x84 0x3D
+        // QuorumHeartbeat(=18): sent_at 1,000,000 = 61·128² + 4·128 + 64: 0xC0 0x84 0x3D;
+        // transfer Some(999,999): tag 1, then 0xBF 0x84 0x3D
         (
             message(
                 1,
                 3,
                 Destination::All,
                 8,
-                Body::QuorumHeartbeat { sent_at: 1_000_000 },
+                Body::QuorumHeartbeat {
+                    sent_at: 1_000_000,
+                    transfer: Some(999_999),
+                },
             ),
-            vec![0x01, 0x01, 0x03, 0x01, 0x08, 0x12, 0xC0, 0x84, 0x3D],
+            vec![
+                0x01, 0x01, 0x03, 0x01, 0x08, 0x12, 0xC0, 0x84, 0x3D, 0x01, 0xBF, 0x84, 0x3D,
+            ],
         ),
         // QuorumAck(=19): sent_at 127, the largest one-byte varint
         (
