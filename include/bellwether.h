@@ -31,7 +31,7 @@
 
 // The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
 // 32-bit ones (where it is smaller: `bw_node_size()` says exactly).
-#define BW_NODE_SIZE 1152
+#define BW_NODE_SIZE 1176
 
 // The alignment the memory of a node needs.
 #define BW_NODE_ALIGN 8
@@ -406,6 +406,15 @@ typedef struct {
   uint32_t next_sequence;
 } bw_slot_writer;
 
+// Memory for one node, sized and aligned for it: `static bw_node_storage memory;` then
+// `bw_node_init(&memory, sizeof memory, ...)` (C99 has no `_Alignas`).
+typedef union {
+  // The node's bytes.
+  uint8_t bytes[BW_NODE_SIZE];
+  // Aligns the storage to `BW_NODE_ALIGN`.
+  uint64_t align;
+} bw_node_storage;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -516,7 +525,9 @@ bw_result bw_node_term(const bw_node *node, uint64_t *out_term);
 // `node` must be NULL or a valid handle; `out_until` must be NULL or writable.
 bw_result bw_node_lease_until(const bw_node *node, uint64_t *out_until);
 
-// Quorum: writes whether this node leads with a lease valid at `now`.
+// Quorum: writes whether this node leads with a lease valid at `now`. A new leader's
+// lease starts with the first heartbeat a majority acknowledges, so
+// `BW_EVENT_KIND_BECAME_LEADER` comes before it: check this before each side effect.
 //
 // # Safety
 // `node` must be NULL or a valid handle; `out_has_lease` must be NULL or writable.
@@ -537,7 +548,8 @@ bw_result bw_node_durable_state(const bw_node *node, bw_durable_state *out_state
 
 // Quorum, persistent mode: writes the durable state to persist before the node's next
 // messages may leave (once per change); `BW_RESULT_EMPTY` when there is none. Write it,
-// then call `bw_node_confirm_persisted`.
+// then call `bw_node_confirm_persisted`. To retry a failed write, take the state again
+// from `bw_node_durable_state`.
 //
 // # Safety
 // `node` must be NULL or a valid handle; `out_state` must be NULL or writable.
@@ -585,7 +597,10 @@ bw_result bw_record_decode(const uint8_t *record,
 
 // Finds the newest valid record of slot A and slot B (a torn, erased or corrupt slot is
 // skipped); `BW_RESULT_NO_VALID_RECORD` when neither holds one (a node that never stored
-// its state starts with `bw_node_init`).
+// its state starts with `bw_node_init`). Pass exactly `BW_RECORD_SIZE` bytes per slot
+// (erased or zeroed for a slot never written): any other length is
+// `BW_RESULT_RECORD_WRONG_LENGTH`, so that a whole sector passed by mistake is not taken
+// for blank storage.
 //
 // # Safety
 // Each slot pointer must be NULL (only with length 0) or point to that many readable
@@ -597,7 +612,8 @@ bw_result bw_record_recover(const uint8_t *slot_a,
                             bw_recovered *out);
 
 // Sets up `out_writer` to continue after the slots' contents (or, with no valid record,
-// to start at slot A).
+// to start at slot A). Each slot must be exactly `BW_RECORD_SIZE` bytes, as for
+// `bw_record_recover` (`BW_RESULT_RECORD_WRONG_LENGTH` otherwise).
 //
 // # Safety
 // As `bw_record_recover`; `out_writer` must be NULL or writable.

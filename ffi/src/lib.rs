@@ -38,8 +38,8 @@ pub use node::{
     bw_node_fencing_token, bw_node_handle_bytes, bw_node_handle_timeout, bw_node_has_lease,
     bw_node_init, bw_node_leader, bw_node_lease_until, bw_node_poll_event, bw_node_poll_persist,
     bw_node_poll_timeout, bw_node_poll_transmit, bw_node_restore, bw_node_role,
-    bw_node_set_freshness, bw_node_size, bw_node_term, bw_node_transfer_leadership, bw_role,
-    bw_transmit,
+    bw_node_set_freshness, bw_node_size, bw_node_storage, bw_node_term,
+    bw_node_transfer_leadership, bw_role, bw_transmit,
 };
 pub use record::{
     BW_RECORD_SIZE, bw_record_decode, bw_record_encode, bw_record_recover, bw_recovered, bw_slot,

@@ -19,7 +19,7 @@ pub const BW_MAX_MESSAGE_SIZE: usize = 49;
 
 /// The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
 /// 32-bit ones (where it is smaller: `bw_node_size()` says exactly).
-pub const BW_NODE_SIZE: usize = 1152;
+pub const BW_NODE_SIZE: usize = 1176;
 
 /// The alignment the memory of a node needs.
 pub const BW_NODE_ALIGN: usize = 8;
@@ -31,6 +31,21 @@ const _: () = {
     assert!(align_of::<bw_node>() == BW_NODE_ALIGN);
     assert!(BW_MAX_MESSAGE_SIZE == bellwether::MAX_MESSAGE_SIZE);
     assert!(BW_MAX_MEMBERS <= bellwether::MAX_MEMBERS);
+};
+
+/// Memory for one node, sized and aligned for it: `static bw_node_storage memory;` then
+/// `bw_node_init(&memory, sizeof memory, ...)` (C99 has no `_Alignas`).
+#[repr(C)]
+pub union bw_node_storage {
+    /// The node's bytes.
+    pub bytes: [u8; BW_NODE_SIZE],
+    /// Aligns the storage to `BW_NODE_ALIGN`.
+    pub align: u64,
+}
+
+const _: () = {
+    assert!(size_of::<bw_node_storage>() == BW_NODE_SIZE);
+    assert!(align_of::<bw_node_storage>() >= align_of::<bw_node>());
 };
 
 /// A node of one election group: opaque. Lives in memory the caller provides
@@ -467,7 +482,9 @@ pub unsafe extern "C" fn bw_node_lease_until(
     }
 }
 
-/// Quorum: writes whether this node leads with a lease valid at `now`.
+/// Quorum: writes whether this node leads with a lease valid at `now`. A new leader's
+/// lease starts with the first heartbeat a majority acknowledges, so
+/// `BW_EVENT_KIND_BECAME_LEADER` comes before it: check this before each side effect.
 ///
 /// # Safety
 /// `node` must be NULL or a valid handle; `out_has_lease` must be NULL or writable.
@@ -536,7 +553,8 @@ pub unsafe extern "C" fn bw_node_durable_state(
 
 /// Quorum, persistent mode: writes the durable state to persist before the node's next
 /// messages may leave (once per change); `BW_RESULT_EMPTY` when there is none. Write it,
-/// then call `bw_node_confirm_persisted`.
+/// then call `bw_node_confirm_persisted`. To retry a failed write, take the state again
+/// from `bw_node_durable_state`.
 ///
 /// # Safety
 /// `node` must be NULL or a valid handle; `out_state` must be NULL or writable.

@@ -1,7 +1,7 @@
 //! The flash-friendly durable record (`bellwether::durable`) for C hosts: encode, decode,
 //! recover the newest of two slots, and a slot writer whose state the caller keeps.
 
-use bellwether::durable::{DurableRecord, RECORD_SIZE, Slot, SlotWriter, recover};
+use bellwether::durable::{DurableRecord, RECORD_SIZE, RecordError, Slot, SlotWriter, recover};
 
 use crate::node::bw_durable_state;
 use crate::pointers::{borrow, borrow_mut, put, slice, slice_mut};
@@ -129,7 +129,10 @@ pub unsafe extern "C" fn bw_record_decode(
 
 /// Finds the newest valid record of slot A and slot B (a torn, erased or corrupt slot is
 /// skipped); `BW_RESULT_NO_VALID_RECORD` when neither holds one (a node that never stored
-/// its state starts with `bw_node_init`).
+/// its state starts with `bw_node_init`). Pass exactly `BW_RECORD_SIZE` bytes per slot
+/// (erased or zeroed for a slot never written): any other length is
+/// `BW_RESULT_RECORD_WRONG_LENGTH`, so that a whole sector passed by mistake is not taken
+/// for blank storage.
 ///
 /// # Safety
 /// Each slot pointer must be NULL (only with length 0) or point to that many readable
@@ -165,7 +168,8 @@ pub unsafe extern "C" fn bw_record_recover(
 }
 
 /// Sets up `out_writer` to continue after the slots' contents (or, with no valid record,
-/// to start at slot A).
+/// to start at slot A). Each slot must be exactly `BW_RECORD_SIZE` bytes, as for
+/// `bw_record_recover` (`BW_RESULT_RECORD_WRONG_LENGTH` otherwise).
 ///
 /// # Safety
 /// As `bw_record_recover`; `out_writer` must be NULL or writable.
@@ -187,6 +191,12 @@ pub unsafe extern "C" fn bw_slot_writer_resume(
     };
     code((|| {
         let (a, b, out) = (a?, b?, out?);
+        if let Some(wrong) = [a.len(), b.len()]
+            .into_iter()
+            .find(|&len| len != RECORD_SIZE)
+        {
+            return Err(RecordError::WrongLength(wrong).into());
+        }
         Ok(put(
             out,
             bw_slot_writer::from_writer(SlotWriter::resume(a, b)),
