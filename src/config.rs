@@ -216,7 +216,11 @@ impl<const N: usize> Config<N> {
     /// A configuration with [`Timing::LAN`], seed 0 and point-to-point delivery.
     ///
     /// Fails if `members` is empty, longer than `N` or [`MAX_MEMBERS`], has a duplicate
-    /// id, or does not contain `node`.
+    /// id, or does not contain `node`, or if the algorithm's options are wrong whatever
+    /// the timing. Options that must agree with the timing (a tie-breaker step and the
+    /// round-trip timeout, a quorum lease and the election timeout) are checked by
+    /// [`Config::validate`], which [`Engine::new`](crate::Engine::new) calls: set the
+    /// timing first.
     pub fn new(
         group: GroupId,
         node: NodeId,
@@ -248,7 +252,7 @@ impl<const N: usize> Config<N> {
             broadcast: false,
             members: sorted,
         };
-        config.validate()?;
+        config.validate_except_timing()?;
         Ok(config)
     }
 
@@ -275,8 +279,32 @@ impl<const N: usize> Config<N> {
         &self.members
     }
 
-    /// Checks every rule [`Config::new`] checks, plus the timing relations.
+    /// Checks every rule [`Config::new`] checks, plus the timing and the options that must
+    /// agree with it.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_except_timing()?;
+        self.timing.validate()?;
+        let tie_breaker_step: Option<Duration> = match self.algorithm {
+            #[cfg(feature = "candidates")]
+            Algorithm::Candidates(options) => options.tie_breaker_step,
+            #[cfg(feature = "invitation")]
+            Algorithm::Invitation(options) => Some(options.tie_breaker_step),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        };
+        if tie_breaker_step.is_some_and(|step| step < self.timing.round_trip_timeout) {
+            return Err(ConfigError::TieBreakerStepTooShort);
+        }
+        match self.algorithm {
+            #[cfg(feature = "quorum")]
+            Algorithm::Quorum(options) => options.validate(self.timing.failure_timeout),
+            #[allow(unreachable_patterns)]
+            _ => Ok(()),
+        }
+    }
+
+    /// The rules that do not depend on the timing.
+    fn validate_except_timing(&self) -> Result<(), ConfigError> {
         if self.members.is_empty() {
             return Err(ConfigError::NoMembers);
         }
@@ -290,7 +318,6 @@ impl<const N: usize> Config<N> {
         {
             return Err(ConfigError::SelfNotMember);
         }
-        self.timing.validate()?;
         let honours_ordinary_members = match self.algorithm {
             #[cfg(feature = "invitation")]
             Algorithm::Invitation(_) => false,
@@ -302,26 +329,15 @@ impl<const N: usize> Config<N> {
         if !honours_ordinary_members && self.members.iter().any(|m| !m.candidate) {
             return Err(ConfigError::OrdinaryMembersUnsupported);
         }
-        let tie_breaker_step: Option<Duration> = match self.algorithm {
-            #[cfg(feature = "candidates")]
-            Algorithm::Candidates(options) => options.tie_breaker_step,
-            #[cfg(feature = "invitation")]
-            Algorithm::Invitation(options) => {
-                if options.invite_interval.is_zero() {
-                    return Err(ConfigError::ZeroInviteInterval);
-                }
-                Some(options.tie_breaker_step)
-            }
-            #[allow(unreachable_patterns)]
-            _ => None,
-        };
-        if tie_breaker_step.is_some_and(|step| step < self.timing.round_trip_timeout) {
-            return Err(ConfigError::TieBreakerStepTooShort);
-        }
         match self.algorithm {
+            #[cfg(feature = "invitation")]
+            Algorithm::Invitation(options) if options.invite_interval.is_zero() => {
+                Err(ConfigError::ZeroInviteInterval)
+            }
             #[cfg(feature = "quorum")]
-            Algorithm::Quorum(options) => options.validate(self.timing.failure_timeout),
-            #[allow(unreachable_patterns)]
+            Algorithm::Quorum(options) if !options.has_drift_bound() => {
+                Err(ConfigError::DriftBoundTooLarge)
+            }
             _ => Ok(()),
         }
     }

@@ -10,7 +10,7 @@ use crate::outbox::Recipient;
 use crate::peers::PeerIndex;
 use crate::time::Instant;
 use crate::timer::Timer;
-use crate::wire::{DecodeError, Destination, EncodeError, Kind, Message, Term};
+use crate::wire::{DecodeError, Destination, EncodeError, Kind, MAX_MESSAGE_SIZE, Message, Term};
 
 use crate::protocol::Protocol;
 
@@ -452,7 +452,8 @@ impl<const N: usize> Engine<N> {
     /// Writes the next outgoing message into `buf` and says where it goes, or returns
     /// `Ok(None)` when nothing is waiting. A buffer of
     /// [`MAX_MESSAGE_SIZE`](crate::MAX_MESSAGE_SIZE) bytes always suffices; if `buf` is
-    /// too small the message stays queued and `BufferTooSmall` is returned.
+    /// too small the message stays queued, `buf` is left untouched and `BufferTooSmall` is
+    /// returned.
     pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Result<Option<Transmit>, EncodeError> {
         if self.withholds() {
             return Ok(None);
@@ -462,7 +463,13 @@ impl<const N: usize> Engine<N> {
                 self.cx.outbox.remove(recipient, kind);
                 continue;
             };
-            let len = message.encode(buf)?;
+            // Encoded aside first, so a short buffer is left untouched.
+            let mut encoded = [0u8; MAX_MESSAGE_SIZE];
+            let len = message.encode(&mut encoded)?;
+            let (Some(out), Some(bytes)) = (buf.get_mut(..len), encoded.get(..len)) else {
+                return Err(EncodeError::BufferTooSmall);
+            };
+            out.copy_from_slice(bytes);
             self.cx.outbox.remove(recipient, kind);
             return Ok(Some(Transmit {
                 to: message.to,

@@ -161,8 +161,13 @@ impl QuorumOptions {
         })
     }
 
+    /// Whether ρ is below 100 %, so that some lease can be safe.
+    pub(crate) fn has_drift_bound(&self) -> bool {
+        u64::from(self.clock_drift_ppm) < MILLION
+    }
+
     pub(crate) fn validate(&self, t: Duration) -> Result<(), crate::ConfigError> {
-        if u64::from(self.clock_drift_ppm) >= MILLION {
+        if !self.has_drift_bound() {
             return Err(crate::ConfigError::DriftBoundTooLarge);
         }
         if self.lease.is_some_and(|lease| lease > self.max_lease(t)) {

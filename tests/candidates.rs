@@ -138,7 +138,7 @@ fn a_step_shorter_than_the_round_trip_timeout_is_refused() {
     ));
     let members = [Member::with_id(1), Member::with_id(2)];
     assert_eq!(
-        Config::<4>::new(GroupId(1), NodeId(1), &members, short).map(|_| ()),
+        Config::<4>::new(GroupId(1), NodeId(1), &members, short).and_then(|c| c.validate()),
         Err(ConfigError::TieBreakerStepTooShort)
     );
 }

@@ -382,7 +382,7 @@ fn a_zero_interval_or_a_step_shorter_than_a_round_trip_is_refused() {
             &members,
             Algorithm::Invitation(options),
         )
-        .map(|_| ())
+        .and_then(|config| config.validate())
     };
     let ms = Duration::from_millis;
     assert_eq!(

@@ -2135,7 +2135,7 @@ fn an_abandoned_transfer_gives_a_lease_only_from_heartbeats_sent_after_it() {
 // ---- Configuration ----
 
 /// The lease may be at most `max_lease(T)` = T(1−ρ)/(1+ρ) (rounded down): exactly that is
-/// accepted, 1 ms more is `LeaseTooLong` (from `Config::new` and from `Engine::new`); a
+/// accepted, 1 ms more is `LeaseTooLong` (from `Config::validate` and from `Engine::new`); a
 /// drift bound of 10⁶ ppm is `DriftBoundTooLarge`.
 #[test]
 fn the_configuration_limits_the_lease_and_the_drift_bound() {
@@ -2150,6 +2150,7 @@ fn the_configuration_limits_the_lease_and_the_drift_bound() {
     let config = |options: QuorumOptions| {
         Config::<CAPACITY>::new(GROUP, node(1), &members(3), Algorithm::Quorum(options))
             .map(|c| c.with_timing(TIMING))
+            .and_then(|c| c.validate().map(|()| c))
     };
     let longest = QuorumOptions {
         lease: Some(max),

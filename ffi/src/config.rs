@@ -201,38 +201,49 @@ impl bw_config {
         }
     }
 
+    fn ring_variant(&self) -> Result<RingVariant, bw_result> {
+        match self.ring_variant {
+            0 => Ok(RingVariant::FullList),
+            1 => Ok(RingVariant::MaxOnly),
+            _ => Err(bw_result::InvalidArgument),
+        }
+    }
+
+    fn durability(&self) -> Result<Durability, bw_result> {
+        match self.durability {
+            0 => Ok(Durability::Persistent),
+            1 => Ok(Durability::Volatile),
+            _ => Err(bw_result::InvalidArgument),
+        }
+    }
+
+    /// The algorithm and its options. Every enumeration field is checked, whichever
+    /// algorithm uses it, so an uninitialised config is refused.
     fn algorithm(&self) -> Result<Algorithm, bw_result> {
         let millis = Duration::from_millis;
+        let (preemption, ring_variant, durability) =
+            (self.preemption()?, self.ring_variant()?, self.durability()?);
         Ok(
             match algorithm_from(self.algorithm).ok_or(bw_result::InvalidArgument)? {
-                bw_algorithm::Bully => Algorithm::Bully(BullyOptions::new(self.preemption()?)),
-                bw_algorithm::NextInLine => Algorithm::NextInLine(NextInLineOptions::new(
-                    self.successors,
-                    self.preemption()?,
-                )),
+                bw_algorithm::Bully => Algorithm::Bully(BullyOptions::new(preemption)),
+                bw_algorithm::NextInLine => {
+                    Algorithm::NextInLine(NextInLineOptions::new(self.successors, preemption))
+                }
                 bw_algorithm::Candidates => Algorithm::Candidates(CandidateOptions::new(
                     (self.tie_breaker_step > 0).then(|| millis(self.tie_breaker_step)),
-                    self.preemption()?,
+                    preemption,
                 )),
                 bw_algorithm::Invitation => Algorithm::Invitation(InvitationOptions::new(
                     millis(self.invite_interval),
                     millis(self.tie_breaker_step),
                 )),
-                bw_algorithm::Ring => Algorithm::Ring(RingOptions::new(match self.ring_variant {
-                    0 => RingVariant::FullList,
-                    1 => RingVariant::MaxOnly,
-                    _ => return Err(bw_result::InvalidArgument),
-                })),
+                bw_algorithm::Ring => Algorithm::Ring(RingOptions::new(ring_variant)),
                 bw_algorithm::Quorum => Algorithm::Quorum(QuorumOptions {
                     pre_vote: self.pre_vote,
                     check_quorum: self.check_quorum,
                     clock_drift_ppm: self.clock_drift_ppm,
                     lease: (self.lease > 0).then(|| millis(self.lease)),
-                    durability: match self.durability {
-                        0 => Durability::Persistent,
-                        1 => Durability::Volatile,
-                        _ => return Err(bw_result::InvalidArgument),
-                    },
+                    durability,
                 }),
             },
         )
