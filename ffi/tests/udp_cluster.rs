@@ -47,6 +47,9 @@
 //! [`Cluster`]'s `Drop`).
 #![cfg(target_os = "linux")]
 
+mod common;
+
+use common::{NATIVE_LIBS, library_dir, repository};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::net::UdpSocket;
@@ -127,33 +130,6 @@ mod sys {
 }
 
 // ---- Building the C node ----
-
-fn repository() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The directory holding `libbellwether.a`: the test executable is
-/// `target/<profile>/deps/udp_cluster-<hash>`, the library `target/<profile>/`.
-fn library_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test executable has a path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("the test executable lies in target/<profile>/deps")
-        .to_path_buf()
-}
-
-/// The system libraries Rust's std needs when `libbellwether.a` is linked on Linux (as
-/// `cargo rustc -p bellwether-ffi --crate-type staticlib -- --print native-static-libs`
-/// says).
-const NATIVE_LIBS: [&str; 7] = [
-    "-lgcc_s",
-    "-lutil",
-    "-lrt",
-    "-lpthread",
-    "-lm",
-    "-ldl",
-    "-lc",
-];
 
 /// Compiles `examples/c/udp_node.c` with `compiler` and the strict warning set into `out`.
 fn compile_udp_node(compiler: &str, out: &Path) -> Result<(), String> {
