@@ -1,0 +1,348 @@
+//! The smallest firmware that keeps bellwether's code alive, for measuring what the engine
+//! costs in flash and RAM (`.ci/footprint.sh` builds it once per feature set).
+//!
+//! * No feature: the empty baseline. Same runtime (cortex-m-rt), same panic handler (a
+//!   loop, no formatting, no semihosting), same I/O stubs; it only echoes the received
+//!   frame, so the difference against it is the engine's cost.
+//! * One algorithm feature: one `Engine<16>` for that algorithm, driven through the API
+//!   the way a firmware's main loop would: `handle_bytes` on a received frame,
+//!   `handle_timeout`, then `poll_persist`/`confirm_persisted` with the A/B durable record
+//!   (quorum), `poll_transmit`, `poll_event` and `poll_timeout`.
+//! * Several features: still one `Engine<16>`, its algorithm chosen at run time from the
+//!   configuration, as a product that ships every algorithm (or the C library) would do.
+//!
+//! Everything the optimiser must not see through is a volatile access to a static: the
+//! received frame, the clock, the configuration, the durable-storage slots, and every
+//! output. The algorithm's options come from the configuration too, so each build pays for
+//! its algorithm with all of its options, not for one option set folded at compile time.
+//! The engine and the buffers are statics, so `.bss` counts them.
+#![no_std]
+#![no_main]
+
+use core::panic::PanicInfo;
+use core::ptr::{read_volatile, write_volatile};
+
+use cortex_m_rt::entry;
+
+/// The largest frame the stubs move: a bellwether message is at most this long.
+const FRAME: usize = 64;
+
+/// The last frame the "radio" received, as a receive interrupt or DMA would leave it.
+static mut RX_FRAME: [u8; FRAME] = [0; FRAME];
+/// How many bytes of [`RX_FRAME`] are valid (0: nothing received).
+static mut RX_LEN: usize = 0;
+/// The frame to send, as a transmit register or DMA buffer would take it.
+static mut TX_FRAME: [u8; FRAME] = [0; FRAME];
+/// Where the frame goes (0: every node) and how long it is.
+static mut TX_HEADER: [u32; 2] = [0; 2];
+/// Milliseconds since boot, as a SysTick handler would count them.
+static mut MILLIS: u64 = 0;
+/// What the firmware reports: an event code, a node id and a term, as a status register.
+static mut REPORT: [u64; 3] = [0; 3];
+
+/// The time now.
+#[inline(never)]
+fn clock() -> u64 {
+    // SAFETY: a plain volatile read of a static; nothing holds a reference to it.
+    unsafe { read_volatile(&raw const MILLIS) }
+}
+
+/// Copies `dst.len()` bytes from memory the hardware writes at `src`, one volatile read
+/// each: a small loop, shared by every use.
+#[inline(never)]
+fn load(dst: &mut [u8], src: *const u8) {
+    for (i, byte) in dst.iter_mut().enumerate() {
+        // SAFETY: every caller passes a static at least `dst.len()` bytes long.
+        *byte = unsafe { read_volatile(src.add(i)) };
+    }
+}
+
+/// Copies `src` to memory the hardware reads at `dst`, one volatile write per byte.
+#[inline(never)]
+fn store(dst: *mut u8, src: &[u8]) {
+    for (i, &byte) in src.iter().enumerate() {
+        // SAFETY: every caller passes a static at least `src.len()` bytes long.
+        unsafe { write_volatile(dst.add(i), byte) };
+    }
+}
+
+/// Copies the last received frame into `buf` and returns its length (0 if none).
+#[inline(never)]
+fn receive(buf: &mut [u8; FRAME]) -> usize {
+    load(buf, (&raw const RX_FRAME).cast());
+    // SAFETY: a volatile read of a static; nothing holds a reference to it.
+    unsafe { read_volatile(&raw const RX_LEN) }.min(FRAME)
+}
+
+/// Hands `frame` to the "radio" for node `to` (0: every node).
+#[inline(never)]
+fn send(to: u32, frame: &[u8]) {
+    let frame = frame.get(..FRAME).unwrap_or(frame);
+    store((&raw mut TX_FRAME).cast(), frame);
+    // SAFETY: a volatile write of a static; nothing holds a reference to it.
+    unsafe { write_volatile(&raw mut TX_HEADER, [to, frame.len() as u32]) };
+}
+
+/// Reports a fact (`code`, a node id, a term) to the outside world.
+#[inline(never)]
+fn report(code: u64, node: u64, term: u64) {
+    // SAFETY: a volatile write of a static; nothing holds a reference to it.
+    unsafe { write_volatile(&raw mut REPORT, [code, node, term]) }
+}
+
+#[cfg(not(any(
+    feature = "bully",
+    feature = "next-in-line",
+    feature = "candidates",
+    feature = "invitation",
+    feature = "ring",
+    feature = "quorum"
+)))]
+#[entry]
+fn main() -> ! {
+    // cortex-m-rt turns these into `&'static mut` borrows: statics, so `.bss` counts them.
+    static mut RX_BUF: [u8; FRAME] = [0; FRAME];
+    let rx = RX_BUF;
+    loop {
+        let now = clock();
+        let len = receive(rx);
+        send(0, rx.get(..len).unwrap_or_default());
+        report(0, 0, now);
+    }
+}
+
+#[cfg(any(
+    feature = "bully",
+    feature = "next-in-line",
+    feature = "candidates",
+    feature = "invitation",
+    feature = "ring",
+    feature = "quorum"
+))]
+#[entry]
+fn main() -> ! {
+    // cortex-m-rt turns these into `&'static mut` borrows: statics, so `.bss` counts them.
+    static mut RX_BUF: [u8; FRAME] = [0; FRAME];
+    static mut TX_BUF: [u8; FRAME] = [0; FRAME];
+    static mut ENGINE: core::mem::MaybeUninit<engine::Engine<{ engine::CAPACITY }>> =
+        core::mem::MaybeUninit::uninit();
+    engine::run(ENGINE, RX_BUF, TX_BUF)
+}
+
+#[cfg(any(
+    feature = "bully",
+    feature = "next-in-line",
+    feature = "candidates",
+    feature = "invitation",
+    feature = "ring",
+    feature = "quorum"
+))]
+mod engine {
+    use core::mem::MaybeUninit;
+    use core::ptr::read_volatile;
+
+    #[cfg(feature = "quorum")]
+    use bellwether::durable::RECORD_SIZE;
+
+    pub(super) use bellwether::Engine;
+    use bellwether::{
+        Algorithm, Config, Destination, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, NodeId,
+    };
+    #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+    use bellwether::{Duration, Preemption};
+
+    use super::{FRAME, clock, receive, report, send};
+    #[cfg(feature = "quorum")]
+    use super::{load, store};
+
+    const _: () = assert!(MAX_MESSAGE_SIZE <= FRAME);
+
+    /// The engine's capacity, the budget's reference point.
+    pub(super) const CAPACITY: usize = 16;
+
+    /// The members this node is configured with.
+    const MEMBERS: [Member; 5] = [
+        Member::with_id(1),
+        Member::with_id(2),
+        Member::with_id(3),
+        Member::with_id(4),
+        Member::with_id(5),
+    ];
+
+    /// The node's configuration, as it would be read from a configuration block in flash:
+    /// `[node id, algorithm, options, seed]`.
+    static mut SETTINGS: [u8; 4] = [1, 0, 0, 0];
+
+    /// The two A/B slots of durable storage (quorum election in persistent mode), zeroed
+    /// (no valid record) so that they take `.bss`, not `.data`.
+    #[cfg(feature = "quorum")]
+    static mut SLOTS: [[u8; RECORD_SIZE]; 2] = [[0; RECORD_SIZE]; 2];
+
+    /// The contents of the two slots.
+    #[cfg(feature = "quorum")]
+    fn slots() -> [[u8; RECORD_SIZE]; 2] {
+        let mut slots = [[0; RECORD_SIZE]; 2];
+        load(slots.as_flattened_mut(), (&raw const SLOTS).cast());
+        slots
+    }
+
+    /// Report codes.
+    const EVENT_STEPPED_DOWN: u64 = 1;
+    const EVENT_LEADER_CHANGED: u64 = 2;
+    const EVENT_BECAME_LEADER: u64 = 3;
+    const REJECTED: u64 = 4;
+    const DEADLINE: u64 = 5;
+    const CONFIG_REFUSED: u64 = 6;
+
+    /// The algorithm the settings select among those compiled in, with options from the
+    /// settings' option bits.
+    fn algorithm(pick: u8, options: u8) -> Algorithm {
+        #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+        let preemption = match options & 3 {
+            0 => Preemption::Immediate,
+            1 => Preemption::Never,
+            _ => Preemption::AfterUptime(Duration::from_secs(u64::from(options >> 2))),
+        };
+        let choices = [
+            #[cfg(feature = "bully")]
+            Algorithm::Bully(bellwether::BullyOptions::new(preemption)),
+            #[cfg(feature = "next-in-line")]
+            Algorithm::NextInLine(bellwether::NextInLineOptions::new(options >> 4, preemption)),
+            #[cfg(feature = "candidates")]
+            Algorithm::Candidates(bellwether::CandidateOptions::new(
+                (options & 4 != 0).then_some(Duration::from_millis(60)),
+                preemption,
+            )),
+            #[cfg(feature = "invitation")]
+            Algorithm::Invitation(bellwether::InvitationOptions::new(
+                bellwether::Duration::from_millis(300 + u64::from(options)),
+                bellwether::InvitationOptions::DEFAULT.tie_breaker_step,
+            )),
+            #[cfg(feature = "ring")]
+            Algorithm::Ring(bellwether::RingOptions::new(if options & 1 == 0 {
+                bellwether::RingVariant::FullList
+            } else {
+                bellwether::RingVariant::MaxOnly
+            })),
+            #[cfg(feature = "quorum")]
+            Algorithm::Quorum(bellwether::QuorumOptions {
+                pre_vote: options & 1 != 0,
+                check_quorum: options & 2 != 0,
+                durability: if options & 4 == 0 {
+                    bellwether::Durability::Persistent
+                } else {
+                    bellwether::Durability::Volatile
+                },
+                ..bellwether::QuorumOptions::DEFAULT
+            }),
+        ];
+        choices[usize::from(pick) % choices.len()]
+    }
+
+    /// An engine for the settings: restored from durable storage when there is a record
+    /// (quorum election in persistent mode), new otherwise. Kept out of line, as a
+    /// firmware's initialisation would be, so that its stack frame (the configuration and
+    /// the engine moved by value) is not part of the main loop's.
+    #[inline(never)]
+    fn start(now: Instant) -> Option<Engine<CAPACITY>> {
+        // SAFETY: a volatile read of a static; nothing holds a reference to it.
+        let [node, pick, options, seed] = unsafe { read_volatile(&raw const SETTINGS) };
+        let config = Config::<CAPACITY>::new(
+            GroupId(1),
+            NodeId(u32::from(node)),
+            &MEMBERS,
+            algorithm(pick, options),
+        )
+        .ok()?
+        .with_seed(u64::from(seed));
+        #[cfg(feature = "quorum")]
+        {
+            let [a, b] = slots();
+            if let Ok(recovered) = bellwether::durable::recover(&a, &b)
+                && let Ok(engine) = Engine::restore(config.clone(), now, recovered.record.state)
+            {
+                return Some(engine);
+            }
+        }
+        Engine::new(config, now).ok()
+    }
+
+    /// Writes each durable state the engine hands out to the slot the A/B scheme picks,
+    /// then confirms it.
+    #[cfg(feature = "quorum")]
+    fn persist(engine: &mut Engine<CAPACITY>, writer: &mut bellwether::durable::SlotWriter) {
+        while let Some(state) = engine.poll_persist() {
+            let (slot, bytes) = writer.write(state);
+            let at = (&raw mut SLOTS)
+                .cast::<u8>()
+                .wrapping_add(slot.index() * RECORD_SIZE);
+            store(at, &bytes);
+            if engine.confirm_persisted(state).is_err() {
+                report(REJECTED, 0, state.term.0);
+            }
+        }
+    }
+
+    /// Starts the engine and runs the main loop: one received frame, the timers, then
+    /// every output, in the order the calling contract gives.
+    pub(super) fn run(
+        slot: &'static mut MaybeUninit<Engine<CAPACITY>>,
+        rx: &'static mut [u8; FRAME],
+        tx: &'static mut [u8; FRAME],
+    ) -> ! {
+        let Some(engine) = start(Instant::from_millis(clock())) else {
+            loop {
+                report(CONFIG_REFUSED, 0, 0);
+            }
+        };
+        let engine = slot.write(engine);
+        #[cfg(feature = "quorum")]
+        let mut writer = {
+            let [a, b] = slots();
+            bellwether::durable::SlotWriter::resume(&a, &b)
+        };
+        loop {
+            let now = Instant::from_millis(clock());
+            let len = receive(rx);
+            if len > 0
+                && engine
+                    .handle_bytes(now, rx.get(..len).unwrap_or_default())
+                    .is_err()
+            {
+                report(REJECTED, 0, 0);
+            }
+            engine.handle_timeout(now);
+            #[cfg(feature = "quorum")]
+            persist(engine, &mut writer);
+            while let Ok(Some(transmit)) = engine.poll_transmit(tx) {
+                let to = match transmit.to {
+                    Destination::Node(NodeId(id)) => id,
+                    Destination::All => 0,
+                };
+                send(to, tx.get(..transmit.len).unwrap_or_default());
+            }
+            while let Some(event) = engine.poll_event() {
+                match event {
+                    Event::SteppedDown { term } => report(EVENT_STEPPED_DOWN, 0, term.0),
+                    Event::LeaderChanged { leader, term } => report(
+                        EVENT_LEADER_CHANGED,
+                        leader.map_or(0, |NodeId(id)| u64::from(id)),
+                        term.0,
+                    ),
+                    Event::BecameLeader { term } => report(EVENT_BECAME_LEADER, 0, term.0),
+                }
+            }
+            if let Some(deadline) = engine.poll_timeout() {
+                report(DEADLINE, 0, deadline.as_millis());
+            }
+        }
+    }
+}
+
+/// Panics end in a loop: no message, no formatting, no semihosting, in every build.
+#[panic_handler]
+fn panic(_info: &PanicInfo) -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
+}
