@@ -235,13 +235,10 @@ impl<const N: usize> Config<N> {
         }
         let mut sorted: Vec<Member, N> = Vec::new();
         for member in members {
-            let at = match sorted.binary_search_by_key(&member.id, |m| m.id) {
-                Ok(_) => return Err(ConfigError::DuplicateMember(member.id)),
-                Err(at) => at,
-            };
             sorted
-                .insert(at, *member)
+                .push(*member)
                 .map_err(|_| ConfigError::TooManyMembers)?;
+            sink_into_place(&mut sorted)?;
         }
         let config = Config {
             group,
@@ -341,6 +338,26 @@ impl<const N: usize> Config<N> {
             _ => Ok(()),
         }
     }
+}
+
+/// Moves the last member left until the members are sorted by id again (an insertion
+/// sort step: no `memmove`, which matters in firmware), refusing a duplicate id.
+fn sink_into_place(members: &mut [Member]) -> Result<(), ConfigError> {
+    let mut at = members.len().saturating_sub(1);
+    while at > 0 {
+        let (before, from) = members.split_at_mut(at);
+        match (before.last_mut(), from.first_mut()) {
+            (Some(previous), Some(member)) if previous.id > member.id => {
+                core::mem::swap(previous, member);
+                at -= 1;
+            }
+            (Some(previous), Some(member)) if previous.id == member.id => {
+                return Err(ConfigError::DuplicateMember(member.id));
+            }
+            _ => break,
+        }
+    }
+    Ok(())
 }
 
 /// Why a configuration was refused.

@@ -131,8 +131,13 @@ impl QuorumOptions {
         if rho >= MILLION {
             return Duration::ZERO;
         }
-        let scaled = t.as_millis() as u128 * (MILLION - rho) as u128 / (MILLION + rho) as u128;
-        Duration::from_millis(scaled as u64)
+        // 64-bit arithmetic (no 128-bit division on a Cortex-M); past 584 years of
+        // election timeout it divides first, rounding further down: shorter is safe.
+        let t = t.as_millis();
+        Duration::from_millis(match t.checked_mul(MILLION - rho) {
+            Some(product) => product / (MILLION + rho),
+            None => t / (MILLION + rho) * (MILLION - rho),
+        })
     }
 
     /// The lease duration used for election timeout `t`.
@@ -145,19 +150,16 @@ impl QuorumOptions {
 
     /// How long a node in volatile mode waits after it starts before it votes: the longest
     /// election timeout `2T` as another member's clock may measure it, `2T(1+ρ)/(1−ρ)`,
-    /// rounded up.
+    /// rounded up (saturating: longer is safe).
     pub const fn volatile_wait(&self, t: Duration) -> Duration {
         let rho = self.clock_drift_ppm as u64;
         if rho >= MILLION {
             return Duration::from_millis(u64::MAX);
         }
-        let numerator = 2 * t.as_millis() as u128 * (MILLION + rho) as u128;
-        let denominator = (MILLION - rho) as u128;
-        let wait = numerator.div_ceil(denominator);
-        Duration::from_millis(if wait > u64::MAX as u128 {
-            u64::MAX
-        } else {
-            wait as u64
+        let longest = t.as_millis().saturating_mul(2);
+        Duration::from_millis(match longest.checked_mul(MILLION + rho) {
+            Some(product) => product.div_ceil(MILLION - rho),
+            None => u64::MAX,
         })
     }
 
