@@ -837,8 +837,15 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                 sent_at: cx.now.as_millis(),
                 transfer,
             }),
+            // Only a heartbeat of this term is echoed: another leader's send time (read on
+            // its clock) could fall inside this leader's lease window by chance. 0 is below
+            // every lease floor.
             Kind::QuorumAck => Some(Body::QuorumAck {
-                sent_at: self.newest.sent_at,
+                sent_at: if self.newest.term == cx.term {
+                    self.newest.sent_at
+                } else {
+                    0
+                },
             }),
             Kind::TimeoutNow => leading
                 .then_some(transfer)
