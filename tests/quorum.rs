@@ -15,14 +15,14 @@ use std::collections::BTreeSet;
 
 use bellwether::sim::{
     Fate, Simulation, Violation, leader_names_itself, one_leader_per_term, one_lease_at_a_time,
-    run_seeds, seed_count,
+    seed_count,
 };
 use bellwether::{
     Algorithm, Body, BullyOptions, CommandError, Config, ConfigError, Destination, Durability,
     DurableState, Duration, Engine, Event, Instant, Kind, Member, Message, NodeId, QuorumOptions,
     Rng, Role, Term, Timing,
 };
-use common::{CAPACITY, GROUP, HEALTHY, MAX_DELAY, configs_of, node, shuffle};
+use common::{CAPACITY, GROUP, HEALTHY, MAX_DELAY, assert_some_seeds, configs_of, node, shuffle};
 
 // ---- Configuration and the bounds derived from it ----
 
@@ -79,32 +79,6 @@ fn members(n: u32) -> Vec<Member> {
 
 fn quorum_configs_of(members: &[Member], options: QuorumOptions) -> Vec<Config<CAPACITY>> {
     configs_of(members, Algorithm::Quorum(options), TIMING)
-}
-
-// ---- Seeds ----
-
-/// Runs `scenario` for `seed_count(default)` seeds (`BELLWETHER_SOAK_SEEDS` overrides),
-/// prints how many and how long they took, and panics listing every failing seed.
-fn check_seeds<R>(
-    name: &str,
-    default: u64,
-    scenario: impl FnMut(u64) -> Result<R, Violation>,
-) -> Vec<R> {
-    let seeds = seed_count(default);
-    let started = std::time::Instant::now();
-    let outcome = run_seeds(0..seeds, scenario);
-    println!("{name}: {seeds} seeds in {:.2?}", started.elapsed());
-    match outcome {
-        Ok(results) => results,
-        Err(violations) => {
-            let lines: Vec<String> = violations.iter().map(ToString::to_string).collect();
-            panic!(
-                "{name}: {} of {seeds} seeds failed:\n{}",
-                violations.len(),
-                lines.join("\n")
-            )
-        }
-    }
 }
 
 // ---- The simulator ----
@@ -298,7 +272,7 @@ struct LeaseRace {
 /// clock reaches `lease_until` (or before it stepped down, if that came first).
 #[test]
 fn isolated_leader_stops_claiming_its_lease_before_the_majority_elects() {
-    let results = check_seeds("scenario 1: isolated leader's lease", 200, |seed| {
+    let results = assert_some_seeds("scenario 1: isolated leader's lease", 200, |seed| {
         let mut rng = Rng::new(seed);
         let mut sim = healthy_sim(seed, 5, OPTIONS);
         let drifts = random_drifts(&mut sim, &mut rng);
@@ -380,7 +354,7 @@ fn minority_side_never_elects(pre_vote: bool) -> Vec<MinoritySpell> {
         ..OPTIONS
     };
     let name = format!("scenario 2: minority never elects (pre-vote {pre_vote})");
-    check_seeds(&name, 200, |seed| {
+    assert_some_seeds(&name, 200, |seed| {
         let mut rng = Rng::new(seed);
         let mut sim = healthy_sim(seed, 5, options);
         let old = settle(&mut sim)?;
@@ -564,7 +538,7 @@ fn returning_node(seed: u64, pre_vote: bool) -> Result<(Simulation<CAPACITY>, Re
 /// no `SteppedDown`, the same term everywhere, and the returning node follows it again.
 #[test]
 fn returning_node_with_pre_vote_does_not_depose_the_leader() {
-    check_seeds("scenario 3: returning node, pre-vote", 200, |seed| {
+    assert_some_seeds("scenario 3: returning node, pre-vote", 200, |seed| {
         let (sim, outcome) = returning_node(seed, true)?;
         let Return {
             term,
@@ -591,7 +565,7 @@ fn returning_node_with_pre_vote_does_not_depose_the_leader() {
 /// answered, rule 1), and the leader steps down. This is what pre-vote buys.
 #[test]
 fn returning_node_without_pre_vote_deposes_the_leader() {
-    check_seeds("scenario 3: returning node, no pre-vote", 200, |seed| {
+    assert_some_seeds("scenario 3: returning node, no pre-vote", 200, |seed| {
         let (sim, outcome) = returning_node(seed, false)?;
         let campaigns = LONG_PARTITION.as_millis() / T.saturating_mul(2).as_millis();
         let Return {
@@ -690,7 +664,7 @@ fn paused_leader(seed: u64, cut_off: bool) -> Result<Duration, Violation> {
 fn paused_leader_resumes_without_a_lease() {
     for cut_off in [false, true] {
         let name = format!("scenario 4: paused leader (cut off {cut_off})");
-        let downs = check_seeds(&name, 200, |seed| paused_leader(seed, cut_off));
+        let downs = assert_some_seeds(&name, 200, |seed| paused_leader(seed, cut_off));
         let worst = downs.iter().max().expect("seeds");
         println!("{name}: stepped down at most {worst} after resuming");
     }
@@ -728,7 +702,7 @@ fn majority_follows(sim: &Simulation<CAPACITY>, blocked: &BTreeSet<(NodeId, Node
 /// group made progress (zero if it never lost it).
 fn sticky_followers_elect(n: u32, isolation: Isolation) -> Vec<Duration> {
     let name = format!("scenario 5: {isolation:?} isolation of the leader of {n}");
-    check_seeds(&name, 200, |seed| {
+    assert_some_seeds(&name, 200, |seed| {
         let mut rng = Rng::new(seed);
         let mut sim = healthy_sim(seed, n, OPTIONS);
         let old = settle(&mut sim)?;
@@ -1887,7 +1861,7 @@ const PREFERRED_TAKEOVER: Duration = ms(T.as_millis() + H.as_millis() + 8 * D.as
 /// within the derived bound and stays there; every safety invariant holds throughout.
 #[test]
 fn a_member_of_higher_priority_becomes_leader_when_it_returns() {
-    check_seeds("priority: preferred member returns", 200, |seed| {
+    assert_some_seeds("priority: preferred member returns", 200, |seed| {
         let mut rng = Rng::new(seed);
         let preferred = node(1 + rng.below(5) as u32);
         let mut sim = sim_of(seed, &with_priority(5, preferred, 1), OPTIONS);
@@ -1930,7 +1904,7 @@ fn a_member_of_higher_priority_becomes_leader_when_it_returns() {
 /// just follows; no `TimeoutNow` is sent and the leader never steps down.
 #[test]
 fn equal_priorities_never_transfer() {
-    check_seeds("priority: equal priorities", 200, |seed| {
+    assert_some_seeds("priority: equal priorities", 200, |seed| {
         let mut rng = Rng::new(seed);
         let returning = node(1 + rng.below(5) as u32);
         let mut sim = sim_of(seed, &with_priority(5, returning, 0), OPTIONS);

@@ -136,7 +136,17 @@ pub const FAULTY: Faults = Faults {
 /// for the test's own summary.
 #[cfg(feature = "sim")]
 pub fn assert_seeds<T>(name: &str, scenario: impl FnMut(u64) -> Result<T, Violation>) -> Vec<T> {
-    let seeds = seed_count(1000);
+    assert_some_seeds(name, 1000, scenario)
+}
+
+/// [`assert_seeds`] for [`seed_count`]`(default)` seeds.
+#[cfg(feature = "sim")]
+pub fn assert_some_seeds<T>(
+    name: &str,
+    default: u64,
+    scenario: impl FnMut(u64) -> Result<T, Violation>,
+) -> Vec<T> {
+    let seeds = seed_count(default);
     let started = std::time::Instant::now();
     let outcome = run_seeds(0..seeds, scenario);
     println!("{name}: {seeds} seeds in {:.2?}", started.elapsed());
