@@ -410,11 +410,11 @@ impl<const N: usize> Engine<N> {
     /// timeout.
     #[cfg(feature = "quorum")]
     pub fn transfer_leadership(&mut self, now: Instant, to: NodeId) -> Result<(), CommandError> {
+        let quorum = self.machine.quorum_mut()?;
         let peer = self
             .cx
             .index_of(to)
             .ok_or(CommandError::UnknownMember(to))?;
-        let quorum = self.machine.quorum_mut()?;
         let before = self.cx.now;
         self.cx.now = before.max(now);
         quorum.transfer(&mut self.cx, peer).map_err(|refusal| {

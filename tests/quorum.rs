@@ -2172,6 +2172,11 @@ fn quorum_only_methods_refuse_other_algorithms() {
         bully.transfer_leadership(Instant::ZERO, node(2)),
         Err(CommandError::NotQuorum)
     );
+    assert_eq!(
+        bully.transfer_leadership(Instant::ZERO, node(42)),
+        Err(CommandError::NotQuorum),
+        "the algorithm is checked before the member"
+    );
 }
 
 // ---- Bad input ----
