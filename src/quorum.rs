@@ -1,8 +1,8 @@
 //! Quorum election (SPEC 2.6), in the style of Raft's election. **Safety class: at most
 //! one leader per term**, whatever the network does, as long as the host persists the
-//! durable state it is handed (or runs in volatile mode, see [`Durability`]); and, with
-//! clocks whose rates differ from real time by at most the configured bound ρ, never two
-//! valid leases at the same instant.
+//! durable state it is handed; and, with clocks whose rates differ from real time by at
+//! most the configured bound ρ, never two valid leases at the same instant. (In volatile
+//! mode a term can be led twice, one leader after the other: see [`Durability`].)
 //!
 //! `T` is the configured failure timeout, here the *election timeout*: a follower that
 //! hears no leader for a random time in `[T, 2T)` (drawn from the seeded generator) starts
@@ -32,8 +32,9 @@
 //!    never keep refusing votes while no leader exists.
 //! 6. **Check-quorum** (option). Every `T` a leader checks that it heard from a majority
 //!    (itself included) since the last check; otherwise it steps down.
-//! 7. **Lease.** Followers answer heartbeats with `QuorumAck`, echoing the heartbeat's send
-//!    time. The leader's lease runs from the send time `s` of the newest heartbeat that a
+//! 7. **Lease.** Followers answer heartbeats with `QuorumAck`, echoing the send time of the
+//!    newest heartbeat of their term (a volatile node waiting out its restart does not
+//!    answer). The leader's lease runs from the send time `s` of the newest heartbeat that a
 //!    majority (itself included) has answered, for `L ≤ T(1−ρ)/(1+ρ)`: each of those
 //!    members received it after `s` and so is sticky until `T/(1+ρ)` of real time after
 //!    `s`, and any new leader needs one of their votes; the leader's own clock, at most ρ
