@@ -1,4 +1,6 @@
-//! Puts `memory.x` where cortex-m-rt's `link.x` finds it.
+//! Puts `memory.x` where cortex-m-rt's `link.x` finds it, and sets `cfg(engine)` when any
+//! algorithm feature is on (the image then builds an engine; without one it is the
+//! baseline).
 
 use std::{env, fs, path::PathBuf};
 
@@ -8,4 +10,19 @@ fn main() {
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory.x");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rustc-check-cfg=cfg(engine)");
+    let algorithms = [
+        "BULLY",
+        "NEXT_IN_LINE",
+        "CANDIDATES",
+        "INVITATION",
+        "RING",
+        "QUORUM",
+    ];
+    if algorithms
+        .iter()
+        .any(|name| env::var_os(format!("CARGO_FEATURE_{name}")).is_some())
+    {
+        println!("cargo:rustc-cfg=engine");
+    }
 }

@@ -90,14 +90,7 @@ fn report(code: u64, node: u64, term: u64) {
     unsafe { write_volatile(&raw mut REPORT, [code, node, term]) }
 }
 
-#[cfg(not(any(
-    feature = "bully",
-    feature = "next-in-line",
-    feature = "candidates",
-    feature = "invitation",
-    feature = "ring",
-    feature = "quorum"
-)))]
+#[cfg(not(engine))]
 #[entry]
 fn main() -> ! {
     // cortex-m-rt turns these into `&'static mut` borrows: statics, so `.bss` counts them.
@@ -111,14 +104,7 @@ fn main() -> ! {
     }
 }
 
-#[cfg(any(
-    feature = "bully",
-    feature = "next-in-line",
-    feature = "candidates",
-    feature = "invitation",
-    feature = "ring",
-    feature = "quorum"
-))]
+#[cfg(engine)]
 #[entry]
 fn main() -> ! {
     // cortex-m-rt turns these into `&'static mut` borrows: statics, so `.bss` counts them.
@@ -129,14 +115,7 @@ fn main() -> ! {
     engine::run(ENGINE, RX_BUF, TX_BUF)
 }
 
-#[cfg(any(
-    feature = "bully",
-    feature = "next-in-line",
-    feature = "candidates",
-    feature = "invitation",
-    feature = "ring",
-    feature = "quorum"
-))]
+#[cfg(engine)]
 mod engine {
     use core::mem::MaybeUninit;
     use core::ptr::read_volatile;

@@ -10,14 +10,7 @@ use core::panic::PanicInfo;
 
 use cortex_m_rt::entry;
 
-#[cfg(any(
-    feature = "bully",
-    feature = "next-in-line",
-    feature = "candidates",
-    feature = "invitation",
-    feature = "ring",
-    feature = "quorum"
-))]
+#[cfg(engine)]
 mod sizes {
     use core::mem::size_of;
 
@@ -43,14 +36,7 @@ mod sizes {
 
 #[entry]
 fn main() -> ! {
-    #[cfg(any(
-        feature = "bully",
-        feature = "next-in-line",
-        feature = "candidates",
-        feature = "invitation",
-        feature = "ring",
-        feature = "quorum"
-    ))]
+    #[cfg(engine)]
     sizes::keep();
     loop {
         core::hint::spin_loop();
