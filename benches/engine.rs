@@ -357,8 +357,9 @@ mod quorum {
         let now = leader.poll_timeout().expect("an election timer");
         leader.handle_timeout(now);
         drain(&mut leader, &mut buf);
+        let round = now.as_millis();
         for from in [1, 2] {
-            let grant = message(from, 5, 0, Body::PreVoteGranted);
+            let grant = message(from, 5, 0, Body::PreVoteGranted { round });
             leader.handle_message(now, &grant).expect("accepted");
         }
         drain(&mut leader, &mut buf);
@@ -375,7 +376,15 @@ mod quorum {
             else {
                 panic!("not a heartbeat: {heartbeat:?}");
             };
-            let ack = message(to.0, 5, 1, Body::QuorumAck { sent_at: *sent_at });
+            let ack = message(
+                to.0,
+                5,
+                1,
+                Body::QuorumAck {
+                    sent_at: *sent_at,
+                    leader: Some(NodeId(5)),
+                },
+            );
             leader.handle_message(now, &ack).expect("accepted");
         }
         assert!(leader.has_lease(now), "a majority acknowledged");
@@ -401,7 +410,15 @@ mod quorum {
         assert_eq!(follower.leader(), Some(NodeId(5)));
         assert_eq!(
             answer,
-            [message(4, 5, 1, Body::QuorumAck { sent_at: 100 })],
+            [message(
+                4,
+                5,
+                1,
+                Body::QuorumAck {
+                    sent_at: 100,
+                    leader: Some(NodeId(5))
+                }
+            )],
             "acknowledges the heartbeat"
         );
         group.bench_function("heartbeat_bytes", |b| {
@@ -424,6 +441,7 @@ mod quorum {
             1,
             Body::QuorumAck {
                 sent_at: now.as_millis(),
+                leader: Some(NodeId(5)),
             },
         );
         let (bytes, len) = encoded(&ack);

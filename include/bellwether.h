@@ -27,11 +27,15 @@
 
 // The largest encoded message, in bytes: a receive or transmit buffer of this size
 // always suffices.
-#define BW_MAX_MESSAGE_SIZE 49
+#define BW_MAX_MESSAGE_SIZE 56
+
+// The largest term a message or restored state may carry (2^48 - 1); larger ones are
+// refused with `BW_RESULT_TERM_OUT_OF_RANGE` or `BW_RESULT_RESTORED_TERM_OUT_OF_RANGE`.
+#define BW_MAX_TERM 281474976710655
 
 // The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
 // 32-bit ones (where it is smaller: `bw_node_size()` says exactly).
-#define BW_NODE_SIZE 1176
+#define BW_NODE_SIZE 1256
 
 // The alignment the memory of a node needs.
 #define BW_NODE_ALIGN 8
@@ -86,6 +90,8 @@ enum bw_result
   BW_RESULT_NOTHING_TO_RESTORE = 20,
   // Restore: the state names a vote for a node that is not a member.
   BW_RESULT_VOTE_FOR_NON_MEMBER = 21,
+  // Restore: the state's term is above `BW_MAX_TERM`.
+  BW_RESULT_RESTORED_TERM_OUT_OF_RANGE = 22,
   // Received bytes end before the message does (zero bytes included).
   BW_RESULT_TRUNCATED = 30,
   // Received bytes carry an unknown wire version.
@@ -106,6 +112,8 @@ enum bw_result
   BW_RESULT_FROM_SELF = 38,
   // The message is addressed to another node.
   BW_RESULT_MISADDRESSED = 39,
+  // Received bytes carry a term above `BW_MAX_TERM`.
+  BW_RESULT_TERM_OUT_OF_RANGE = 40,
   // The call needs the quorum algorithm.
   BW_RESULT_NOT_QUORUM = 50,
   // Only the leader can hand leadership over.

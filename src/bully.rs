@@ -14,7 +14,7 @@
 use crate::ranked::Preemption;
 
 /// Options of the Bully algorithm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct BullyOptions {
     /// When a node challenges a healthy leader ranked below it.

@@ -18,7 +18,7 @@ use crate::ranked::Preemption;
 use crate::time::Duration;
 
 /// Options of candidate/ordinary election.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct CandidateOptions {
     /// The gap δ between neighbouring ranks' tie-breaker delays, or `None` for no delay.

@@ -89,7 +89,7 @@ pub struct Rank {
 }
 
 /// Timing of the failure detector and of election rounds, in host units (ms by default).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Timing {
     /// How often a leader sends heartbeats.
     pub heartbeat_interval: Duration,
@@ -143,7 +143,7 @@ impl Default for Timing {
 ///
 /// Chosen at run time (the C API needs that); each variant exists only when its cargo
 /// feature is enabled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Algorithm {
     /// Bully election (SPEC 2.1): the highest-ranked live node leads. Split brain possible.
@@ -190,7 +190,7 @@ impl Algorithm {
 
 /// Everything one engine needs to know, validated by [`Config::new`] and again by
 /// [`Engine::new`](crate::Engine::new).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Config<const N: usize> {
     /// The election group this engine belongs to; messages of other groups are rejected.
@@ -210,6 +210,9 @@ pub struct Config<const N: usize> {
     /// [`Destination::All`]: crate::Destination::All
     pub broadcast: bool,
     members: Vec<Member, N>,
+    /// A safety fix undone, for the verifier's own tests.
+    #[cfg(feature = "mutants")]
+    mutation: Option<crate::Mutation>,
 }
 
 impl<const N: usize> Config<N> {
@@ -248,6 +251,8 @@ impl<const N: usize> Config<N> {
             seed: 0,
             broadcast: false,
             members: sorted,
+            #[cfg(feature = "mutants")]
+            mutation: None,
         };
         config.validate_except_timing()?;
         Ok(config)
@@ -269,6 +274,22 @@ impl<const N: usize> Config<N> {
     pub fn with_broadcast(mut self, broadcast: bool) -> Self {
         self.broadcast = broadcast;
         self
+    }
+
+    /// The same configuration with one safety fix undone (feature `mutants`, for the
+    /// verifier's own tests only).
+    #[cfg(feature = "mutants")]
+    #[doc(hidden)]
+    pub fn with_mutation(mut self, mutation: crate::Mutation) -> Self {
+        self.mutation = Some(mutation);
+        self
+    }
+
+    /// Whether `mutation` undoes a safety fix in this configuration (never, without the
+    /// feature `mutants`).
+    #[cfg(feature = "mutants")]
+    pub(crate) fn is_mutated(&self, mutation: crate::Mutation) -> bool {
+        self.mutation == Some(mutation)
     }
 
     /// The members, sorted by id.
@@ -361,7 +382,7 @@ fn sink_into_place(members: &mut [Member]) -> Result<(), ConfigError> {
 }
 
 /// Why a configuration was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// The member list is empty.
@@ -401,6 +422,8 @@ pub enum ConfigError {
     NothingToRestore,
     /// The restored state names a vote for a node that is not a member.
     VoteForNonMember(NodeId),
+    /// The restored state's term is above [`Term::MAX`](crate::Term::MAX).
+    TermOutOfRange(u64),
 }
 
 impl fmt::Display for ConfigError {
@@ -438,6 +461,11 @@ impl fmt::Display for ConfigError {
             ConfigError::VoteForNonMember(id) => {
                 write!(f, "the restored vote names {id}, which is not a member")
             }
+            ConfigError::TermOutOfRange(term) => write!(
+                f,
+                "the restored term {term} is above the largest term, {}",
+                crate::Term::MAX.0
+            ),
         }
     }
 }

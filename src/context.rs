@@ -15,7 +15,7 @@ use crate::time::{Duration, Instant};
 use crate::timer::{Timer, Timers};
 use crate::wire::{Kind, Term};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Context<const N: usize> {
     pub(crate) config: Config<N>,
     pub(crate) me: PeerIndex,

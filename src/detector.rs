@@ -7,16 +7,17 @@ use crate::rand::Rng;
 use crate::time::Instant;
 
 /// The deadline by which the watched leader must be heard from again.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct FailureDetector {
     deadline: Option<Instant>,
 }
 
 impl FailureDetector {
-    /// Starts (or restarts) the wait: the leader was heard from at `now`.
+    /// Starts (or restarts) the wait: the leader was heard from at `now`. A deadline at
+    /// the end of time ([`Instant::MAX`]) is never due: the detector stops instead.
     pub(crate) fn heard(&mut self, now: Instant, timing: &Timing, rng: &mut Rng) {
-        self.deadline =
-            Some(now + timing.failure_timeout + rng.duration_below(timing.failure_jitter));
+        let deadline = now + timing.failure_timeout + rng.duration_below(timing.failure_jitter);
+        self.deadline = (deadline < Instant::MAX).then_some(deadline);
     }
 
     /// Stops watching (this node leads, or is electing).

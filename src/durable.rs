@@ -102,7 +102,7 @@ const VERSION: u8 = 1;
 const FLAG_HAS_VOTE: u8 = 1;
 
 /// One stored record: a sequence number (one more on every write, wrapping) and the state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DurableRecord {
     /// Orders the records of the two slots; see [`recover`].
     pub sequence: u32,
@@ -170,7 +170,7 @@ impl DurableRecord {
 }
 
 /// One of the two storage slots.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Slot {
     /// The first slot.
     A,
@@ -196,7 +196,7 @@ impl Slot {
 }
 
 /// The newest valid record of the two slots, and the slot it was in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Recovered {
     /// The record.
     pub record: DurableRecord,
@@ -239,7 +239,7 @@ pub fn recover(slot_a: &[u8], slot_b: &[u8]) -> Result<Recovered, RecordError> {
 /// Decides where, and with which sequence number, the next record goes: always the slot
 /// that does not hold the newest valid record, so a torn write can only destroy the older
 /// copy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SlotWriter {
     next_slot: Slot,
     next_sequence: u32,
@@ -311,7 +311,7 @@ impl Default for SlotWriter {
 }
 
 /// Why bytes are not a valid record, or two slots hold none.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RecordError {
     /// The bytes (a record, or a slot given to [`recover`]) are not [`RECORD_SIZE`] long;

@@ -26,7 +26,7 @@ use crate::ranked::{Ranked, Rules};
 use crate::ring::Ring;
 
 /// The running algorithm's own state.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Machine<const N: usize> {
     #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
     Ranked(Ranked),
@@ -115,7 +115,7 @@ impl<const N: usize> Machine<N> {
 
 /// A message ready for the host to send: it was written to the start of the caller's
 /// buffer by [`Engine::poll_transmit`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[must_use]
 pub struct Transmit {
     /// Where to send it.
@@ -125,7 +125,7 @@ pub struct Transmit {
 }
 
 /// Why a received message was rejected. The engine's state is unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReceiveError {
     /// The bytes are not a valid message.
@@ -161,7 +161,7 @@ impl fmt::Display for ReceiveError {
 impl core::error::Error for ReceiveError {}
 
 /// Why an engine refused a command of the host's. The engine's state is unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommandError {
     /// The command exists only for quorum election.
@@ -202,7 +202,7 @@ const MAX_FIRINGS_PER_CALL: usize = 16;
 ///
 /// See the [crate documentation](crate) for the calling contract. Methods come in four
 /// groups: getters (`&self`), inputs (`handle_*`), outputs (`poll_*`) and construction.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Engine<const N: usize> {
     cx: Context<N>,
     machine: Machine<N>,
@@ -238,8 +238,9 @@ impl<const N: usize> Engine<N> {
     /// persisted before a restart (quorum election in persistent mode only).
     ///
     /// Fails like [`Engine::new`], with [`ConfigError::NothingToRestore`] for any other
-    /// algorithm or mode, and with [`ConfigError::VoteForNonMember`] if the state names a
-    /// vote for a node outside the membership.
+    /// algorithm or mode, with [`ConfigError::TermOutOfRange`] if the state's term is above
+    /// [`Term::MAX`], and with [`ConfigError::VoteForNonMember`] if the state names a vote
+    /// for a node outside the membership.
     #[cfg(feature = "quorum")]
     pub fn restore(
         config: Config<N>,
@@ -252,6 +253,9 @@ impl<const N: usize> Engine<N> {
         );
         if !persistent {
             return Err(ConfigError::NothingToRestore);
+        }
+        if !state.term.is_valid() {
+            return Err(ConfigError::TermOutOfRange(state.term.0));
         }
         let mut engine = Engine::new(config, now)?;
         if let Some(vote) = state.voted_for
@@ -317,8 +321,13 @@ impl<const N: usize> Engine<N> {
 
     /// Whether this node leads with a lease valid at `now`: no other node can lead until
     /// the lease ends. Gate side effects that must not run on two nodes at once on it.
+    ///
+    /// A `now` earlier than the latest time the engine was given (a clock stepped back)
+    /// counts as that latest time: the engine's clock never runs backwards, so a stepped
+    /// clock cannot bring an expired lease back.
     #[cfg(feature = "quorum")]
     pub fn has_lease(&self, now: Instant) -> bool {
+        let now = now.max(self.cx.now);
         self.lease_until().is_some_and(|until| now < until)
     }
 
@@ -352,6 +361,11 @@ impl<const N: usize> Engine<N> {
     pub fn handle_message(&mut self, now: Instant, message: &Message) -> Result<(), ReceiveError> {
         if message.group != self.cx.config.group {
             return Err(ReceiveError::WrongGroup(message.group));
+        }
+        if !message.term.is_valid() {
+            return Err(ReceiveError::Decode(DecodeError::TermOutOfRange(
+                message.term.0,
+            )));
         }
         if message.from == self.cx.config.node {
             return Err(ReceiveError::FromSelf);

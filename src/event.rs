@@ -42,7 +42,7 @@ pub enum Event {
 }
 
 /// The leadership state as last reported to the host.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Reported {
     leader: Option<NodeId>,
     term: Term,
@@ -50,7 +50,7 @@ pub(crate) struct Reported {
 }
 
 /// The leadership state now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Leadership {
     pub(crate) leader: Option<NodeId>,
     pub(crate) term: Term,

@@ -83,7 +83,7 @@ use crate::timer::Timer;
 use crate::wire::{Body, Kind, MemberSet, Successors, Term};
 
 /// Options of invitation election.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct InvitationOptions {
     /// How often a group leader invites the members outside its group (plus its
@@ -120,7 +120,7 @@ impl Default for InvitationOptions {
 }
 
 /// The invitation state of one node.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Invitation {
     options: InvitationOptions,
     /// The other members of the group this node leads; empty while it follows.

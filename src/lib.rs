@@ -107,6 +107,8 @@ mod engine;
 mod event;
 #[cfg(feature = "invitation")]
 mod invitation;
+#[cfg(feature = "mutants")]
+mod mutation;
 #[cfg(feature = "next-in-line")]
 mod next_in_line;
 mod outbox;
@@ -144,6 +146,9 @@ pub use engine::{CommandError, Engine, ReceiveError, Transmit};
 pub use event::{Event, Role};
 #[cfg(feature = "invitation")]
 pub use invitation::InvitationOptions;
+#[cfg(feature = "mutants")]
+#[doc(hidden)]
+pub use mutation::Mutation;
 #[cfg(feature = "next-in-line")]
 pub use next_in_line::NextInLineOptions;
 #[cfg(feature = "quorum")]

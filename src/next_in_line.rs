@@ -15,7 +15,7 @@ use crate::ranked::{Preemption, Ranked};
 use crate::wire::{Kind, Successors};
 
 /// Options of next-in-line failover.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct NextInLineOptions {
     /// How many successors the leader publishes (at most

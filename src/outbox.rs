@@ -10,13 +10,13 @@ use crate::peers::{PeerIndex, PeerSet};
 use crate::wire::Kind;
 
 /// Where a pending message goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Recipient {
     Peer(PeerIndex),
     All,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 struct KindSet(u32);
 
 impl KindSet {
@@ -36,7 +36,7 @@ impl KindSet {
 }
 
 /// The pending messages of one engine.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Outbox<const N: usize> {
     to_peer: [KindSet; N],
     to_all: KindSet,

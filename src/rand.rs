@@ -6,7 +6,7 @@
 use crate::time::Duration;
 
 /// Seeded pseudo-random numbers; the same seed always gives the same sequence.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Rng {
     state: u64,
 }

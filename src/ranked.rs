@@ -43,7 +43,7 @@ use crate::wire::{Body, Kind, Successors, Term};
 
 /// When a node may depose a healthy leader that ranks below it: the stability option
 /// against a high-ranked node that keeps failing and coming back (VRRP calls it preempt).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Preemption {
     /// At once (classic Bully). A flapping high-ranked node causes an election every time
     /// it comes back.
@@ -55,7 +55,7 @@ pub enum Preemption {
 }
 
 /// What distinguishes the three rank-based algorithms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Rules {
     #[cfg(feature = "bully")]
     Bully,
@@ -66,7 +66,7 @@ pub(crate) enum Rules {
 }
 
 /// Where a node stands in the election it runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Phase {
     /// No election of its own under way.
     Idle,
@@ -83,7 +83,7 @@ enum Phase {
 }
 
 /// The state of one node in a rank-based election.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Ranked {
     rules: Rules,
     preemption: Preemption,

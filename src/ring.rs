@@ -83,7 +83,7 @@ use crate::timer::Timer;
 use crate::wire::{Body, Kind, Successors, Term};
 
 /// Which ring election message is circulated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RingVariant {
     /// The token carries every node it passed.
     FullList,
@@ -92,7 +92,7 @@ pub enum RingVariant {
 }
 
 /// Options of ring election.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct RingOptions {
     /// Which message variant circulates.
@@ -107,7 +107,7 @@ impl RingOptions {
 }
 
 /// What a node has done in its current epoch (the highest it has seen).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Stage {
     /// Nothing yet.
     Open,
@@ -119,7 +119,7 @@ enum Stage {
 }
 
 /// A token travelling around the ring.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Token {
     /// An election: who started it, and the members it has passed (max-only: only the
     /// highest-ranked of them).
@@ -135,7 +135,7 @@ enum Token {
 }
 
 /// The token this node sent last, until its receiver acknowledges it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct InFlight {
     token: Token,
     /// The member it was sent to.
@@ -148,7 +148,7 @@ struct InFlight {
 }
 
 /// The ring state of one node.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Ring {
     options: RingOptions,
     /// The current epoch: the highest seen in any message or opened here (a leader takes

@@ -3,6 +3,11 @@
 //! The unit is whatever the host's monotonic clock counts in; every default and every
 //! doc comment in this crate assumes **milliseconds**. All arithmetic saturates, so no
 //! input value can make it overflow or panic.
+//!
+//! The engine's time ends at [`Instant::MAX`]: a deadline that would fall at or past it
+//! is never due (the engine does not ask to be called then), so a host whose clock
+//! reaches the end of the range sees the engine fall silent instead of a deadline that
+//! stops moving. In milliseconds that end is 584 million years after the clock's origin.
 
 use core::fmt;
 use core::ops::{Add, Sub};
@@ -18,6 +23,9 @@ pub struct Duration(u64);
 impl Instant {
     /// The start of the host's clock.
     pub const ZERO: Instant = Instant(0);
+
+    /// The end of the engine's time: deadlines at or past it never fall due.
+    pub const MAX: Instant = Instant(u64::MAX);
 
     /// An instant `millis` units after the clock's origin.
     pub const fn from_millis(millis: u64) -> Instant {

@@ -3,7 +3,7 @@
 use crate::time::Instant;
 
 /// The protocol timers an algorithm can arm (the failure detector keeps its own deadline).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Timer {
     /// The leader's next heartbeat.
     Heartbeat = 0,
@@ -32,15 +32,17 @@ impl Timer {
 }
 
 /// When each [`Timer`] fires, if it is armed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Timers {
     deadlines: [Option<Instant>; Timer::ALL.len()],
 }
 
 impl Timers {
+    /// Arms `timer` for `at`; a deadline at the end of time ([`Instant::MAX`], where
+    /// saturating arithmetic lands) is never due, so the timer stays disarmed.
     pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
         if let Some(slot) = self.deadlines.get_mut(timer as usize) {
-            *slot = Some(at);
+            *slot = (at < Instant::MAX).then_some(at);
         }
     }
 
@@ -98,6 +100,15 @@ mod tests {
             "a late call fires the earliest deadline first"
         );
         timers.stop(Timer::Heartbeat);
+        assert_eq!(timers.next_deadline(), None);
+    }
+
+    #[test]
+    fn a_deadline_at_the_end_of_time_is_never_due() {
+        let mut timers = Timers::default();
+        timers.set(Timer::Heartbeat, Instant::MAX);
+        assert!(!timers.is_armed(Timer::Heartbeat));
+        assert_eq!(timers.take_expired(Instant::MAX), None);
         assert_eq!(timers.next_deadline(), None);
     }
 }

@@ -15,27 +15,50 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{GroupId, NodeId};
 
-/// The format version written as the first byte of every message.
-pub const WIRE_VERSION: u8 = 1;
+/// The format version written as the first byte of every message. Version 2 bound
+/// pre-vote grants to their round and made quorum acks name the leader they credit.
+pub const WIRE_VERSION: u8 = 2;
 
 /// The largest encoded size of any message, in bytes: size receive buffers by it.
 ///
-/// version (1) + group (5) + from (5) + to (1 + 5) + term (10) + the largest body, a
-/// `Heartbeat` or `Coordinator` with a full successor list: kind (1) + length (1) +
-/// [`MAX_SUCCESSORS`] ids (5 each). A varint `u32` takes up to 5 bytes, a `u64` up to 10.
-pub const MAX_MESSAGE_SIZE: usize = 1 + 5 + 5 + (1 + 5) + 10 + (1 + 1 + 5 * MAX_SUCCESSORS);
+/// version (1) + group (5) + from (5) + to (1 + 5) + term (7, up to [`Term::MAX`]) + the
+/// largest body, a `PreVote`: kind (1) + freshness (10) + transfer (1 + 10) + round (10).
+/// A varint `u32` takes up to 5 bytes, a `u64` up to 10, a term up to 7. (A `Heartbeat`
+/// or `Coordinator` with a full successor list takes 1 + 1 + 5 × [`MAX_SUCCESSORS`] = 22.)
+pub const MAX_MESSAGE_SIZE: usize = 1 + 5 + 5 + (1 + 5) + 7 + (1 + 10 + (1 + 10) + 10);
 
 /// An election round number: the epoch of rank-based algorithms and the term of quorum
 /// election. The term of a leader is its fencing token: attach it to side effects.
+///
+/// Terms run from 0 to [`Term::MAX`], 2⁴⁸ − 1: at one election a millisecond that lasts
+/// almost 9,000 years. A message that carries a larger term is refused
+/// ([`DecodeError::TermOutOfRange`]), and so is durable state that does
+/// ([`ConfigError::TermOutOfRange`](crate::ConfigError::TermOutOfRange)). A group that
+/// reaches the last term can elect no new leader there: quorum election never campaigns
+/// in it (that would need a vote in a term it may already have voted in), and the
+/// rank-based algorithms keep their epoch at the ceiling. Only a faulty or forged message
+/// can bring a group there early, which is one reason to authenticate messages.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 pub struct Term(pub u64);
 
 impl Term {
-    /// The term after this one (saturating).
+    /// The largest term any message or durable state may carry: 2⁴⁸ − 1.
+    pub const MAX: Term = Term((1 << 48) - 1);
+
+    /// The term after this one, or this one at [`Term::MAX`].
     pub const fn next(self) -> Term {
-        Term(self.0.saturating_add(1))
+        if self.0 < Term::MAX.0 {
+            Term(self.0 + 1)
+        } else {
+            self
+        }
+    }
+
+    /// Whether this term is within the range a message or durable state may carry.
+    pub const fn is_valid(self) -> bool {
+        self.0 <= Term::MAX.0
     }
 }
 
@@ -138,9 +161,15 @@ pub enum Body {
         freshness: u64,
         /// The leader asked the sender to take over, at this time on the leader's clock.
         transfer: Option<u64>,
+        /// Names this round of pre-votes: the sender's clock when it asked. A grant counts
+        /// only for the round it answers.
+        round: u64,
     },
     /// Quorum: the answer to `PreVote` when the receiver would vote for the sender.
-    PreVoteGranted,
+    PreVoteGranted {
+        /// The `round` of the pre-vote granted.
+        round: u64,
+    },
     /// Quorum: "vote for me in the term this message carries."
     RequestVote {
         /// The sender's freshness (host-supplied, e.g. its log position).
@@ -161,11 +190,15 @@ pub enum Body {
         /// The start of the leadership transfer the leader is making, if any.
         transfer: Option<u64>,
     },
-    /// Quorum: a follower's answer to its leader's heartbeat, the basis of the leader's
-    /// lease.
+    /// Quorum: a follower's answer to a heartbeat, the basis of the leader's lease and of
+    /// its check-quorum.
     QuorumAck {
-        /// The `sent_at` of the heartbeat answered.
+        /// The `sent_at` of the newest heartbeat the receiver sent in this term that the
+        /// sender heard, or 0 if it heard none (the sender credits nothing then).
         sent_at: u64,
+        /// The leader the sender follows in this term, if any: an ack naming another node
+        /// than its receiver tells a leader that another leads its term.
+        leader: Option<NodeId>,
     },
     /// Quorum: the leader hands over leadership: "campaign now".
     TimeoutNow {
@@ -277,7 +310,7 @@ impl Body {
             Body::Accept { .. } => Kind::Accept,
             Body::Join { .. } => Kind::Join,
             Body::PreVote { .. } => Kind::PreVote,
-            Body::PreVoteGranted => Kind::PreVoteGranted,
+            Body::PreVoteGranted { .. } => Kind::PreVoteGranted,
             Body::RequestVote { .. } => Kind::RequestVote,
             Body::Vote { .. } => Kind::Vote,
             Body::QuorumHeartbeat { .. } => Kind::QuorumHeartbeat,
@@ -334,6 +367,9 @@ impl Message {
         }
         let (header, rest) =
             postcard::take_from_bytes::<Header>(rest).map_err(DecodeError::from)?;
+        if !header.term.is_valid() {
+            return Err(DecodeError::TermOutOfRange(header.term.0));
+        }
         let (kind, _) = postcard::take_from_bytes::<u32>(rest).map_err(DecodeError::from)?;
         if usize::try_from(kind).map_or(true, |kind| kind >= Kind::ALL.len()) {
             return Err(DecodeError::UnknownKind(kind));
@@ -353,7 +389,7 @@ impl Message {
 }
 
 /// Why a message could not be encoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EncodeError {
     /// The buffer is shorter than the message; [`MAX_MESSAGE_SIZE`] always suffices.
@@ -361,7 +397,7 @@ pub enum EncodeError {
 }
 
 /// Why bytes are not a valid message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DecodeError {
     /// The bytes end before the message does.
@@ -376,6 +412,8 @@ pub enum DecodeError {
     TrailingBytes,
     /// A field is not valid (an overlong varint, an unknown destination tag).
     Malformed,
+    /// The term is above [`Term::MAX`].
+    TermOutOfRange(u64),
 }
 
 impl From<postcard::Error> for DecodeError {
@@ -404,6 +442,9 @@ impl fmt::Display for DecodeError {
             DecodeError::Oversized => f.write_str("the message is larger than MAX_MESSAGE_SIZE"),
             DecodeError::TrailingBytes => f.write_str("extra bytes follow the message"),
             DecodeError::Malformed => f.write_str("a field of the message is malformed"),
+            DecodeError::TermOutOfRange(term) => {
+                write!(f, "term {term} is above the largest term, {}", Term::MAX.0)
+            }
         }
     }
 }

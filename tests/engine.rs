@@ -4,7 +4,7 @@
 use bellwether::{
     Algorithm, Body, BullyOptions, Config, ConfigError, DecodeError, Destination, Durability,
     Duration, EncodeError, Engine, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, Message,
-    NodeId, QuorumOptions, ReceiveError, Rng, Role, Successors, Term, Timing,
+    NodeId, QuorumOptions, ReceiveError, Rng, Role, Successors, Term, Timing, WIRE_VERSION,
 };
 
 const BULLY: Algorithm = Algorithm::Bully(BullyOptions::CLASSIC);
@@ -150,6 +150,10 @@ fn rejected_messages_leave_the_state_unchanged() {
             from(5, Destination::Node(NodeId(2)), 1, COORDINATOR),
             ReceiveError::Misaddressed(NodeId(2)),
         ),
+        (
+            from(5, Destination::All, Term::MAX.0 + 1, COORDINATOR),
+            ReceiveError::Decode(DecodeError::TermOutOfRange(Term::MAX.0 + 1)),
+        ),
     ];
     for (message, error) in cases {
         assert_eq!(
@@ -163,7 +167,7 @@ fn rejected_messages_leave_the_state_unchanged() {
         assert_eq!(engine, before, "{error:?} changed the state");
     }
     assert_eq!(
-        engine.handle_bytes(Instant::from_millis(10), &[0x01, 0x01]),
+        engine.handle_bytes(Instant::from_millis(10), &[WIRE_VERSION, 0x01]),
         Err(ReceiveError::Decode(DecodeError::Truncated))
     );
     assert_eq!(engine, before);
@@ -223,8 +227,9 @@ fn untrusted_bytes_never_break_quorum_and_rejections_change_nothing() {
         to_3(Body::PreVote {
             freshness: 7,
             transfer: None,
+            round: 880,
         }),
-        to_3(Body::PreVoteGranted),
+        to_3(Body::PreVoteGranted { round: 880 }),
         to_3(Body::RequestVote {
             freshness: 7,
             transfer: Some(40),
@@ -234,7 +239,10 @@ fn untrusted_bytes_never_break_quorum_and_rejections_change_nothing() {
             sent_at: 900,
             transfer: Some(850),
         }),
-        to_3(Body::QuorumAck { sent_at: 900 }),
+        to_3(Body::QuorumAck {
+            sent_at: 900,
+            leader: Some(NodeId(3)),
+        }),
         to_3(Body::TimeoutNow { started_at: 40 }),
         from(5, Destination::All, 1, COORDINATOR),
     ];
@@ -365,4 +373,55 @@ fn ordinary_members_are_refused_where_they_would_be_elected() {
         Err(ConfigError::OrdinaryMembersUnsupported)
     );
     assert_eq!(check(BULLY), Ok(()));
+}
+
+/// Every algorithm, a step away from the end of time: the deadlines the engine hands out
+/// always lie after the time it was last given, so a host that sleeps until each deadline
+/// and calls `handle_timeout` there makes progress and, at the end of the range, is told
+/// to sleep for good instead of being woken at the same instant over and over.
+#[test]
+fn near_the_end_of_time_deadlines_never_stop_moving() {
+    let algorithms = [
+        BULLY,
+        Algorithm::NextInLine(bellwether::NextInLineOptions::DEFAULT),
+        Algorithm::Candidates(bellwether::CandidateOptions::DEFAULT),
+        Algorithm::Invitation(bellwether::InvitationOptions::DEFAULT),
+        Algorithm::Ring(bellwether::RingOptions::new(
+            bellwether::RingVariant::MaxOnly,
+        )),
+        Algorithm::Quorum(QuorumOptions::DEFAULT),
+        Algorithm::Quorum(QuorumOptions {
+            durability: Durability::Volatile,
+            ..QuorumOptions::DEFAULT
+        }),
+    ];
+    for algorithm in algorithms {
+        // A group of one leads by itself, so its heartbeat timer keeps running to the end.
+        let config = Config::<1>::new(GroupId(1), NodeId(1), &members(&[1]), algorithm).unwrap();
+        let start = Instant::MAX - Duration::from_secs(10);
+        let mut engine = Engine::new(config, start).unwrap();
+        let mut now = start;
+        let mut calls = 0;
+        while let Some(deadline) = engine.poll_timeout() {
+            assert!(
+                deadline > now || calls == 0,
+                "{algorithm:?}: deadline {deadline} after a call at {now}"
+            );
+            now = deadline;
+            engine.handle_timeout(now);
+            while let Some(state) = engine.poll_persist() {
+                engine.confirm_persisted(state).unwrap();
+            }
+            while engine.poll_message().is_some() {}
+            calls += 1;
+            assert!(
+                calls < 10_000,
+                "{algorithm:?}: the host loop spins at {now}"
+            );
+        }
+        assert!(now < Instant::MAX, "{algorithm:?}");
+        // Calls at the very end do nothing and ask for nothing.
+        engine.handle_timeout(Instant::MAX);
+        assert_eq!(engine.poll_timeout(), None, "{algorithm:?}");
+    }
 }

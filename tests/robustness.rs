@@ -105,8 +105,11 @@ fn random_body(rng: &mut Rng, now: Instant) -> Body {
         14 => Body::PreVote {
             freshness: random_freshness(rng),
             transfer: (rng.below(3) == 0).then(|| random_stamp(rng, now)),
+            round: random_stamp(rng, now),
         },
-        15 => Body::PreVoteGranted,
+        15 => Body::PreVoteGranted {
+            round: random_stamp(rng, now),
+        },
         16 => Body::RequestVote {
             freshness: random_freshness(rng),
             transfer: (rng.below(3) == 0).then(|| random_stamp(rng, now)),
@@ -120,6 +123,13 @@ fn random_body(rng: &mut Rng, now: Instant) -> Body {
         },
         19 => Body::QuorumAck {
             sent_at: random_stamp(rng, now),
+            leader: (rng.below(4) != 0).then(|| {
+                if rng.below(2) == 0 {
+                    ME
+                } else {
+                    random_id(rng)
+                }
+            }),
         },
         _ => Body::TimeoutNow {
             started_at: random_stamp(rng, now),
@@ -127,11 +137,13 @@ fn random_body(rng: &mut Rng, now: Instant) -> Body {
     }
 }
 
-/// Any term: small ones mostly, the largest ones and random ones often.
+/// Any term: small ones mostly, the largest ones and random ones often, and now and then
+/// one above [`Term::MAX`] (which every engine refuses).
 fn random_term(rng: &mut Rng) -> Term {
-    Term(match rng.below(8) {
-        0 => u64::MAX - rng.below(2),
-        1 => rng.next_u64(),
+    Term(match rng.below(16) {
+        0 | 1 => Term::MAX.0 - rng.below(2),
+        2 | 3 => rng.below(Term::MAX.0 + 1),
+        4 => Term::MAX.0 + 1 + rng.below(u64::MAX - Term::MAX.0),
         _ => rng.below(6),
     })
 }
@@ -332,17 +344,23 @@ struct Stats {
 /// The most cooperating answers kept waiting; older ones are dropped (lost).
 const MAX_ANSWERS: usize = 32;
 
-/// What a cooperating member answers to `message` from the engine: a pre-vote grant, a
-/// granted vote, or a heartbeat ack echoing its send time.
+/// What a cooperating member answers to `message` from the engine: a pre-vote grant of
+/// its round, a granted vote, or a heartbeat ack echoing its send time and crediting it.
 fn cooperating_answer(message: &Message) -> Option<Message> {
     let Destination::Node(peer) = message.to else {
         return None;
     };
     let (term, body) = match message.body {
         // A grant carries the granter's term, below the proposed one.
-        Body::PreVote { .. } => (Term(message.term.0 - 1), Body::PreVoteGranted),
+        Body::PreVote { round, .. } => (Term(message.term.0 - 1), Body::PreVoteGranted { round }),
         Body::RequestVote { .. } => (message.term, Body::Vote { granted: true }),
-        Body::QuorumHeartbeat { sent_at, .. } => (message.term, Body::QuorumAck { sent_at }),
+        Body::QuorumHeartbeat { sent_at, .. } => (
+            message.term,
+            Body::QuorumAck {
+                sent_at,
+                leader: Some(ME),
+            },
+        ),
         _ => return None,
     };
     Some(Message {
@@ -595,7 +613,7 @@ fn quorum_survives_a_careless_host() {
 }
 
 /// The end of the term space: a member that voted for node 1 in the last term,
-/// `Term(u64::MAX)`, must not vote again in that term — not even for itself when its
+/// [`Term::MAX`], must not vote again in that term — not even for itself when its
 /// election timer fires and the next term would be that same term. Any member's message
 /// can carry the last term (a corrupted datagram, a faulty peer), and every node adopts it.
 /// A second vote there lets two candidates win the same term: here node 1 with the votes
@@ -609,7 +627,7 @@ fn quorum_never_votes_twice_in_the_last_term() {
         ..QuorumOptions::DEFAULT
     };
     let mut engine = engine_of(&members, Algorithm::Quorum(options));
-    let last = Term(u64::MAX);
+    let last = Term::MAX;
     // Past its start-up stickiness (T = 500 ms), node 3 votes for node 1 in the last term.
     let request = Message {
         group: GroupId(1),

@@ -33,12 +33,12 @@ pub use config::{
     bw_ring_variant,
 };
 pub use node::{
-    BW_MAX_MEMBERS, BW_MAX_MESSAGE_SIZE, BW_NODE_ALIGN, BW_NODE_SIZE, bw_durable_state, bw_event,
-    bw_event_kind, bw_node, bw_node_align, bw_node_confirm_persisted, bw_node_durable_state,
-    bw_node_fencing_token, bw_node_handle_bytes, bw_node_handle_timeout, bw_node_has_lease,
-    bw_node_init, bw_node_leader, bw_node_lease_until, bw_node_poll_event, bw_node_poll_persist,
-    bw_node_poll_timeout, bw_node_poll_transmit, bw_node_restore, bw_node_role,
-    bw_node_set_freshness, bw_node_size, bw_node_storage, bw_node_term,
+    BW_MAX_MEMBERS, BW_MAX_MESSAGE_SIZE, BW_MAX_TERM, BW_NODE_ALIGN, BW_NODE_SIZE,
+    bw_durable_state, bw_event, bw_event_kind, bw_node, bw_node_align, bw_node_confirm_persisted,
+    bw_node_durable_state, bw_node_fencing_token, bw_node_handle_bytes, bw_node_handle_timeout,
+    bw_node_has_lease, bw_node_init, bw_node_leader, bw_node_lease_until, bw_node_poll_event,
+    bw_node_poll_persist, bw_node_poll_timeout, bw_node_poll_transmit, bw_node_restore,
+    bw_node_role, bw_node_set_freshness, bw_node_size, bw_node_storage, bw_node_term,
     bw_node_transfer_leadership, bw_role, bw_transmit,
 };
 pub use record::{

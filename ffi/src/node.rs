@@ -15,11 +15,15 @@ pub const BW_MAX_MEMBERS: usize = 32;
 
 /// The largest encoded message, in bytes: a receive or transmit buffer of this size
 /// always suffices.
-pub const BW_MAX_MESSAGE_SIZE: usize = 49;
+pub const BW_MAX_MESSAGE_SIZE: usize = 56;
+
+/// The largest term a message or restored state may carry (2^48 - 1); larger ones are
+/// refused with `BW_RESULT_TERM_OUT_OF_RANGE` or `BW_RESULT_RESTORED_TERM_OUT_OF_RANGE`.
+pub const BW_MAX_TERM: u64 = 0xFFFF_FFFF_FFFF;
 
 /// The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
 /// 32-bit ones (where it is smaller: `bw_node_size()` says exactly).
-pub const BW_NODE_SIZE: usize = 1176;
+pub const BW_NODE_SIZE: usize = 1256;
 
 /// The alignment the memory of a node needs.
 pub const BW_NODE_ALIGN: usize = 8;
@@ -30,6 +34,7 @@ const _: () = {
     assert!(size_of::<bw_node>() <= BW_NODE_SIZE, "raise BW_NODE_SIZE");
     assert!(align_of::<bw_node>() == BW_NODE_ALIGN);
     assert!(BW_MAX_MESSAGE_SIZE == bellwether::MAX_MESSAGE_SIZE);
+    assert!(BW_MAX_TERM == Term::MAX.0);
     assert!(BW_MAX_MEMBERS <= bellwether::MAX_MEMBERS);
 };
 

@@ -48,6 +48,8 @@ pub enum bw_result {
     NothingToRestore = 20,
     /// Restore: the state names a vote for a node that is not a member.
     VoteForNonMember = 21,
+    /// Restore: the state's term is above `BW_MAX_TERM`.
+    RestoredTermOutOfRange = 22,
     /// Received bytes end before the message does (zero bytes included).
     Truncated = 30,
     /// Received bytes carry an unknown wire version.
@@ -68,6 +70,8 @@ pub enum bw_result {
     FromSelf = 38,
     /// The message is addressed to another node.
     Misaddressed = 39,
+    /// Received bytes carry a term above `BW_MAX_TERM`.
+    TermOutOfRange = 40,
     /// The call needs the quorum algorithm.
     NotQuorum = 50,
     /// Only the leader can hand leadership over.
@@ -125,6 +129,7 @@ impl bw_result {
                 c"only quorum election in persistent mode restores durable state"
             }
             bw_result::VoteForNonMember => c"the restored vote names a non-member",
+            bw_result::RestoredTermOutOfRange => c"the restored term is above BW_MAX_TERM",
             bw_result::Truncated => c"the message is truncated",
             bw_result::UnsupportedVersion => c"unsupported wire version",
             bw_result::UnknownKind => c"unknown message kind",
@@ -135,6 +140,7 @@ impl bw_result {
             bw_result::UnknownSender => c"the sender is not a member",
             bw_result::FromSelf => c"the message comes from this node",
             bw_result::Misaddressed => c"the message is addressed to another node",
+            bw_result::TermOutOfRange => c"the message's term is above BW_MAX_TERM",
             bw_result::NotQuorum => c"only quorum election supports this",
             bw_result::NotLeader => c"this node does not lead",
             bw_result::UnknownMember => c"the named node is not a member",
@@ -152,7 +158,7 @@ impl bw_result {
     }
 
     /// Every code, for `bw_result_str` to look an integer up in.
-    const ALL: [bw_result; 42] = [
+    const ALL: [bw_result; 44] = [
         bw_result::Ok,
         bw_result::Empty,
         bw_result::NullPointer,
@@ -172,6 +178,7 @@ impl bw_result {
         bw_result::LeaseTooLong,
         bw_result::NothingToRestore,
         bw_result::VoteForNonMember,
+        bw_result::RestoredTermOutOfRange,
         bw_result::Truncated,
         bw_result::UnsupportedVersion,
         bw_result::UnknownKind,
@@ -182,6 +189,7 @@ impl bw_result {
         bw_result::UnknownSender,
         bw_result::FromSelf,
         bw_result::Misaddressed,
+        bw_result::TermOutOfRange,
         bw_result::NotQuorum,
         bw_result::NotLeader,
         bw_result::UnknownMember,
@@ -231,6 +239,7 @@ impl From<ConfigError> for bw_result {
             ConfigError::LeaseTooLong => bw_result::LeaseTooLong,
             ConfigError::NothingToRestore => bw_result::NothingToRestore,
             ConfigError::VoteForNonMember(_) => bw_result::VoteForNonMember,
+            ConfigError::TermOutOfRange(_) => bw_result::RestoredTermOutOfRange,
             _ => bw_result::Unknown,
         }
     }
@@ -245,6 +254,7 @@ impl From<DecodeError> for bw_result {
             DecodeError::Oversized => bw_result::Oversized,
             DecodeError::TrailingBytes => bw_result::TrailingBytes,
             DecodeError::Malformed => bw_result::Malformed,
+            DecodeError::TermOutOfRange(_) => bw_result::TermOutOfRange,
             _ => bw_result::Unknown,
         }
     }

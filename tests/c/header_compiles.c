@@ -18,6 +18,7 @@ STATIC_CHECK((BW_NODE_ALIGN & (BW_NODE_ALIGN - 1)) == 0, "BW_NODE_ALIGN is a pow
 STATIC_CHECK(BW_NODE_SIZE >= 1, "BW_NODE_SIZE is at least 1");
 STATIC_CHECK(BW_NODE_SIZE % BW_NODE_ALIGN == 0, "BW_NODE_SIZE is a multiple of BW_NODE_ALIGN");
 STATIC_CHECK(BW_MAX_MESSAGE_SIZE >= 1, "messages take at least one byte");
+STATIC_CHECK(BW_MAX_TERM == 0xFFFFFFFFFFFFull, "BW_MAX_TERM is 2^48 - 1");
 STATIC_CHECK(BW_RECORD_SIZE == 24, "records are 24 bytes");
 STATIC_CHECK(BW_MAX_MEMBERS >= 1, "a node has at least one member");
 STATIC_CHECK(BELLWETHER_VERSION_MAJOR >= 0 && BELLWETHER_VERSION_MINOR >= 0 &&
@@ -86,6 +87,10 @@ const bellwether_api BELLWETHER_API = {
     bw_record_recover,   bw_slot_writer_resume,    bw_slot_writer_write,
     bw_result_str,
 };
+
+/* The constants are usable in every mode, C99 included. */
+extern const uint64_t HEADER_MAX_TERM;
+const uint64_t HEADER_MAX_TERM = BW_MAX_TERM;
 
 /* The enum constants convert to the plain uint32_t fields and arguments. */
 extern bw_result header_example(bw_config *config);

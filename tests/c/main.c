@@ -33,6 +33,7 @@
  *   BW_RESULT_LEASE_TOO_LONG             "
  *   BW_RESULT_NOTHING_TO_RESTORE     quorum: restore refusals; quorum: volatile mode
  *   BW_RESULT_VOTE_FOR_NON_MEMBER    quorum: restore refusals; memory: a failed init ...
+ *   BW_RESULT_RESTORED_TERM_OUT_OF_RANGE  quorum: restore refusals; memory: a failed ...
  *   BW_RESULT_TRUNCATED              receive: zero-length and cut messages
  *   BW_RESULT_UNSUPPORTED_VERSION    receive: unknown wire versions
  *   BW_RESULT_UNKNOWN_KIND           receive: unknown kinds
@@ -43,6 +44,7 @@
  *   BW_RESULT_UNKNOWN_SENDER             "
  *   BW_RESULT_FROM_SELF                  "
  *   BW_RESULT_MISADDRESSED               "
+ *   BW_RESULT_TERM_OUT_OF_RANGE      receive: terms above BW_MAX_TERM
  *   BW_RESULT_NOT_QUORUM             quorum: quorum-only calls on the other algorithms
  *   BW_RESULT_NOT_LEADER             quorum: transfer refusals
  *   BW_RESULT_UNKNOWN_MEMBER             "

@@ -44,7 +44,7 @@ static bool is_known_code(uint32_t code) {
 }
 
 static void every_result_has_its_own_text(void) {
-    static const uint32_t unknown_codes[] = {7, 9, 22, 29, 40, 56, 59, 66, 98, 100, 1000,
+    static const uint32_t unknown_codes[] = {7, 9, 23, 29, 41, 56, 59, 66, 98, 100, 1000,
                                              UINT32_MAX};
     const char *unknown = bw_result_str(unknown_codes[0]);
     size_t i;
@@ -410,7 +410,9 @@ static void node_construction_refuses_null_pointers(void) {
 
 /* Calls every node function with each of its pointers NULL. */
 static void call_with_nulls(bw_node *node, uint64_t now) {
-    static const uint8_t bytes[] = {1, 1, 2, 0, 1, 0, 1};
+    /* A valid message (wire version 2 | group 1 | from 2 | to node 1 | term 0 | Election):
+     * only the NULL pointers are wrong. */
+    static const uint8_t bytes[] = {2, 1, 2, 0, 1, 0, 1};
     uint8_t buf[BW_MAX_MESSAGE_SIZE];
     bw_transmit transmit;
     bw_durable_state state = {1, true, 1};
@@ -480,6 +482,7 @@ static void a_failed_init_leaves_the_node_unchanged(void) {
     bw_config config = node_config(BW_ALGORITHM_QUORUM, 1, 3);
     bw_config bad = config;
     bw_durable_state vote_for_stranger = {2, true, 9};
+    bw_durable_state term_above_max = {BW_MAX_TERM + 1, false, 0};
     bw_node *node;
     bw_node *twin;
     bw_node *out;
@@ -501,6 +504,9 @@ static void a_failed_init_leaves_the_node_unchanged(void) {
     CHECK_RC(bw_node_restore(node_memory_bytes(&memory[0]), BW_NODE_SIZE, &config, now,
                              &vote_for_stranger, &out),
              BW_RESULT_VOTE_FOR_NON_MEMBER);
+    CHECK_RC(bw_node_restore(node_memory_bytes(&memory[0]), BW_NODE_SIZE, &config, now,
+                             &term_above_max, &out),
+             BW_RESULT_RESTORED_TERM_OUT_OF_RANGE);
     CHECK_UNTOUCHED(out);
     check_twins(node, twin, now, 5000);
 }

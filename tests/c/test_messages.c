@@ -1,6 +1,7 @@
 /*
  * Received bytes (bw_node_handle_bytes): every decode and routing error, each leaving the
- * node unchanged; and outgoing messages (bw_node_poll_transmit) with short buffers.
+ * node unchanged, terms up to BW_MAX_TERM and beyond; and outgoing messages
+ * (bw_node_poll_transmit) with short buffers.
  */
 #include "nodes.h"
 
@@ -10,16 +11,19 @@
 #define RECEIVER 3
 #define SENDER 1
 
-/* ---- Hand-made wire messages (see src/wire.rs): version, group, from, destination,
- * term, then the body, whose first field is its kind. Every value used here is below 128,
- * so each varint is one byte. ---- */
+/* ---- Hand-made wire messages (see src/wire.rs and the golden vectors of tests/wire.rs):
+ * version, group, from, destination, term, then the body, whose first field is its kind.
+ * Every value used here is below 128, so each varint is one byte, but for the terms of
+ * "Terms" below. ---- */
 
-#define WIRE_VERSION 1
+#define WIRE_VERSION 2
 #define DESTINATION_NODE 0
 #define DESTINATION_ALL 1
 #define KIND_ELECTION 1
+#define KIND_REQUEST_VOTE 16
 #define KIND_VOTE 17
 #define KIND_COUNT 21
+#define OPTION_NONE 0
 
 typedef struct {
     uint8_t bytes[2 * BW_MAX_MESSAGE_SIZE];
@@ -31,10 +35,12 @@ static void push(wire *message, uint8_t byte) {
     message->bytes[message->len++] = byte;
 }
 
-/* The envelope, up to and including the body's kind. */
-static wire envelope(uint32_t group, uint32_t from, uint8_t destination, uint32_t to,
-                     uint8_t kind) {
+/* The envelope, up to and including the body's kind, with the term varint of `term_len`
+ * bytes at `term`. */
+static wire envelope_in_term(uint32_t group, uint32_t from, uint8_t destination, uint32_t to,
+                             const uint8_t *term, size_t term_len, uint8_t kind) {
     wire message;
+    size_t i;
     CHECK(group < 128 && from < 128 && to < 128);
     message.len = 0;
     push(&message, WIRE_VERSION);
@@ -44,9 +50,18 @@ static wire envelope(uint32_t group, uint32_t from, uint8_t destination, uint32_
     if (destination == DESTINATION_NODE) {
         push(&message, (uint8_t)to);
     }
-    push(&message, 0); /* term */
+    for (i = 0; i < term_len; i++) {
+        push(&message, term[i]);
+    }
     push(&message, kind);
     return message;
+}
+
+/* The envelope in term 0. */
+static wire envelope(uint32_t group, uint32_t from, uint8_t destination, uint32_t to,
+                     uint8_t kind) {
+    static const uint8_t term_zero[] = {0};
+    return envelope_in_term(group, from, destination, to, term_zero, sizeof term_zero, kind);
 }
 
 /* `Election` (a body without fields) from `from` to `to` in `group`. */
@@ -67,11 +82,15 @@ typedef struct {
     uint64_t now;
 } receiver;
 
-static void start_receiver(receiver *r) {
-    bw_config config = node_config(BW_ALGORITHM_BULLY, RECEIVER, 3);
+static void start_receiver_running(receiver *r, uint32_t algorithm) {
+    bw_config config = node_config(algorithm, RECEIVER, 3);
     r->now = NODES_START;
     r->node = start_node_at(&r->memory[0], &config, r->now);
     r->twin = start_node_at(&r->memory[1], &config, r->now);
+}
+
+static void start_receiver(receiver *r) {
+    start_receiver_running(r, BW_ALGORITHM_BULLY);
 }
 
 /* Feeds `len` bytes at `data` to the receiver only; they must be refused with `expected`. */
@@ -103,7 +122,9 @@ static void zero_length_and_cut_messages_are_truncated(void) {
 }
 
 static void unknown_wire_versions_are_refused(void) {
-    static const uint8_t versions[] = {0, 2, 0x7F, 0xFF};
+    /* 1 is the version before pre-vote grants named their round and quorum acks their
+     * leader: its messages are refused, not misread. */
+    static const uint8_t versions[] = {0, 1, 3, 0x7F, 0xFF};
     receiver r;
     size_t i;
     start_receiver(&r);
@@ -174,9 +195,123 @@ static void misrouted_messages_are_refused(void) {
     check_unchanged(&r);
 }
 
+/* ---- Terms: at most BW_MAX_TERM = 2^48 - 1, a varint of up to 7 bytes ---- */
+
+/* Terms as varints: seven bits a byte, least significant first, the high bit set on every
+ * byte but the last. */
+static const uint8_t TERM_MAX[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F};
+static const uint8_t TERM_MAX_PLUS_ONE[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40};
+static const uint8_t TERM_U64_MAX[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                       0xFF, 0xFF, 0xFF, 0xFF, 0x01};
+
+/* The value of a varint, to tie the vectors above to BW_MAX_TERM. */
+static uint64_t varint_value(const uint8_t *bytes, size_t len) {
+    uint64_t value = 0;
+    size_t i;
+    CHECK(len >= 1 && len <= 10);
+    for (i = 0; i < len; i++) {
+        CHECK((bytes[i] & 0x80) == (i + 1 < len ? 0x80 : 0));
+        value |= (uint64_t)(bytes[i] & 0x7F) << (7 * i);
+    }
+    return value;
+}
+
+static void the_term_vectors_are_what_they_say(void) {
+    CHECK_EQ(varint_value(TERM_MAX, sizeof TERM_MAX), BW_MAX_TERM);
+    CHECK_EQ(varint_value(TERM_MAX_PLUS_ONE, sizeof TERM_MAX_PLUS_ONE), BW_MAX_TERM + 1);
+    CHECK_EQ(varint_value(TERM_U64_MAX, sizeof TERM_U64_MAX), UINT64_MAX);
+}
+
+/* A message in the given term that `algorithm` acts on: an `Election` for Bully (it starts
+ * an election), a `RequestVote { freshness: 0, transfer: None }` for quorum (a vote request
+ * from a sender as fresh as the receiver, which grants it in a term it has not voted in). */
+static wire campaign_in_term(uint32_t algorithm, const uint8_t *term, size_t term_len) {
+    wire message;
+    if (algorithm == BW_ALGORITHM_QUORUM) {
+        message = envelope_in_term(NODES_GROUP, SENDER, DESTINATION_NODE, RECEIVER, term,
+                                   term_len, KIND_REQUEST_VOTE);
+        push(&message, 0);           /* freshness */
+        push(&message, OPTION_NONE); /* transfer */
+    } else {
+        message = envelope_in_term(NODES_GROUP, SENDER, DESTINATION_NODE, RECEIVER, term,
+                                   term_len, KIND_ELECTION);
+    }
+    return message;
+}
+
+/* When the receiver acts on campaign_in_term's message: at once for Bully; for quorum
+ * once the stickiness it starts with (for T) is over, as it grants no vote before. */
+static uint64_t acting_time(uint32_t algorithm) {
+    if (algorithm == BW_ALGORITHM_QUORUM) {
+        return NODES_START + node_config(algorithm, RECEIVER, 3).failure_timeout;
+    }
+    return NODES_START + 1;
+}
+
+/* The messages are refused when the same one in range would be acted on. */
+static void check_terms_above_the_maximum(uint32_t algorithm) {
+    receiver r;
+    wire above = campaign_in_term(algorithm, TERM_MAX_PLUS_ONE, sizeof TERM_MAX_PLUS_ONE);
+    wire largest = campaign_in_term(algorithm, TERM_U64_MAX, sizeof TERM_U64_MAX);
+    wire to_all = envelope_in_term(NODES_GROUP, SENDER, DESTINATION_ALL, 0, TERM_MAX_PLUS_ONE,
+                                   sizeof TERM_MAX_PLUS_ONE, KIND_ELECTION);
+    uint64_t term;
+    check_context("algorithm %u (bw_algorithm)", (unsigned)algorithm);
+    start_receiver_running(&r, algorithm);
+    r.now = acting_time(algorithm) - 1; /* refuse() adds 1 */
+    refuse_message(&r, &above, BW_RESULT_TERM_OUT_OF_RANGE);
+    refuse_message(&r, &largest, BW_RESULT_TERM_OUT_OF_RANGE);
+    refuse_message(&r, &to_all, BW_RESULT_TERM_OUT_OF_RANGE);
+    CHECK_OK(bw_node_term(r.node, &term));
+    CHECK_EQ(term, 0);
+    check_unchanged(&r);
+}
+
+static void terms_above_the_maximum_are_refused(void) {
+    check_terms_above_the_maximum(BW_ALGORITHM_BULLY);
+    check_terms_above_the_maximum(BW_ALGORITHM_QUORUM);
+}
+
+/* The control: the same message in term BW_MAX_TERM is accepted and acted on. */
+static void check_the_maximum_term(uint32_t algorithm) {
+    receiver r;
+    wire message = campaign_in_term(algorithm, TERM_MAX, sizeof TERM_MAX);
+    uint64_t term;
+    check_context("algorithm %u (bw_algorithm)", (unsigned)algorithm);
+    start_receiver_running(&r, algorithm);
+    r.now = acting_time(algorithm);
+    CHECK_OK(bw_node_handle_bytes(r.node, r.now, message.bytes, message.len));
+    if (algorithm == BW_ALGORITHM_QUORUM) {
+        /* It adopts the term and votes for the sender: a durable state to persist. */
+        bw_durable_state state;
+        CHECK_OK(bw_node_poll_persist(r.node, &state));
+        CHECK_EQ(state.term, BW_MAX_TERM);
+        CHECK(state.has_vote);
+        CHECK_EQ(state.voted_for, SENDER);
+    } else {
+        /* The highest node takes over in the epoch after the highest it has seen, which
+         * stays at the ceiling. */
+        bw_role role = BW_ROLE_FOLLOWER;
+        int i;
+        for (i = 0; i < 10 && role != BW_ROLE_LEADER; i++) {
+            r.now = fire_next_timeout(r.node);
+            CHECK_OK(bw_node_role(r.node, &role));
+        }
+        CHECK_EQ(role, BW_ROLE_LEADER);
+    }
+    CHECK_OK(bw_node_term(r.node, &term));
+    CHECK_EQ(term, BW_MAX_TERM);
+}
+
+static void the_maximum_term_is_accepted(void) {
+    check_the_maximum_term(BW_ALGORITHM_BULLY);
+    check_the_maximum_term(BW_ALGORITHM_QUORUM);
+}
+
 /* What bw_node_handle_bytes may answer: acceptance, or a decode or routing error. */
 static bool is_receive_result(bw_result rc) {
-    return rc == BW_RESULT_OK || (rc >= BW_RESULT_TRUNCATED && rc <= BW_RESULT_MISADDRESSED);
+    return rc == BW_RESULT_OK ||
+           (rc >= BW_RESULT_TRUNCATED && rc <= BW_RESULT_TERM_OUT_OF_RANGE);
 }
 
 /* Pseudo-random bytes (a fixed-seed xorshift), some starting like a real message, are
@@ -309,6 +444,12 @@ const scenario MESSAGE_SCENARIOS[] = {
     {"receive: malformed fields are MALFORMED", malformed_fields_are_refused},
     {"receive: wrong group, unknown sender, from self, misaddressed",
      misrouted_messages_are_refused},
+    {"receive: the term vectors are BW_MAX_TERM, BW_MAX_TERM + 1 and UINT64_MAX",
+     the_term_vectors_are_what_they_say},
+    {"receive: terms above BW_MAX_TERM are TERM_OUT_OF_RANGE (bully, quorum)",
+     terms_above_the_maximum_are_refused},
+    {"receive: a message in term BW_MAX_TERM is accepted (bully, quorum)",
+     the_maximum_term_is_accepted},
     {"receive: random bytes get a receive result", random_bytes_get_a_receive_result},
     {"receive: the valid message the others are made from is accepted",
      the_valid_message_is_accepted},

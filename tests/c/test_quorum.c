@@ -491,6 +491,50 @@ static void restore_refusals(void) {
     CHECK_OK(bw_node_restore(bytes, BW_NODE_SIZE, &quorum, NODES_START, &state, &node));
     CHECK_EQ(term_of(node), 3);
     CHECK(!durable_state_of(node).has_vote);
+
+    /* Terms run up to BW_MAX_TERM: a state beyond it is refused, writing nothing. */
+    state.term = BW_MAX_TERM + 1;
+    state.has_vote = true;
+    state.voted_for = 2;
+    SENTINEL(memory);
+    SENTINEL(node);
+    CHECK_RC(bw_node_restore(bytes, BW_NODE_SIZE, &quorum, NODES_START, &state, &node),
+             BW_RESULT_RESTORED_TERM_OUT_OF_RANGE);
+    CHECK_UNTOUCHED(node);
+    CHECK_UNTOUCHED(memory);
+    state.term = UINT64_MAX;
+    state.has_vote = false;
+    CHECK_RC(bw_node_restore(bytes, BW_NODE_SIZE, &quorum, NODES_START, &state, &node),
+             BW_RESULT_RESTORED_TERM_OUT_OF_RANGE);
+    CHECK_UNTOUCHED(node);
+    CHECK_UNTOUCHED(memory);
+}
+
+/* A node restored in the last term keeps it: quorum election never campaigns there (its
+ * next term would be the same one, in which it may have voted), so it persists and sends
+ * nothing however long it hears from nobody. */
+static void the_maximum_term_is_restored_and_kept(void) {
+    node_memory memory;
+    bw_node *node;
+    bw_durable_state state = {BW_MAX_TERM, true, 2};
+    bw_config quorum = node_config(BW_ALGORITHM_QUORUM, 1, 3);
+    uint64_t now = NODES_START;
+    int i;
+    CHECK_OK(bw_node_restore(node_memory_bytes(&memory), BW_NODE_SIZE, &quorum, NODES_START,
+                             &state, &node));
+    CHECK_SAME_STATE(durable_state_of(node), state);
+    for (i = 0; i < 20; i++) {
+        uint8_t buf[BW_MAX_MESSAGE_SIZE];
+        bw_transmit transmit;
+        bw_durable_state persisted;
+        now = fire_next_timeout(node);
+        CHECK_RC(bw_node_poll_persist(node, &persisted), BW_RESULT_EMPTY);
+        CHECK_RC(bw_node_poll_transmit(node, buf, sizeof buf, &transmit), BW_RESULT_EMPTY);
+        CHECK_EQ(term_of(node), BW_MAX_TERM);
+        CHECK_SAME_STATE(durable_state_of(node), state);
+    }
+    /* Twenty timeouts span several election timeouts. */
+    CHECK(now >= NODES_START + 4 * (uint64_t)quorum.failure_timeout);
 }
 
 /* ---- Quorum-only calls ---- */
@@ -551,7 +595,11 @@ const scenario QUORUM_SCENARIOS[] = {
     {"quorum: only candidates at least as fresh win votes", only_fresh_enough_candidates_win},
     {"quorum: volatile mode persists nothing and has no fencing token",
      volatile_mode_persists_nothing},
-    {"quorum: restore refusals NOTHING_TO_RESTORE and VOTE_FOR_NON_MEMBER", restore_refusals},
+    {"quorum: restore refusals NOTHING_TO_RESTORE, VOTE_FOR_NON_MEMBER and "
+     "RESTORED_TERM_OUT_OF_RANGE",
+     restore_refusals},
+    {"quorum: a node restored in term BW_MAX_TERM keeps it",
+     the_maximum_term_is_restored_and_kept},
     {"quorum: quorum-only calls on the other algorithms are NOT_QUORUM",
      quorum_calls_on_other_algorithms_are_not_quorum},
 };

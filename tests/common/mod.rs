@@ -1,6 +1,9 @@
 //! Builders and helpers shared by the integration tests.
 #![allow(dead_code)]
 
+#[cfg(feature = "quorum")]
+pub mod net;
+
 #[cfg(feature = "sim")]
 use bellwether::sim::{
     Faults, Simulation, SplitBrain, Violation, leader_names_itself, run_seeds, seed_count,

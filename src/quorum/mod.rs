@@ -57,6 +57,8 @@
 //! Ordinary members (see [`Member::ordinary`](crate::Member::ordinary)) vote but never
 //! campaign.
 
+mod preferred;
+
 use crate::context::Context;
 use crate::durable::DurableState;
 use crate::event::Role;
@@ -67,15 +69,25 @@ use crate::time::{Duration, Instant};
 use crate::timer::Timer;
 use crate::wire::{Body, Kind, Term};
 
+use preferred::PreferredLeader;
+
 /// Parts per million.
 const MILLION: u64 = 1_000_000;
 
-/// After an automatic transfer to the preferred leader failed, the leader waits this many
-/// election timeouts before it tries again.
-const PREFERRED_LEADER_BACKOFF: u64 = 10;
+/// Whether the verifier's own tests undid the safety fix `$fix` (see `crate::mutation`);
+/// always false without the feature `mutants`.
+macro_rules! undone {
+    ($cx:expr, $fix:ident) => {{
+        #[cfg(feature = "mutants")]
+        let undone = $cx.config.is_mutated(crate::Mutation::$fix);
+        #[cfg(not(feature = "mutants"))]
+        let undone = false;
+        undone
+    }};
+}
 
 /// How a node keeps its term and vote across a restart (SPEC 4.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Durability {
     /// The host persists the term and vote ([`Engine::poll_persist`]) and confirms each
     /// write ([`Engine::confirm_persisted`]); messages wait for the confirmation, and a
@@ -97,7 +109,7 @@ pub enum Durability {
 }
 
 /// Options of quorum election.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct QuorumOptions {
     /// Ask for pre-votes before raising the term (rule 2), so a node returning from a
     /// partition does not disrupt a healthy cluster.
@@ -187,7 +199,7 @@ impl Default for QuorumOptions {
 }
 
 /// Why a leadership transfer could not start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum TransferRefusal {
     NotLeader,
     ToSelf,
@@ -195,15 +207,17 @@ pub(crate) enum TransferRefusal {
 }
 
 /// Where a node stands in an election.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Phase {
     /// Follows a leader, or waits to hear one.
     Follower,
-    /// Asked for pre-votes for the next term; `granted` would vote for it. `transfer`:
-    /// the leader handed over, at this time on its clock.
+    /// Asked for pre-votes for the next term in `round` (its clock when it asked);
+    /// `granted` would vote for it. `transfer`: the leader handed over, at this time on
+    /// its clock.
     PreCandidate {
         granted: PeerSet,
         transfer: Option<u64>,
+        round: u64,
     },
     /// Campaigns in the current term; `granted` voted for it. `transfer`: the leader
     /// handed over, at this time on its clock.
@@ -215,11 +229,13 @@ enum Phase {
     Leader,
 }
 
-/// The newest heartbeat a node heard from a leader.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The newest heartbeat a node heard from the leader it follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct NewestHeartbeat {
     /// The leader's term.
     term: Term,
+    /// The leader.
+    leader: PeerIndex,
     /// When the leader sent it, on the leader's clock.
     sent_at: u64,
     /// The start of the transfer the leader was making when it sent it, if any.
@@ -230,13 +246,25 @@ impl NewestHeartbeat {
     /// Whether a request to be elected in `term` on a transfer the leader of the term
     /// before started at `started_at` may still be honoured: no heartbeat that leader sent
     /// after that start says the transfer ended.
-    fn allows_transfer(&self, term: Term, started_at: u64) -> bool {
-        self.term.next() != term || self.sent_at <= started_at || self.transfer == Some(started_at)
+    fn allows_transfer(newest: Option<Self>, term: Term, started_at: u64) -> bool {
+        newest.is_none_or(|heard| {
+            heard.term.next() != term
+                || heard.sent_at <= started_at
+                || heard.transfer == Some(started_at)
+        })
+    }
+
+    /// The send time an ack to `leader` in `term` echoes: that of the newest heartbeat
+    /// `leader` itself sent in `term`, or 0 (below every lease floor) if none was heard.
+    fn echo_for(newest: Option<Self>, leader: PeerIndex, term: Term) -> u64 {
+        newest
+            .filter(|heard| heard.leader == leader && heard.term == term)
+            .map_or(0, |heard| heard.sent_at)
     }
 }
 
 /// The state of one node in quorum election.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Quorum<const N: usize> {
     options: QuorumOptions,
     phase: Phase,
@@ -252,13 +280,21 @@ pub(crate) struct Quorum<const N: usize> {
     restart_wait_until: Instant,
     /// The host's freshness value (e.g. its log position).
     freshness: u64,
-    /// The newest heartbeat heard from a leader; acks echo its send time.
-    newest: NewestHeartbeat,
-    /// Leader: per member, the newest heartbeat send time it acknowledged (meaningful for
-    /// the members in `acked` only).
+    /// The newest heartbeat heard from the leader it follows; acks to that leader echo its
+    /// send time.
+    newest: Option<NewestHeartbeat>,
+    /// The last pre-vote this node granted: the asker and the round its grant echoes. A
+    /// grant not yet handed to the host when another is given is dropped (its asker
+    /// counts it as refused), so one slot does, whatever the membership's size.
+    granted: Option<(PeerIndex, u64)>,
+    /// Leader: per member, the newest send time of this leader's heartbeats of this term
+    /// that it acknowledged (meaningful for the members in `acked` only). The lease and
+    /// check-quorum both rest on these acknowledgements.
     acked_at: [Instant; N],
     acked: PeerSet,
-    /// Leader: acks of heartbeats sent before this instant do not count.
+    /// Leader: when it started leading this term; no heartbeat of the term is older.
+    elected_at: Instant,
+    /// Leader: acks of heartbeats sent before this instant do not count for the lease.
     lease_floor: Instant,
     /// Leader: until when no other leader can exist (local clock).
     lease_until: Option<Instant>,
@@ -266,8 +302,8 @@ pub(crate) struct Quorum<const N: usize> {
     transfer_to: Option<PeerIndex>,
     /// Leader: when the current transfer started.
     transfer_started_at: Instant,
-    /// Leader: no automatic transfer to the preferred leader before this instant.
-    preferred_retry_at: Instant,
+    /// When to hand over to the preferred leader, with flap damping.
+    preferred: PreferredLeader,
 }
 
 impl<const N: usize> Quorum<N> {
@@ -281,14 +317,16 @@ impl<const N: usize> Quorum<N> {
             sticky_until: Instant::ZERO,
             restart_wait_until: Instant::ZERO,
             freshness: 0,
-            newest: NewestHeartbeat::default(),
+            newest: None,
+            granted: None,
             acked_at: [Instant::ZERO; N],
             acked: PeerSet::EMPTY,
+            elected_at: Instant::ZERO,
             lease_floor: Instant::ZERO,
             lease_until: None,
             transfer_to: None,
             transfer_started_at: Instant::ZERO,
-            preferred_retry_at: Instant::ZERO,
+            preferred: PreferredLeader::NONE,
         }
     }
 
@@ -378,25 +416,44 @@ impl<const N: usize> Quorum<N> {
         if self.transfer_to.take().is_some() {
             self.reset_lease(cx);
             let t = cx.config.timing.failure_timeout;
-            self.preferred_retry_at = cx.now + t.saturating_mul(PREFERRED_LEADER_BACKOFF);
+            self.preferred.transfer_failed(cx.now, t);
         }
     }
 
-    /// The leader hands over to the highest-priority member it heard from, if that member
-    /// outranks it by priority.
-    fn prefer_leader(&mut self, cx: &mut Context<N>, heard: PeerSet) {
-        if self.transfer_to.is_some() || cx.now < self.preferred_retry_at {
+    /// At a check: the leader hands over to the highest-priority member above it among
+    /// those that acknowledged its heartbeats in the window (`responsive`), once that
+    /// member has done so for the hold-down (see [`preferred`]).
+    fn prefer_leader(&mut self, cx: &mut Context<N>, responsive: PeerSet) {
+        if self.transfer_to.is_some() {
             return;
         }
-        let priority = |peer| cx.member(peer).map_or(0, |m| m.priority);
-        let mine = priority(cx.me);
-        let preferred = heard
-            .filter(|peer| cx.may_lead(peer) && priority(peer) > mine)
+        let mine = Self::priority(cx, cx.me);
+        let best = responsive
+            .filter(|peer| cx.may_lead(peer) && Self::priority(cx, peer) > mine)
             .iter()
             .max_by_key(|&peer| cx.rank(peer));
-        if let Some(peer) = preferred {
+        let t = cx.config.timing.failure_timeout;
+        if let Some(peer) = self.preferred.choose(cx.now, t, best) {
             // Cannot fail: this node leads, and `peer` is another member that may lead.
             let _ = self.transfer(cx, peer);
+        }
+    }
+
+    fn priority(cx: &Context<N>, peer: PeerIndex) -> u8 {
+        cx.member(peer).map_or(0, |m| m.priority)
+    }
+
+    /// `leader` leads `term`: if the last leader this node followed, in an older term,
+    /// ranks above both this node and `leader` by priority, the preferred leader lost its
+    /// leadership, and counts a failure (see [`preferred`]).
+    fn note_succession(&mut self, cx: &Context<N>, leader: PeerIndex, term: Term) {
+        let Some(previous) = self.newest.filter(|newest| newest.term < term) else {
+            return;
+        };
+        let above = Self::priority(cx, previous.leader);
+        if above > Self::priority(cx, cx.me) && above > Self::priority(cx, leader) {
+            let t = cx.config.timing.failure_timeout;
+            self.preferred.leader_failed(cx.now, t);
         }
     }
 
@@ -433,15 +490,24 @@ impl<const N: usize> Quorum<N> {
     /// leader started at `transfer` (its clock), sets stickiness aside: the leader must be
     /// handing over to it right now, and a follower must have heard no heartbeat that
     /// leader sent after the transfer ended (so a request delayed past that cannot depose
-    /// a leader whose lease runs again).
-    fn is_handed_over(&self, candidate: PeerIndex, term: Term, transfer: Option<u64>) -> bool {
+    /// a leader whose lease runs again). A follower that started less than `T` ago cannot
+    /// tell: what it acknowledged before its start is forgotten, so the stickiness of its
+    /// start holds whatever the request says.
+    fn is_handed_over(
+        &self,
+        cx: &Context<N>,
+        candidate: PeerIndex,
+        term: Term,
+        transfer: Option<u64>,
+    ) -> bool {
         let Some(started_at) = transfer else {
             return false;
         };
         if self.phase == Phase::Leader {
             return self.transfer_to == Some(candidate);
         }
-        self.newest.allows_transfer(term, started_at)
+        (cx.uptime() >= cx.config.timing.failure_timeout || undone!(cx, HandOverJustAfterStart))
+            && NewestHeartbeat::allows_transfer(self.newest, term, started_at)
     }
 
     /// Adopts a newer term: no vote in it yet, no leader known.
@@ -493,6 +559,7 @@ impl<const N: usize> Quorum<N> {
             self.phase = Phase::PreCandidate {
                 granted: PeerSet::only(cx.me),
                 transfer,
+                round: cx.now.as_millis(),
             };
             cx.stand();
             cx.retry_later();
@@ -504,7 +571,9 @@ impl<const N: usize> Quorum<N> {
     }
 
     fn count_pre_votes(&mut self, cx: &mut Context<N>) {
-        if let Phase::PreCandidate { granted, transfer } = self.phase
+        if let Phase::PreCandidate {
+            granted, transfer, ..
+        } = self.phase
             && granted.len() >= Self::majority(cx)
         {
             self.campaign(cx, transfer);
@@ -538,8 +607,14 @@ impl<const N: usize> Quorum<N> {
         self.transfer_to = None;
         let term = cx.term;
         cx.lead(term);
+        if undone!(cx, CheckQuorumCountsAnyMessage) {
+            let _stale = cx.take_heard();
+        }
+        self.acked = PeerSet::EMPTY;
+        self.elected_at = cx.now;
+        self.note_succession(cx, cx.me, term);
+        self.preferred.start_leading();
         self.reset_lease(cx);
-        let _stale = cx.take_heard();
         let t = cx.config.timing.failure_timeout;
         cx.set_timer(Timer::Sweep, t);
         self.heartbeat(cx);
@@ -547,37 +622,50 @@ impl<const N: usize> Quorum<N> {
 
     // ---- The lease ----
 
-    /// Forgets every acknowledgement so far: only heartbeats sent from now on count.
+    /// Forgets the lease: only heartbeats sent from now on count towards a new one.
     fn reset_lease(&mut self, cx: &Context<N>) {
-        self.acked = PeerSet::EMPTY;
         self.lease_floor = cx.now;
         self.lease_until = None;
         self.refresh_lease(cx);
     }
 
-    /// The lease runs from the newest send time a majority (this node included, at
-    /// `now`) acknowledged.
-    fn refresh_lease(&mut self, cx: &Context<N>) {
+    /// The newest send time of this leader's heartbeats that a majority (this node
+    /// included, at `now`) acknowledged, among those sent at or after `since`.
+    fn majority_acked_since(&self, cx: &Context<N>, since: Instant) -> Option<Instant> {
         let members = cx.config.members().len();
         let mut times = [Instant::ZERO; N];
         let mut count = 0;
-        for (slot, peer) in times.iter_mut().zip(self.acked.iter()) {
-            *slot = self
-                .acked_at
-                .get(peer.position())
-                .copied()
-                .unwrap_or_default();
+        let acked = self
+            .acked
+            .iter()
+            .filter_map(|peer| self.acked_at.get(peer.position()).copied())
+            .filter(|&sent_at| sent_at >= since)
+            .chain(core::iter::once(cx.now));
+        for (slot, sent_at) in times.iter_mut().zip(acked) {
+            *slot = sent_at;
             count += 1;
         }
-        if let Some(slot) = times.get_mut(count) {
-            *slot = cx.now;
-            count += 1;
-        }
-        let Some(acked) = times.get_mut(..count) else {
-            return;
-        };
+        let acked = times.get_mut(..count)?;
         acked.sort_unstable_by(|a, b| b.cmp(a));
-        if let Some(&base) = acked.get(members / 2) {
+        acked.get(members / 2).copied()
+    }
+
+    /// The members that acknowledged a heartbeat this leader sent at or after `since`,
+    /// this node included: the evidence of check-quorum, the same as the lease's.
+    fn acked_since(&self, cx: &Context<N>, since: Instant) -> PeerSet {
+        let mut responsive = self.acked.filter(|peer| {
+            self.acked_at
+                .get(peer.position())
+                .is_some_and(|&sent_at| sent_at >= since)
+        });
+        responsive.insert(cx.me);
+        responsive
+    }
+
+    /// The lease runs from the newest send time a majority (this node included, at
+    /// `now`) acknowledged, counting heartbeats sent since the lease floor.
+    fn refresh_lease(&mut self, cx: &Context<N>) {
+        if let Some(base) = self.majority_acked_since(cx, self.lease_floor) {
             let lease = self
                 .options
                 .lease_duration(cx.config.timing.failure_timeout);
@@ -585,21 +673,44 @@ impl<const N: usize> Quorum<N> {
         }
     }
 
-    fn on_ack(&mut self, cx: &mut Context<N>, from: PeerIndex, sent_at: u64) {
+    /// An ack from `from` of this leader's heartbeat sent at `sent_at` (its clock), or of
+    /// none (0); `credits` is the leader the sender follows in this term.
+    fn on_ack(
+        &mut self,
+        cx: &mut Context<N>,
+        from: PeerIndex,
+        sent_at: u64,
+        credits: Option<PeerIndex>,
+    ) {
+        if self.phase != Phase::Leader {
+            return;
+        }
+        let credits = match undone!(cx, AckCreditsAnyLeader) {
+            true => Some(cx.me),
+            false => credits,
+        };
+        if credits.is_some_and(|leader| leader != cx.me) {
+            // Another node leads this term too (volatile mode only: a restart forgot a
+            // vote): step down, so that at most one of them goes on leading it.
+            self.step_down(cx);
+            return;
+        }
         let sent_at = Instant::from_millis(sent_at);
-        if self.phase != Phase::Leader
-            || self.transfer_to.is_some()
-            || sent_at < self.lease_floor
+        if credits != Some(cx.me)
+            || sent_at == Instant::ZERO
+            || sent_at < self.elected_at
             || sent_at > cx.now
         {
-            return;
+            return; // Echoes no heartbeat of this leader's term.
         }
         if let Some(slot) = self.acked_at.get_mut(from.position()) {
             if !self.acked.contains(from) || *slot < sent_at {
                 *slot = sent_at;
             }
             self.acked.insert(from);
-            self.refresh_lease(cx);
+            if self.transfer_to.is_none() {
+                self.refresh_lease(cx);
+            }
         }
     }
 
@@ -612,13 +723,13 @@ impl<const N: usize> Quorum<N> {
         term: Term,
         heartbeat: NewestHeartbeat,
     ) {
-        if term < cx.term {
-            // A deposed leader: the ack carries the newer term and makes it step down.
-            cx.send(from, Kind::QuorumAck);
-            return;
-        }
         if self.phase == Phase::Leader {
-            return; // Two leaders in one term cannot happen; ignore rather than follow.
+            if undone!(cx, SecondLeaderOfATerm) {
+                return;
+            }
+            // Another leader of this term (volatile mode only: a restart forgot a vote).
+            // Stop leading it; this node then knows no leader, and follows the other.
+            self.step_down(cx);
         }
         if let Phase::PreCandidate {
             transfer: Some(started_at),
@@ -628,11 +739,25 @@ impl<const N: usize> Quorum<N> {
         {
             return; // The leader is handing over to this node: keep standing.
         }
+        if cx.leader.is_some_and(|leader| leader != from)
+            && self.is_sticky(cx)
+            && !undone!(cx, SecondLeaderOfATerm)
+        {
+            // A node credits one leader per term at a time, and switches only once it is
+            // no longer sticky: its ack names the leader it follows, and makes this
+            // second leader of the term step down.
+            cx.send(from, Kind::QuorumAck);
+            return;
+        }
         self.phase = Phase::Follower;
+        self.note_succession(cx, from, term);
         cx.follow(from, term);
         self.become_sticky(cx);
-        if term > self.newest.term || heartbeat.sent_at >= self.newest.sent_at {
-            self.newest = heartbeat;
+        let newer = self.newest.is_none_or(|newest| {
+            (newest.leader, newest.term) != (from, term) || heartbeat.sent_at >= newest.sent_at
+        });
+        if newer {
+            self.newest = Some(heartbeat);
         }
         // A volatile node waiting out its restart may have voted for a newer leader it
         // forgot: its ack must not extend this leader's lease.
@@ -647,10 +772,12 @@ impl<const N: usize> Quorum<N> {
         from: PeerIndex,
         term: Term,
         freshness: u64,
+        round: u64,
         handed_over: bool,
     ) {
         if term > cx.term {
             if self.would_vote(cx, from, freshness, handed_over) {
+                self.granted = Some((from, round));
                 cx.send(from, Kind::PreVoteGranted);
             }
         } else {
@@ -688,7 +815,7 @@ impl<const N: usize> Quorum<N> {
         if term == cx.term
             && cx.leader == Some(from)
             && self.phase == Phase::Follower
-            && self.newest.allows_transfer(term.next(), started_at)
+            && NewestHeartbeat::allows_transfer(self.newest, term.next(), started_at)
             && self.may_campaign(cx)
         {
             self.stand(cx, Some(started_at));
@@ -710,7 +837,7 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
     fn handle_message(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term, body: &Body) {
         let handed_over = match *body {
             Body::PreVote { transfer, .. } | Body::RequestVote { transfer, .. } => {
-                self.is_handed_over(from, term, transfer)
+                self.is_handed_over(cx, from, term, transfer)
             }
             _ => false,
         };
@@ -723,14 +850,18 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
             self.adopt(cx, term);
         }
         match *body {
-            Body::PreVote { freshness, .. } => {
-                self.on_pre_vote(cx, from, term, freshness, handed_over)
-            }
-            // Sent in the granter's term, which is below the proposed one.
-            Body::PreVoteGranted => {
+            Body::PreVote {
+                freshness, round, ..
+            } => self.on_pre_vote(cx, from, term, freshness, round, handed_over),
+            // Sent in the granter's term, which is below the proposed one; it counts only
+            // for the round it answers.
+            Body::PreVoteGranted { round } => {
                 if let Phase::PreCandidate {
-                    ref mut granted, ..
+                    ref mut granted,
+                    round: asked,
+                    ..
                 } = self.phase
+                    && (round == asked || undone!(cx, GrantOfAnyRound))
                     && term <= cx.term
                 {
                     granted.insert(from);
@@ -747,12 +878,17 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
             Body::QuorumHeartbeat { sent_at, transfer } => {
                 let heartbeat = NewestHeartbeat {
                     term,
+                    leader: from,
                     sent_at,
                     transfer,
                 };
                 self.on_heartbeat(cx, from, term, heartbeat)
             }
-            Body::QuorumAck { sent_at } => self.on_ack(cx, from, sent_at),
+            Body::QuorumAck { sent_at, leader } => match leader.map(|id| cx.index_of(id)) {
+                None => self.on_ack(cx, from, sent_at, None),
+                Some(Some(credits)) => self.on_ack(cx, from, sent_at, Some(credits)),
+                Some(None) => {} // Names a non-member: nothing to act on.
+            },
             Body::RequestVote { freshness, .. } => {
                 self.on_request_vote(cx, from, term, freshness, handed_over)
             }
@@ -773,15 +909,18 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
     fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
         match timer {
             Timer::Sweep if self.phase == Phase::Leader => {
-                let mut heard = cx.take_heard();
-                heard.insert(cx.me);
-                if self.options.check_quorum && heard.len() < Self::majority(cx) {
+                let t = cx.config.timing.failure_timeout;
+                let mut responsive = self.acked_since(cx, cx.now - t);
+                if undone!(cx, CheckQuorumCountsAnyMessage) {
+                    responsive = cx.take_heard();
+                    responsive.insert(cx.me);
+                }
+                if self.options.check_quorum && responsive.len() < Self::majority(cx) {
                     self.step_down(cx);
                     return;
                 }
-                let t = cx.config.timing.failure_timeout;
                 cx.set_timer(Timer::Sweep, t);
-                self.prefer_leader(cx, heard);
+                self.prefer_leader(cx, responsive);
             }
             Timer::Transfer if self.phase == Phase::Leader => self.abandon_transfer(cx),
             _ => {}
@@ -812,18 +951,28 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
 
     fn body(&self, cx: &Context<N>, kind: Kind, to: Recipient) -> Option<Body> {
         let leading = self.phase == Phase::Leader;
+        let peer = match to {
+            Recipient::Peer(peer) => Some(peer),
+            Recipient::All => None,
+        };
         let transfer = self
             .transfer_to
             .map(|_| self.transfer_started_at.as_millis());
         match kind {
             Kind::PreVote => match self.phase {
-                Phase::PreCandidate { transfer, .. } => Some(Body::PreVote {
+                Phase::PreCandidate {
+                    transfer, round, ..
+                } => Some(Body::PreVote {
                     freshness: self.freshness,
                     transfer,
+                    round,
                 }),
                 _ => None,
             },
-            Kind::PreVoteGranted => Some(Body::PreVoteGranted),
+            Kind::PreVoteGranted => match self.granted {
+                Some((asker, round)) if Some(asker) == peer => Some(Body::PreVoteGranted { round }),
+                _ => None,
+            },
             Kind::RequestVote => match self.phase {
                 Phase::Candidate { transfer, .. } => Some(Body::RequestVote {
                     freshness: self.freshness,
@@ -832,21 +981,24 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                 _ => None,
             },
             Kind::Vote => Some(Body::Vote {
-                granted: matches!(to, Recipient::Peer(peer) if self.voted_for == Some(peer)),
+                granted: peer.is_some_and(|peer| self.voted_for == Some(peer)),
             }),
             Kind::QuorumHeartbeat => leading.then_some(Body::QuorumHeartbeat {
                 sent_at: cx.now.as_millis(),
                 transfer,
             }),
-            // Only a heartbeat of this term is echoed: another leader's send time (read on
-            // its clock) could fall inside this leader's lease window by chance. 0 is below
-            // every lease floor.
+            // Only the receiver's own heartbeat of this term is echoed: another leader's send
+            // time (read on its clock) could fall inside this leader's lease window by
+            // chance. 0 is below every lease floor.
             Kind::QuorumAck => Some(Body::QuorumAck {
-                sent_at: if self.newest.term == cx.term {
-                    self.newest.sent_at
-                } else {
-                    0
+                sent_at: match undone!(cx, AckCreditsAnyLeader) {
+                    true => self
+                        .newest
+                        .filter(|heard| heard.term == cx.term)
+                        .map_or(0, |heard| heard.sent_at),
+                    false => NewestHeartbeat::echo_for(self.newest, peer?, cx.term),
                 },
+                leader: cx.leader.map(|leader| cx.id_of(leader)),
             }),
             Kind::TimeoutNow => leading
                 .then_some(transfer)
