@@ -4,9 +4,10 @@
 //! The highest-ranked live node leads. A node that suspects the leader asks every node
 //! ranked above it (`Election`); those alive answer (`Alive`); it asks the highest that
 //! answered to take over (`Proceed`), which leads and tells every node ranked below it
-//! (`Coordinator`). If nobody above answers, the node leads itself. The rules, shared with
-//! the other rank-based algorithms, are in [`crate::ranked`]; Bully's own are that a new
-//! leader announces only to the members below it, and [`Preemption`].
+//! (`Coordinator`). If nobody above answers, or every node that answered declines because
+//! it still hears a live leader that the asker is cut off from, the node leads itself. The
+//! rules, shared with the other rank-based algorithms, are in [`crate::ranked`]; Bully's
+//! own are that a new leader announces only to the members below it, and [`Preemption`].
 //!
 //! SPEC 2.1's worked example (nodes 1..6, 6 fails, 3 notices) takes exactly 9 messages:
 //! 2 `Election`, 2 `Alive`, 1 `Proceed`, 4 `Coordinator` (see `tests/bully.rs`).

@@ -94,6 +94,10 @@ pub struct Timing {
     /// How often a leader sends heartbeats.
     pub heartbeat_interval: Duration,
     /// How long a follower waits without hearing its leader before it suspects it.
+    ///
+    /// The rank-based algorithms and ring count a leader as still heard while it was heard
+    /// within `failure_timeout − round_trip_timeout`: keep the heartbeat interval plus the
+    /// network's delay well below that, or a live leader is taken for a silent one.
     pub failure_timeout: Duration,
     /// A random extra wait in `0..failure_jitter` added to each failure timeout, so that
     /// followers rarely notice a failure at the same instant. May be zero.

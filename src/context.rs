@@ -15,6 +15,25 @@ use crate::time::{Duration, Instant};
 use crate::timer::{Timer, Timers};
 use crate::wire::{Kind, Term};
 
+/// What a leader does when another member claims to lead (the rank-based algorithms and
+/// ring): leaders give way to rank only, never to a newer epoch alone, so a leader that
+/// yields always yields to a higher-ranked one and no cycle of leaders deposing each other
+/// can form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Rivalry {
+    /// The rival outranks this leader and leads in its epoch or a newer one: follow it.
+    Yield,
+    /// This leader outranks the rival, which leads in its epoch or a newer one: lead again
+    /// in an epoch above the rival's, so that the rival's followers that hear this leader
+    /// follow it.
+    Reassert,
+    /// The rival leads in an older epoch: nothing to do. When it hears this leader's
+    /// heartbeats it settles the matter itself (it yields to a higher-ranked leader and
+    /// reasserts itself over a lower-ranked one); when it cannot hear them, no answer
+    /// would reach it either.
+    Ignore,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Context<const N: usize> {
     pub(crate) config: Config<N>,
@@ -170,6 +189,31 @@ impl<const N: usize> Context<N> {
         self.term = term;
         self.timers.stop(Timer::Heartbeat);
         self.retry_later();
+    }
+
+    /// Whether this node follows a leader it still hears, having last heard it at
+    /// `heard_at`: within the last F − R (failure timeout less round-trip timeout). A live
+    /// leader that can reach this node is heard every heartbeat interval, which the timing
+    /// keeps well below F − R (Timing::LAN: 100 ms against 450 ms, so even a few lost
+    /// heartbeats do not count). A leader that has gone silent is suspected by a member F
+    /// after that member last heard it, and the others heard its last message within one
+    /// delay of that member (below R/2), so when the suspicion reaches them (an
+    /// `Election`, a token) they too last heard it more than F − R ago.
+    pub(crate) fn hears_leader(&self, heard_at: Instant) -> bool {
+        let timing = self.config.timing;
+        let window = timing.failure_timeout - timing.round_trip_timeout;
+        self.role == Role::Follower && self.leader.is_some() && self.now < heard_at + window
+    }
+
+    /// What this leader does about `rival`, which claims to lead in `term`.
+    pub(crate) fn rivalry(&self, rival: PeerIndex, term: Term) -> Rivalry {
+        if term < self.term {
+            Rivalry::Ignore
+        } else if self.outranks(rival, self.me) {
+            Rivalry::Yield
+        } else {
+            Rivalry::Reassert
+        }
     }
 
     /// Leads in `term`: heartbeats start, the failure detector stops.

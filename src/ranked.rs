@@ -2,6 +2,11 @@
 //! [next-in-line failover](crate::next_in_line) and
 //! [candidate/ordinary](crate::candidates). **Safety class: split brain possible.**
 //!
+//! A follower *still hears* its leader if it heard from it within the failure timeout
+//! less the round-trip timeout, F − R: a live leader it can hear is heard every heartbeat
+//! interval, while a leader that has gone silent was last heard more than F − R ago by
+//! every member by the time any of them suspects it (see `Context::hears_leader`).
+//!
 //! Shared rules, for a node `p`:
 //! 1. `p` asks the members that may lead and rank above it (all members that may lead, if
 //!    `p` itself may not) with `Election`, except the leader it suspects.
@@ -9,35 +14,65 @@
 //!    `Coordinator` if it leads. It does not start an election of its own.
 //! 3. As soon as the highest member `p` asked has answered, or when the round-trip timeout
 //!    ends, `p` sends `Proceed` to the highest that answered and waits one more round trip
-//!    for its `Coordinator`; if it does not come, `p` asks the next-highest answerer, and
-//!    starts over when none is left.
+//!    for its `Coordinator`; if it does not come, `p` asks the next-highest answerer. When
+//!    none is left, every member above `p` that answered has died or declined (rule 5),
+//!    and `p` goes on as in rule 4.
 //! 4. If nobody answered, `p` leads if it may; an ordinary `p` tries again one failure
 //!    timeout later.
 //! 5. A node asked to `Proceed` (or, next-in-line, to `TakeOver`) leads at once, unless it
-//!    follows a leader of a newer epoch than the asker's: the asker missed that leader's
-//!    announcement and will hear its heartbeats, and taking over would depose a live
-//!    leader. A leader takes an epoch one above the highest it has seen and announces it
-//!    with `Coordinator`, less the member it replaces; it then sends heartbeats. Every
-//!    message carries the epoch of the leader its sender follows, replaces or is.
-//! 6. Announcements are ordered by (epoch, rank): a follower switches to a leader with a
-//!    higher pair; a candidate accepts a leader that outranks it. A leader yields to a
-//!    higher-ranked leader of its epoch or a newer one; one of an older epoch it sends its
-//!    own `Coordinator`, so that leader reasserts itself in a newer epoch that its
-//!    followers accept too. Over a lower-ranked leader it reasserts itself in a new epoch
-//!    (or, if that leader's epoch is older, reminds it with its `Coordinator`).
+//!    follows a leader that it still hears, or whose epoch is newer than the asker's: the
+//!    asker is cut off from a live leader (or missed its announcement), and taking over
+//!    would depose that leader. It declines by saying nothing. A leader so asked answers
+//!    `Coordinator`. A new leader takes an epoch one above the highest it has seen and
+//!    announces it with `Coordinator`, less the member it replaces; it then sends
+//!    heartbeats. Every message carries the epoch of the leader its sender follows,
+//!    replaces or is.
+//! 6. Announcements (`Coordinator` and heartbeats) are ordered by (epoch, rank): a
+//!    follower switches to a leader whose pair beats its own leader's, but away from a
+//!    leader it still hears only to one that outranks it; a candidate accepts a leader that
+//!    outranks it. A leader gives way to rank only: it yields to a higher-ranked leader of
+//!    its epoch or a newer one, reasserts itself in a new epoch, announced to every member,
+//!    over a lower-ranked leader of its epoch or a newer one, and ignores a leader of an
+//!    older epoch (that leader settles the matter itself when it hears this one's
+//!    heartbeats, which go to every member; when it cannot hear them, no answer would
+//!    reach it either).
 //! 7. A follower that may lead and outranks its leader challenges it as its [`Preemption`]
 //!    option allows.
 //!
 //! Each algorithm adds its own step: Bully announces only to lower-ranked members; next-in-
 //! line first asks the leader's published successors to take over; candidate/ordinary
 //! waits a tie-breaker delay before it starts.
+//!
+//! **Settling.** Under a partition each side elects its own leader, and with links cut
+//! one way only, or a node that hears two nodes that cannot hear each other, several
+//! leaders can last as long as the topology does. But in any topology that stops
+//! changing, every node's view of the leader stops changing:
+//! - No one takes over from a leader it still hears (rule 5), and no follower leaves a
+//!   leader it still hears for a lower-ranked one (rule 6). So the members that lose a
+//!   live leader elect one of their own that cannot hear it either, and the members that
+//!   still hear it keep following it: the new leader's announcements take nobody away.
+//! - A leader stops leading only by yielding to a higher-ranked leader it hears (rule 6),
+//!   so leaders cannot depose each other in a cycle; a follower that keeps hearing its
+//!   leader never suspects it, and can move only to higher-ranked leaders.
+//! - Epochs rise only when a node takes over, or when a leader reasserts itself over a
+//!   lower-ranked one whose epoch has caught up with its own; the lower-ranked leader
+//!   yields if it hears the reassertion and otherwise leads on in its older epoch, which
+//!   the higher one ignores from then on. Nothing answers a leader of an older epoch, so
+//!   no exchange between two leaders repeats.
+//!
+//! When links to a live leader H are cut from a set of members, those members suspect H
+//! within the failure timeout plus its jitter, F + J, elect within one election (for
+//! Bully 2D + (n − 2)R at most, D the one-way delay: every member above that still hears H
+//! declines within one round trip), and H, if it hears the new leader's heartbeat,
+//! reasserts itself over it within h + 2D: all views are final F + J + E + h + 2D after
+//! the change (`tests/churn.rs` derives E for each algorithm and checks the bound).
 
 use crate::Role;
-use crate::context::Context;
+use crate::context::{Context, Rivalry};
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
 use crate::protocol::Protocol;
-use crate::time::Duration;
+use crate::time::{Duration, Instant};
 use crate::timer::Timer;
 use crate::wire::{Body, Kind, Successors, Term};
 
@@ -96,6 +131,8 @@ pub(crate) struct Ranked {
     highest_term: Term,
     /// The current leader's published successor list (next-in-line).
     successors: Successors,
+    /// When this node last heard the leader it follows (rules 5 and 6).
+    leader_heard_at: Instant,
 }
 
 impl Ranked {
@@ -108,6 +145,7 @@ impl Ranked {
             suspect: None,
             highest_term: Term(0),
             successors: Successors::new(),
+            leader_heard_at: Instant::ZERO,
         }
     }
 
@@ -127,24 +165,19 @@ impl Ranked {
             return;
         }
         if cx.role == Role::Leader {
-            if cx.outranks(from, cx.me) && term >= cx.term {
-                self.follow(cx, from, term);
-            } else if cx.outranks(from, cx.me) {
-                // A higher-ranked leader of an older epoch: yielding now would strand this
-                // node's followers on the newer epoch. Tell it this epoch instead; it
-                // reasserts itself above it, announcing to everyone.
-                cx.send(from, Kind::Coordinator);
-            } else if term >= cx.term {
-                self.lead(cx, cx.peers());
-            } else {
-                // A stale lower-ranked leader: remind it who leads now.
-                cx.send(from, Kind::Coordinator);
+            match cx.rivalry(from, term) {
+                Rivalry::Yield => self.follow(cx, from, term),
+                Rivalry::Reassert => self.lead(cx, cx.peers()),
+                Rivalry::Ignore => {}
             }
             return;
         }
         let accept = match cx.leader {
             Some(leader) if leader == from => term >= cx.term,
-            Some(leader) => (term, cx.rank(from)) > (cx.term, cx.rank(leader)),
+            Some(leader) => {
+                (term, cx.rank(from)) > (cx.term, cx.rank(leader))
+                    && (cx.outranks(from, leader) || !cx.hears_leader(self.leader_heard_at))
+            }
             None if cx.role == Role::Candidate => cx.outranks(from, cx.me) || !cx.may_lead(cx.me),
             None => true,
         };
@@ -159,6 +192,7 @@ impl Ranked {
         }
         self.end_election(cx);
         self.suspect = None;
+        self.leader_heard_at = cx.now;
         cx.follow(leader, term);
         if !(cx.may_lead(cx.me) && cx.outranks(cx.me, leader)) {
             cx.timers.stop(Timer::Preempt);
@@ -308,13 +342,14 @@ impl<const N: usize> Protocol<N> for Ranked {
             }
             Body::Proceed | Body::TakeOver => {
                 let asked_by_right = matches!(body, Body::TakeOver) || Self::stands_above(cx, from);
-                // An asker still on an older epoch than this node's leader missed that
-                // leader's announcement; it will hear its heartbeats. Taking over would
-                // depose a live leader.
-                let asker_is_behind = cx.role == Role::Follower && term < cx.term;
+                // Rule 5: an asker still on an older epoch than this node's leader missed
+                // that leader's announcement, and one whose leader this node still hears
+                // is cut off from it; either way taking over would depose a live leader.
+                let leader_lives = cx.role == Role::Follower
+                    && (term < cx.term || cx.hears_leader(self.leader_heard_at));
                 if cx.role == Role::Leader {
                     cx.send(from, Kind::Coordinator);
-                } else if cx.may_lead(cx.me) && asked_by_right && !asker_is_behind {
+                } else if cx.may_lead(cx.me) && asked_by_right && !leader_lives {
                     // The asker found the leader gone: no point announcing to it.
                     let mut audience = self.audience(cx);
                     if let Some(gone) = cx.leader {
@@ -343,7 +378,7 @@ impl<const N: usize> Protocol<N> for Ranked {
                 self.answered.remove(silent);
                 match cx.highest(self.answered) {
                     Some(next) => self.ask_to_proceed(cx, next),
-                    None => self.start_election(cx),
+                    None => self.lead_or_retry(cx),
                 }
             }
             (Timer::Preempt, _)

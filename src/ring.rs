@@ -5,7 +5,9 @@
 //! a node's successor is the next member. Epochs number elections: a node opens epoch
 //! `e + 1` above its current epoch `e`, the highest it has seen in any message (a leader
 //! takes on a newer epoch only as rule 7 says), and every message it sends carries its
-//! current epoch. Rules, for a node `p`:
+//! current epoch. A follower *still hears* its leader if it heard from it within the
+//! failure timeout less the round-trip timeout, F − R (see `Context::hears_leader`). Rules,
+//! for a node `p`:
 //!
 //! 1. **Forwarding.** Every token `p` sends is acknowledged with `RingAck`. If the ack does
 //!    not come within the round-trip timeout, `p` sends the token once more (a lost message
@@ -13,45 +15,53 @@
 //!    the member after the silent one, and so on; a token that comes all the way back to
 //!    `p` this way has returned. If the silent member is the election's own initiator,
 //!    every node after it has already forwarded its token and would swallow it: `p` starts
-//!    an election of its own instead (rule 2). `p` has one token in flight: a result replaces a pending election token,
-//!    and a newer epoch drops an older epoch's token.
+//!    an election of its own instead (rule 2). `p` has one token in flight: a result
+//!    replaces a pending election token, and a newer epoch drops an older epoch's token.
 //! 2. **Starting.** When `p`'s failure detector suspects its leader (or no leader was heard
 //!    since start), `p` opens a new epoch, stands for election and sends its successor an
 //!    election token: the members it has passed (`RingElection`, full list) or only the
 //!    highest-ranked of them (`RingMax`, max-only), so far just `p`.
-//! 3. **Relaying.** `p` acks every token. It adds itself to an election token of its
-//!    current epoch and forwards it, unless in that epoch it has already started or
-//!    forwarded the election of an initiator ranked at least as high, or already knows the
-//!    result: then it swallows the token. Tokens of an epoch older than the highest `p` has
-//!    seen are swallowed too. Forwarding re-arms `p`'s failure detector: it waits for the
-//!    result the longer of one failure timeout and two laps of the ring at two round-trip
-//!    timeouts per hop, the most an election and its result can take. (A leader stops
-//!    election tokens instead: rule 7.)
+//! 3. **Relaying.** `p` acks every token it takes part in. It adds itself to an election
+//!    token of its current epoch and forwards it, unless in that epoch it has already
+//!    started or forwarded the election of an initiator ranked at least as high, or already
+//!    knows the result: then it swallows the token. Tokens of an epoch older than the
+//!    highest `p` has seen are swallowed too. Forwarding re-arms `p`'s failure detector: it
+//!    waits for the result the longer of one failure timeout and two laps of the ring at
+//!    two round-trip timeouts per hop, the most an election and its result can take. A
+//!    follower that still hears its leader takes no part in another node's election of a
+//!    newer epoch than its leader's: it neither acks nor forwards the token, so that its
+//!    sender skips it as if it were silent and the members that lost the leader elect one
+//!    of their own. (A leader stops election tokens instead: rule 7.)
 //! 4. **Result.** When the initiator's own token returns, the highest-ranked member in it
 //!    leads. The initiator follows it (or leads) in the epoch and circulates `RingLeader`
 //!    as in rule 1; each node it passes follows that leader (the leader leads) and forwards
 //!    it, unless the node already knows an equal or higher-ranked result of the epoch. It
-//!    stops at its initiator. An election token that comes back by skipping to a node that
-//!    did not start it means every other member is silent: that node starts its own.
+//!    stops at its initiator. A leader takes no part in a result that elects another node
+//!    (following it would be a yield that rule 6 does not make: rival leaders settle by
+//!    rank), nor does a follower that still hears its leader in the result of a newer
+//!    epoch than its leader's (as in rule 3), unless the result elects it. An election
+//!    token that comes back by skipping to a node that did not start it means every other
+//!    member is silent: that node starts its own.
 //! 5. **Retry.** If a node's failure detector fires again before a result arrives, it
 //!    starts a new election (rule 2).
-//! 6. **Leaders.** A leader heartbeats every member. Heartbeats are ordered by (epoch,
-//!    rank): a follower keeps following its leader's heartbeats and switches to another
-//!    leader with a higher pair than its own leader's; a leader yields to a leader whose
-//!    pair is higher than its own (its epoch, its rank); a node that knows no leader (just
-//!    restarted, or standing for election) follows the first heartbeat it hears. An
-//!    initiator that so finds a live leader abandons its election: its token is dropped
-//!    if still in flight and swallowed if it comes back. (Otherwise a token started
-//!    during a partition, which skipped the far side, could come back after the heal and
-//!    depose a healthy leader with a partial result.)
+//! 6. **Leaders.** A leader heartbeats every member. A follower keeps following its
+//!    leader's heartbeats and switches to another leader whose (epoch, rank) pair beats
+//!    its own leader's; a node that knows no leader (just restarted, or standing for
+//!    election) follows the first heartbeat it hears. An initiator that so finds a live
+//!    leader abandons its election: its token is dropped if still in flight and
+//!    swallowed if it comes back. (Otherwise a token started during a partition, which
+//!    skipped the far side, could come back after the heal and depose a healthy leader
+//!    with a partial result.) A leader gives way to rank only: it yields to a
+//!    higher-ranked leader of its epoch or a newer one; over a lower-ranked leader of its
+//!    epoch or a newer one it reasserts itself, opening a new epoch above that leader's,
+//!    leading in it and heartbeating every member at once; a leader of an older epoch it
+//!    ignores.
 //! 7. **A live leader stops elections.** A leader that receives an election token acks
-//!    it and forwards nothing. If the token's epoch is newer than its own, the leader
-//!    reasserts itself in that epoch: it leads in it and heartbeats every member at once,
-//!    so the initiator, the nodes that forwarded the token and any node still following a
-//!    stale leader of an older epoch all follow it again. Otherwise it heartbeats the
-//!    initiator. A leader's epoch changes only this way, by a result, or by yielding (acks
-//!    of newer epochs do not raise it), so its heartbeats always carry the epoch it leads
-//!    in: its fencing token.
+//!    it, forwards nothing and heartbeats the initiator at once, in its own epoch: the
+//!    initiator follows it if it can hear it, and the nodes that forwarded the token never
+//!    stopped following it. A leader's epoch changes only by a result that elects it, by
+//!    reasserting itself (rule 6) or by yielding (acks and tokens of newer epochs do not
+//!    raise it), so its heartbeats always carry the epoch it leads in: its fencing token.
 //!
 //! **Storm bound.** Within one epoch a node forwards a token only if its initiator outranks
 //! every initiator it has started or forwarded, so the highest-ranked initiator's token is
@@ -64,17 +74,34 @@
 //! timeout (and two ring laps) after it last forwarded a token, so epochs do not storm
 //! either.
 //!
-//! **After a partition heals** the leaders hear each other's heartbeats and the one with
-//! the lower (epoch, rank) pair yields: the group agrees on one leader, the one with the
-//! highest pair — not necessarily the highest-ranked live member, since ring election
-//! never deposes a healthy leader; the highest-ranked member leads after the next
-//! election.
+//! **After a partition heals** the leaders hear each other's heartbeats: the highest-ranked
+//! of them reasserts itself over the others in a new epoch and they yield to it, and their
+//! followers follow it: the group agrees on one leader, the highest-ranked of the leaders
+//! — not necessarily the highest-ranked live member, since ring election never deposes a
+//! healthy leader; the highest-ranked member leads after the next election.
+//!
+//! **Settling.** With links cut one way only, or a node that hears two nodes that cannot
+//! hear each other, several leaders can last as long as the topology does; but in any
+//! topology that stops changing, every node's view of the leader stops changing:
+//! - The members that still hear a live leader take no part in the elections of those
+//!   that lost it (rules 3 and 4), so those elect one of their own that cannot hear it
+//!   either. A live leader stops an election that reaches it without changing its epoch
+//!   (rule 7): a member that cannot hear it makes it re-announce nothing.
+//! - Leaders give way to rank only (rules 4 and 6), so they cannot depose each other in a
+//!   cycle, as leaders that yielded to any newer epoch did: with three members each
+//!   hearing only the next, every yield left followers that elected a yet newer leader,
+//!   which deposed the next one, forever. A leader stops leading only by yielding to a
+//!   higher-ranked leader it hears.
+//! - Epochs rise only by an election among members that hear no leader, or by a leader
+//!   reasserting itself over a lower-ranked one whose epoch has caught up with its own,
+//!   once for each such epoch. A follower moves between leaders only when their (epoch,
+//!   rank) pairs change, so it stops moving when the epochs stop rising.
 //!
 //! The full-list token costs up to 10 bytes for its member bitmap; the max-only token has
 //! a fixed size (two node ids) whatever the ring's size.
 
 use crate::Role;
-use crate::context::Context;
+use crate::context::{Context, Rivalry};
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
 use crate::protocol::Protocol;
@@ -134,6 +161,15 @@ enum Token {
     },
 }
 
+impl Token {
+    /// The node whose election this token belongs to.
+    fn initiator(self) -> PeerIndex {
+        match self {
+            Token::Election { initiator, .. } | Token::Result { initiator, .. } => initiator,
+        }
+    }
+}
+
 /// The token this node sent last, until its receiver acknowledges it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct InFlight {
@@ -152,13 +188,16 @@ struct InFlight {
 pub(crate) struct Ring {
     options: RingOptions,
     /// The current epoch: the highest seen in any message or opened here (a leader takes
-    /// on newer epochs only by rule 7, a result, or yielding). Every message carries it,
-    /// and the token in flight belongs to it.
+    /// on newer epochs only by a result, by reasserting itself, or by yielding: rule 7).
+    /// Every message carries it, and the token in flight belongs to it.
     highest_term: Term,
     /// What this node has done in epoch `highest_term`.
     stage: Stage,
     /// The token awaiting its ack, if any.
     in_flight: Option<InFlight>,
+    /// When this node last heard the leader it follows, directly or by a result (rules 3
+    /// and 4).
+    leader_heard_at: Instant,
 }
 
 impl Ring {
@@ -169,6 +208,7 @@ impl Ring {
             highest_term: Term(0),
             stage: Stage::Open,
             in_flight: None,
+            leader_heard_at: Instant::ZERO,
         }
     }
 
@@ -259,8 +299,14 @@ impl Ring {
         if leader == cx.me {
             cx.lead(self.highest_term);
         } else {
-            cx.follow(leader, self.highest_term);
+            self.follow(cx, leader, self.highest_term);
         }
+    }
+
+    /// Follows `leader` in `term`, heard just now (directly, or by its election's result).
+    fn follow<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex, term: Term) {
+        self.leader_heard_at = cx.now;
+        cx.follow(leader, term);
     }
 
     /// Rule 3: an election token of the current epoch from another node.
@@ -300,24 +346,27 @@ impl Ring {
         self.pass_on(cx, token, cx.me);
     }
 
-    /// Rule 7: an election token of epoch `term` reached this leader, which is alive: it
-    /// acks the token and forwards nothing. If the epoch is newer than its own, it leads in
-    /// it and heartbeats every member at once; otherwise it heartbeats the initiator.
-    fn stop_election<const N: usize>(
-        &mut self,
-        cx: &mut Context<N>,
-        from: PeerIndex,
-        term: Term,
-        initiator: PeerIndex,
-    ) {
+    /// Rule 7: an election token from `from` reached this leader, which is alive: it acks
+    /// the token, forwards nothing and heartbeats the initiator, in its own epoch.
+    fn stop_election<const N: usize>(cx: &mut Context<N>, from: PeerIndex, initiator: PeerIndex) {
         cx.send(from, Kind::RingAck);
-        if term > cx.term {
-            self.observe(cx, term);
-            self.apply(cx, cx.me);
-            cx.heartbeat(Kind::Heartbeat);
-        } else if initiator != cx.me {
+        if initiator != cx.me {
             cx.send(initiator, Kind::Heartbeat);
         }
+    }
+
+    /// Rules 3 and 4: whether this node takes no part in another node's `token` of epoch
+    /// `term`, neither acking nor forwarding it, so that its sender skips it as if it were
+    /// silent: a leader takes no part in a result that elects another node (rule 6 settles
+    /// rival leaders), and a follower that still hears its leader none in an election of a
+    /// newer epoch than its leader's, nor in its result unless the result elects it.
+    fn stays_out<const N: usize>(&self, cx: &Context<N>, term: Term, token: Token) -> bool {
+        let takes_no_part = match token {
+            Token::Result { leader, .. } if leader == cx.me => false,
+            Token::Result { .. } if cx.role == Role::Leader => true,
+            _ => cx.hears_leader(self.leader_heard_at) && term > cx.term,
+        };
+        takes_no_part && token.initiator() != cx.me
     }
 
     /// Rule 4: a result of the current epoch.
@@ -377,17 +426,28 @@ impl Ring {
         });
     }
 
-    /// Rule 6: a heartbeat from `from` in `term`. A leader compares it with its own epoch,
-    /// the one its heartbeats carry (rule 7).
+    /// Rule 6: a heartbeat from `from` in `term`. A leader weighs it as a rival's claim
+    /// against its own epoch, the one its heartbeats carry (rule 7), and its rank.
     fn on_heartbeat<const N: usize>(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term) {
-        let accept = match (cx.role, cx.leader) {
-            (Role::Leader, _) => (term, cx.rank(from)) > (cx.term, cx.rank(cx.me)),
-            (_, Some(leader)) if leader == from => term >= cx.term,
-            (_, Some(leader)) => (term, cx.rank(from)) > (cx.term, cx.rank(leader)),
-            (_, None) => true,
+        if cx.role == Role::Leader {
+            match cx.rivalry(from, term) {
+                Rivalry::Yield => self.follow(cx, from, term),
+                Rivalry::Reassert => {
+                    self.observe(cx, self.highest_term.next());
+                    self.apply(cx, cx.me);
+                    cx.heartbeat(Kind::Heartbeat);
+                }
+                Rivalry::Ignore => {}
+            }
+            return;
+        }
+        let accept = match cx.leader {
+            Some(leader) if leader == from => term >= cx.term,
+            Some(leader) => (term, cx.rank(from)) > (cx.term, cx.rank(leader)),
+            None => true,
         };
         if accept {
-            cx.follow(from, term);
+            self.follow(cx, from, term);
             if self.stage == (Stage::Electing { champion: cx.me }) {
                 self.abandon_election(cx);
             }
@@ -503,7 +563,10 @@ impl<const N: usize> Protocol<N> for Ring {
                 if let Token::Election { initiator, .. } = token
                     && cx.role == Role::Leader
                 {
-                    self.stop_election(cx, from, term, initiator);
+                    Self::stop_election(cx, from, initiator);
+                    return;
+                }
+                if self.stays_out(cx, term, token) {
                     return;
                 }
                 self.observe(cx, term);

@@ -48,10 +48,10 @@ struct Case {
 ///   every asker's set, answering within 2D < R), `Proceed`, `Coordinator`: 4D.
 /// - Heal, the worst of: H follows a dead node — its detector fires within F + J and its
 ///   election waits at most three round timeouts (the one under way, a silent proceeder,
-///   a fresh round): F + J + 3R + D; or H leads and another side's leader L has a newer
-///   epoch — L hears H's heartbeat within h + D and sends H its `Coordinator`, and H
-///   reasserts itself above L's epoch to everyone: h + 3D. The sum h + F + J + 3R + 5D
-///   bounds both (and a lower leader of an older epoch simply yields).
+///   another, after which it leads): F + J + 3R + D; or H leads and another side's leader
+///   L has a newer epoch — H hears L's heartbeat within h + D and reasserts itself above
+///   L's epoch to everyone: h + 2D. The sum h + F + J + 3R + 5D bounds both (and a lower
+///   leader of an older epoch simply yields when it hears H).
 const BULLY: Case = Case {
     name: "bully",
     algorithm: Algorithm::Bully(BullyOptions::CLASSIC),

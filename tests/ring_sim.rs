@@ -70,23 +70,25 @@ fn result_wait(n: u32) -> Duration {
 }
 
 /// Bound on settling after a partition heals (and the crashed node restarts) on a healthy
-/// network. Every leader's heartbeat reaches everyone within h + D: leaders with a lower
-/// (epoch, rank) pair yield to the highest, and every node that follows one of them or
-/// none follows it. Only a node that follows a leader that does not lead (a dead one, or
-/// one whose result was lost) ignores those heartbeats, if its leader's pair is higher;
-/// and with no leader left, nobody heartbeats at all. Then the group waits for a failure
-/// detector, armed before the heal: F + J after the last heartbeat it heard, but W + J
-/// after it last started or forwarded an election token (`result_wait`), and an election
-/// the partition broke up (its token skipped its cut-off initiator and was swallowed by
-/// a node that had already forwarded it) is only ever retried that way. The new election's
-/// token then reaches a live leader, which reasserts itself in the new epoch and
-/// heartbeats everyone (ring rule 7), or, with no leader left, completes as at boot;
-/// either way within (3n - 2)D, after at most one ack wait R for a token the partition
-/// swallowed (a wait that spans the heal ends within R of it: the resend either reaches
-/// the member or, sent before the heal, was also lost and the skip follows). The sum
-/// h + W + J + R + (3n - 2)D bounds both: 870 ms for n = 3, 1920 ms for n = 8. Settling
-/// means the last leadership change any node reports, and agreement includes the
-/// leader's epoch.
+/// network. Every leader's heartbeat reaches everyone within h + D: the highest-ranked
+/// leader reasserts itself in a new epoch over every other leader whose epoch has caught
+/// up with its own and heartbeats everyone (ring rule 6); the other leaders yield to it,
+/// and every node that follows one of them (it outranks their leader) or none follows it.
+/// Only a node that follows a leader that does not lead (a dead one, or one whose result
+/// was lost) ignores those heartbeats, if its leader's pair is higher; and with no leader
+/// left, nobody heartbeats at all. Then the node waits for its failure detector, armed
+/// before the heal: F + J after the last heartbeat it heard, but W + J after it last
+/// started or forwarded an election token (`result_wait`), and an election the partition
+/// broke up (its token skipped its cut-off initiator and was swallowed by a node that had
+/// already forwarded it) is only ever retried that way. The node then stands for election
+/// and follows the next heartbeat it hears, within h + D (a token of its that reaches a
+/// live leader is stopped there and answered with a heartbeat: ring rule 7); with no
+/// leader left, the election completes as at boot within (3n - 2)D, after at most one ack
+/// wait R for a token the partition swallowed (a wait that spans the heal ends within R of
+/// it: the resend either reaches the member or, sent before the heal, was also lost and
+/// the skip follows). The sum h + W + J + R + (3n - 2)D bounds both: 870 ms for n = 3,
+/// 1920 ms for n = 8. Settling means the last leadership change any node reports, and
+/// agreement includes the leader's epoch.
 fn heal_bound(n: u32) -> Duration {
     TIMING.heartbeat_interval
         + result_wait(n)
