@@ -67,7 +67,7 @@
 //!   dropped, the leader crashes at once and the link is restored
 //!   ([`Simulation::heal`]). p last heard the leader one heartbeat earlier, so its
 //!   detector fires one heartbeat interval (± the 10 ms delay spread) before everyone
-//!   else's: p alone starts the election, as in SPEC 2.1's worked example.
+//!   else's: p alone starts the election, as in the textbook's worked example.
 //! * **(b) every node notices at once.** The same without the cut: all detectors fire
 //!   within the 10 ms delay spread, so elections run concurrently.
 //! * **(c) (b) with 5% loss.** As (b), but from the crash on every message copy is lost

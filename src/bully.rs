@@ -1,4 +1,4 @@
-//! Bully election (SPEC 2.1). **Safety class: split brain possible** — under a network
+//! Bully election (Garcia-Molina, 1982). **Safety class: split brain possible** — under a network
 //! partition each side elects its own leader; they reconcile when the partition heals.
 //!
 //! The highest-ranked live node leads. A node that suspects the leader asks every node
@@ -9,7 +9,7 @@
 //! rules, shared with the other rank-based algorithms, are in [`crate::ranked`]; Bully's
 //! own are that a new leader announces only to the members below it, and [`Preemption`].
 //!
-//! SPEC 2.1's worked example (nodes 1..6, 6 fails, 3 notices) takes exactly 9 messages:
+//! The worked example of Petrov's *Database Internals* (ch. 10) (nodes 1..6, 6 fails, 3 notices) takes exactly 9 messages:
 //! 2 `Election`, 2 `Alive`, 1 `Proceed`, 4 `Coordinator` (see `tests/bully.rs`).
 
 use crate::ranked::Preemption;

@@ -1,4 +1,5 @@
-//! Candidate/ordinary election with tie-breaker delays (SPEC 2.3), a Bully optimisation.
+//! Candidate/ordinary election with tie-breaker delays (Petrov, *Database Internals*,
+//! ch. 10), a Bully optimisation.
 //! **Safety class: split brain possible.**
 //!
 //! Members are candidates (may lead) or ordinary ([`Member::ordinary`]). An ordinary node

@@ -150,26 +150,26 @@ impl Default for Timing {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Algorithm {
-    /// Bully election (SPEC 2.1): the highest-ranked live node leads. Split brain possible.
+    /// Bully election (Garcia-Molina, 1982): the highest-ranked live node leads. Split brain possible.
     #[cfg(feature = "bully")]
     Bully(crate::bully::BullyOptions),
-    /// Next-in-line failover (SPEC 2.2): the leader names its successors; Bully is the
+    /// Next-in-line failover: the leader names its successors; Bully is the
     /// fallback. Split brain possible.
     #[cfg(feature = "next-in-line")]
     NextInLine(crate::next_in_line::NextInLineOptions),
-    /// Candidate/ordinary election with tie-breaker delays (SPEC 2.3): only candidates
+    /// Candidate/ordinary election with tie-breaker delays: only candidates
     /// lead. Split brain possible.
     #[cfg(feature = "candidates")]
     Candidates(crate::candidates::CandidateOptions),
-    /// Invitation (SPEC 2.4): one leader per group; groups merge, the larger group's
+    /// Invitation (Garcia-Molina, 1982): one leader per group; groups merge, the larger group's
     /// leader leading the merged one. Several leaders by design while partitioned.
     #[cfg(feature = "invitation")]
     Invitation(crate::invitation::InvitationOptions),
-    /// Ring election (SPEC 2.5): a token circulates the ring of members. Split brain
+    /// Ring election (Chang and Roberts, 1979): a token circulates the ring of members. Split brain
     /// possible.
     #[cfg(feature = "ring")]
     Ring(crate::ring::RingOptions),
-    /// Quorum election (SPEC 2.6): terms and majority votes, with pre-vote, check-quorum,
+    /// Quorum election (Raft's election): terms and majority votes, with pre-vote, check-quorum,
     /// a leader lease and durable votes. At most one leader per term.
     #[cfg(feature = "quorum")]
     Quorum(crate::quorum::QuorumOptions),

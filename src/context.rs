@@ -134,7 +134,7 @@ impl<const N: usize> Context<N> {
     }
 
     /// The tie-breaker delay δ of this node: `step` times the number of members ranked
-    /// above it, so the highest-ranked node waits least (SPEC 2.3).
+    /// above it, so the highest-ranked node waits least.
     pub(crate) fn tie_breaker_delay(&self, step: Duration) -> Duration {
         self.tie_breaker_delay_without(step, None)
     }

@@ -1,4 +1,4 @@
-//! The failure detector (SPEC 3): a follower suspects its leader when it has heard nothing
+//! The failure detector: a follower suspects its leader when it has heard nothing
 //! from it for the failure timeout plus a random jitter. It is driven only by the times the
 //! host passes in.
 

@@ -1,4 +1,4 @@
-//! Durable state for quorum election (SPEC 4.4): the term and the vote a node must not
+//! Durable state for quorum election: the term and the vote a node must not
 //! forget across a restart, stored so that losing power in the middle of a write cannot
 //! lose them.
 //!
@@ -82,7 +82,7 @@ use core::fmt;
 use crate::config::NodeId;
 use crate::wire::Term;
 
-/// What quorum election must remember across a restart (SPEC 4.4): the current term and
+/// What quorum election must remember across a restart: the current term and
 /// the vote cast in it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct DurableState {

@@ -1,4 +1,4 @@
-//! Invitation election (SPEC 2.4). **Safety class: several leaders by design** — one per
+//! Invitation election (Garcia-Molina, 1982). **Safety class: several leaders by design** — one per
 //! group. While the network is partitioned each side (and, until it is invited, every node
 //! that lost its leader) leads a group of its own; when the partition heals the groups
 //! merge back into one.

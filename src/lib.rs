@@ -55,12 +55,12 @@
 //!
 //! | feature | algorithm | safety class |
 //! |---|---|---|
-//! | `bully` | Bully (SPEC 2.1), with a [`Preemption`] option for stability | split brain possible under partition |
-//! | `next-in-line` | next-in-line failover (SPEC 2.2): the leader names its successors | split brain possible under partition |
-//! | `candidates` | candidate/ordinary with tie-breaker delays (SPEC 2.3) | split brain possible under partition |
-//! | `invitation` | invitation (SPEC 2.4): groups merge, the larger group's leader leads | several leaders by design while partitioned |
-//! | `ring` | ring (SPEC 2.5), full-list or max-only token | split brain possible under partition |
-//! | `quorum` | quorum election (SPEC 2.6): terms, majority votes, pre-vote, check-quorum, lease, fencing token, durable vote | at most one leader per term; never two valid leases at once (clock drift within the configured bound) |
+//! | `bully` | Bully (Garcia-Molina, 1982), with a [`Preemption`] option for stability | split brain possible under partition |
+//! | `next-in-line` | next-in-line failover (Petrov, *Database Internals*, ch. 10): the leader names its successors | split brain possible under partition |
+//! | `candidates` | candidate/ordinary with tie-breaker delays (Petrov, ch. 10) | split brain possible under partition |
+//! | `invitation` | invitation (Garcia-Molina, 1982): groups merge, the larger group's leader leads | several leaders by design while partitioned |
+//! | `ring` | ring (Chang and Roberts, 1979), full-list or max-only token | split brain possible under partition |
+//! | `quorum` | quorum election (Raft's election, Ongaro and Ousterhout, 2014): terms, majority votes, pre-vote, check-quorum, lease, fencing token, durable vote | at most one leader per term; never two valid leases at once (clock drift within the configured bound) |
 //!
 //! Other features: `std` (a [`StdClock`] adapter and std conveniences) and `sim` (the
 //! deterministic network simulator, std only).

@@ -1,4 +1,4 @@
-//! Next-in-line failover (SPEC 2.2), a Bully variant. **Safety class: split brain
+//! Next-in-line failover (Petrov, *Database Internals*, ch. 10), a Bully variant. **Safety class: split brain
 //! possible.**
 //!
 //! The leader publishes, in every heartbeat and announcement, an ordered list of up to

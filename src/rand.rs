@@ -1,4 +1,4 @@
-//! A tiny deterministic generator for timeout jitter (SPEC 4.3).
+//! A tiny deterministic generator for timeout jitter.
 //!
 //! SplitMix64: one `u64` of state, good statistical quality for jitter, and a run is
 //! reproducible from its seed. It is not, and need not be, cryptographically secure.

@@ -1,4 +1,4 @@
-//! Ring election (SPEC 2.5). **Safety class: split brain possible** — under a network
+//! Ring election (Chang and Roberts, 1979). **Safety class: split brain possible** — under a network
 //! partition each side's ring skips the members it cannot reach and elects its own leader.
 //!
 //! The members form a ring in id order (the configuration's member list), wrapping around;

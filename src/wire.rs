@@ -1,4 +1,4 @@
-//! The wire format (SPEC 4.5): one version byte, then a postcard-encoded envelope.
+//! The wire format: one version byte, then a postcard-encoded envelope.
 //!
 //! ```text
 //! version: u8 | group: varint u32 | from: varint u32 | to: Destination | term: varint u64 | body

@@ -1,4 +1,5 @@
-//! Quorum election (SPEC 2.6), in the style of Raft's election. **Safety class: at most
+//! Quorum election, in the style of Raft's election (Ongaro and Ousterhout, 2014; pre-vote
+//! and check-quorum from Ongaro's thesis, 2014). **Safety class: at most
 //! one leader per term**, whatever the network does, as long as the host persists the
 //! durable state it is handed; and, with clocks whose rates differ from real time by at
 //! most the configured bound ρ, never two valid leases at the same instant. (In volatile
@@ -41,7 +42,7 @@
 //!    slow, reads less than `s + L` only until `L/(1−ρ) ≤ T/(1+ρ)` after `s`. The term is
 //!    the fencing token.
 //! 8. **Durable state.** The term and vote are handed to the host to persist; no message
-//!    leaves the node while a change is not confirmed written (SPEC 4.4).
+//!    leaves the node while a change is not confirmed written.
 //! 9. **Transfer.** The leader sends `TimeoutNow` to a named member, stamped with the
 //!    transfer's start on its clock, and stamps its heartbeats with it while the transfer
 //!    lasts. The member stands at once (pre-vote first, if configured, so a member that
@@ -86,7 +87,7 @@ macro_rules! undone {
     }};
 }
 
-/// How a node keeps its term and vote across a restart (SPEC 4.4).
+/// How a node keeps its term and vote across a restart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Durability {
     /// The host persists the term and vote ([`Engine::poll_persist`]) and confirms each
