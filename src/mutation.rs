@@ -21,15 +21,19 @@ pub enum Mutation {
     GrantOfAnyRound,
     /// Check-quorum counts every member heard from, by any message.
     CheckQuorumCountsAnyMessage,
+    /// Volatile mode: a node follows a leader of a newer term at once, while it still
+    /// credits another (found by the verifier after A–E were fixed).
+    NewerLeaderWhileCrediting,
 }
 
 impl Mutation {
     /// Every mutation.
-    pub const ALL: [Mutation; 5] = [
+    pub const ALL: [Mutation; 6] = [
         Mutation::HandOverJustAfterStart,
         Mutation::SecondLeaderOfATerm,
         Mutation::AckCreditsAnyLeader,
         Mutation::GrantOfAnyRound,
         Mutation::CheckQuorumCountsAnyMessage,
+        Mutation::NewerLeaderWhileCrediting,
     ];
 }

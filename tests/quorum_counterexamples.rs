@@ -334,3 +334,69 @@ fn old_traffic_does_not_keep_an_isolated_leader_in_office() {
     let broken = holds_only_with_the_fix(Mutation::CheckQuorumCountsAnyMessage, replayed_traffic);
     println!("E undone: {broken}");
 }
+
+// ---- Found by the verifier: a paused leader of a newer term (volatile mode) ----
+
+/// **Counterexample H** (volatile mode, check-quorum off; found by `tests/quorum_verifier.rs`
+/// once A–E were fixed). Three nodes: node 2 leads term 1, then hands over to node 1,
+/// which leads term 2. Node 1's host pauses; nodes 2 and 3 restart and forget everything;
+/// once they have waited out their restart, they elect one of them in term 1 again, with a
+/// lease. Then node 1 resumes, still leading term 2, and its heartbeats reach the new
+/// leader's follower (but not the new leader).
+///
+/// Before the fix the follower adopted term 2 and followed node 1 at once, acknowledging
+/// it while the ack it gave the leader of term 1 still backed that leader's lease: two
+/// leases. Now, in volatile mode, a node that heard another leader less than `T` ago
+/// adopts a newer term (deposing the leader it credited) but follows its leader only once
+/// that credit is `T` old, after the lease it backed has ended.
+fn paused_leader_of_a_newer_term(undone: Option<Mutation>) -> Net {
+    let options = QuorumOptions {
+        check_quorum: false,
+        ..VOLATILE
+    };
+    let mut net = Net::new(5, &members(3), options, ms(1)).mutated(undone);
+    net.run_until(Instant::ZERO + options.volatile_wait(T));
+    net.elect(2);
+    net.run_until(net.now + H);
+    let now = net.now;
+    net.node_mut(2)
+        .transfer_leadership(now, node(1))
+        .expect("a transfer");
+    net.flush(node(2));
+    let handed_over = net.run_until_true(T, |n| n.node(1).is_leader());
+    assert!(handed_over.is_some(), "node 1 leads: {:?}", net.view());
+    net.run_until(net.now + H);
+    assert_eq!(net.node(1).term(), Term(2));
+
+    net.stalled.insert(node(1));
+    for id in [2, 3] {
+        net.crash(id);
+        net.in_flight.retain(|flight| flight.to() != node(id));
+        net.restart_fresh(id);
+    }
+    let leased = net.run_until_true(T.saturating_mul(8), |n| {
+        [2, 3]
+            .into_iter()
+            .any(|id| n.node(id).is_leader() && n.node(id).has_lease(n.now))
+    });
+    assert!(
+        leased.is_some(),
+        "nodes 2 and 3 elect again: {:?}",
+        net.view()
+    );
+    // Node 1's heartbeats reach the follower but not the new leader.
+    let new_leader = if net.node(2).is_leader() { 2 } else { 3 };
+    net.cut.insert((node(1), node(new_leader)));
+    net.stalled.remove(&node(1));
+    net.run_until(net.now + T.saturating_mul(2));
+    net
+}
+
+#[test]
+fn a_paused_leader_of_a_newer_term_gets_no_lease_while_another_holds_one() {
+    let broken = holds_only_with_the_fix(
+        Mutation::NewerLeaderWhileCrediting,
+        paused_leader_of_a_newer_term,
+    );
+    println!("H undone: {broken}");
+}

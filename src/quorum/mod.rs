@@ -1,13 +1,15 @@
 //! Quorum election, in the style of Raft's election (Ongaro and Ousterhout, 2014; pre-vote
-//! and check-quorum from Ongaro's thesis, 2014). **Safety class: at most
-//! one leader per term**, whatever the network does, as long as the host persists the
-//! durable state it is handed; and, with clocks whose rates differ from real time by at
-//! most the configured bound ρ, never two valid leases at the same instant. (In volatile
-//! mode a term can be led twice, one leader after the other: see [`Durability`].)
+//! and check-quorum from Ongaro's thesis, 2014). **Safety class: at most one leader per
+//! term**, whatever the network does, as long as the host persists the durable state it
+//! is handed and every message comes from the member it names (messages are not
+//! authenticated: a forged one can break every promise); and, with clocks whose rates
+//! differ from real time by at most the configured bound ρ, never two valid leases at the
+//! same instant. In volatile mode a term can be led twice, but never by two nodes that
+//! both hold a lease: see [`Durability`].
 //!
 //! `T` is the configured failure timeout, here the *election timeout*: a follower that
 //! hears no leader for a random time in `[T, 2T)` (drawn from the seeded generator) starts
-//! an election. Rules, for a node `p`:
+//! an election. Terms run up to [`Term::MAX`]. Rules, for a node `p`:
 //!
 //! 1. **Terms.** Every message carries its sender's term. A node that sees a higher term
 //!    adopts it, forgets its vote and follows nobody (a leader steps down) — except that a
@@ -15,9 +17,11 @@
 //!    `PreVote`. A message from an older term is ignored; a stale `QuorumHeartbeat` or
 //!    vote request is answered, so its sender learns the newer term.
 //! 2. **Pre-vote** (option). When its election timer fires, `p` first sends `PreVote` for
-//!    term + 1 without changing its own term. A member answers `PreVoteGranted` if it would
-//!    vote for `p` in that term (rule 4). With grants from a majority of the members
-//!    (itself included) `p` campaigns; otherwise its timer fires again later.
+//!    term + 1 without changing its own term, naming the round by its clock. A member
+//!    answers `PreVoteGranted`, echoing the round, if it would vote for `p` in that term
+//!    (rule 4). With grants of that round from a majority of the members (itself
+//!    included) `p` campaigns; grants of an earlier round, delayed or duplicated, do not
+//!    count. Otherwise its timer fires again later.
 //! 3. **Campaign.** `p` increments its term, votes for itself and sends `RequestVote`.
 //!    With `Vote { granted }` from a majority in that term it leads: it sends
 //!    `QuorumHeartbeat` at once and every heartbeat interval.
@@ -27,33 +31,49 @@
 //!    election timer.
 //! 5. **Stickiness.** A node is sticky while it leads and for `T` after it last heard its
 //!    leader's heartbeat, stepped down, or started: it grants no vote or pre-vote then,
-//!    unless the leader handed over to the candidate (rule 9). So a node that returns
+//!    unless the leader handed over to the candidate (rule 10). So a node that returns
 //!    from a partition cannot depose a healthy leader, and the lease (rule 7) holds across
 //!    restarts. Stickiness ends by itself after `T`, so an isolated leader's followers
 //!    never keep refusing votes while no leader exists.
-//! 6. **Check-quorum** (option). Every `T` a leader checks that it heard from a majority
-//!    (itself included) since the last check; otherwise it steps down.
-//! 7. **Lease.** Followers answer heartbeats with `QuorumAck`, echoing the send time of the
-//!    newest heartbeat of their term (a volatile node waiting out its restart does not
-//!    answer). The leader's lease runs from the send time `s` of the newest heartbeat that a
-//!    majority (itself included) has answered, for `L ≤ T(1−ρ)/(1+ρ)`: each of those
+//! 6. **One leader credited at a time.** A node follows, and acknowledges, one leader at a
+//!    time: a heartbeat of its term from another node than the one it heard less than `T`
+//!    ago is not followed but answered with an ack naming the leader it follows; in
+//!    volatile mode the same holds for a heartbeat of a newer term (whose term it adopts,
+//!    which deposes the leader it credited, but which it follows only once that credit is
+//!    `T` old: a restart can forget the votes that elected a paused leader of a newer
+//!    term). A leader that learns of another leader of its own term (its heartbeat, or an
+//!    ack naming it) steps down. In persistent mode a term has one leader and a newer
+//!    term's leader implies the old lease is over, so this never holds anything up; in
+//!    volatile mode it keeps a term led twice, or terms led out of order, from ever giving
+//!    two leases.
+//! 7. **Lease.** Followers answer heartbeats with `QuorumAck`, naming the leader they
+//!    follow and echoing the send time of the newest heartbeat of their term that leader
+//!    sent (a volatile node waiting out its restart does not answer). A leader counts only
+//!    acks that name it. Its lease runs from the send time `s` of the newest heartbeat that
+//!    a majority (itself included) has answered, for `L ≤ T(1−ρ)/(1+ρ)`: each of those
 //!    members received it after `s` and so is sticky until `T/(1+ρ)` of real time after
-//!    `s`, and any new leader needs one of their votes; the leader's own clock, at most ρ
-//!    slow, reads less than `s + L` only until `L/(1−ρ) ≤ T/(1+ρ)` after `s`. The term is
-//!    the fencing token.
-//! 8. **Durable state.** The term and vote are handed to the host to persist; no message
+//!    `s`, and any new leader needs one of their votes (and, in volatile mode, their
+//!    credit, rule 6); the leader's own clock, at most ρ slow, reads less than `s + L` only
+//!    until `L/(1−ρ) ≤ T/(1+ρ)` after `s`. The term is the fencing token.
+//! 8. **Check-quorum** (option). Every `T` a leader checks that a majority (itself
+//!    included) acknowledged a heartbeat it sent within the last `T` (the lease's own
+//!    evidence, not any message heard, which old or duplicated traffic could supply);
+//!    otherwise it steps down. So a leader that loses its majority leads at most `2T` of
+//!    its clock after the newest heartbeat a majority acknowledged.
+//! 9. **Durable state.** The term and vote are handed to the host to persist; no message
 //!    leaves the node while a change is not confirmed written.
-//! 9. **Transfer.** The leader sends `TimeoutNow` to a named member, stamped with the
-//!    transfer's start on its clock, and stamps its heartbeats with it while the transfer
-//!    lasts. The member stands at once (pre-vote first, if configured, so a member that
-//!    cannot win raises no term), its requests carrying the stamp. The leader claims no
-//!    lease meanwhile and gives up the transfer after `T`; only heartbeats sent after that
-//!    count towards a new lease. Voters set stickiness aside for a stamped request only if
-//!    the newest heartbeat they heard from that leader was sent before the stamp or
-//!    carries it, so a request delayed past the transfer's end cannot depose a leader
-//!    whose lease runs again. A leader that hears from a member of higher priority
-//!    transfers to it automatically (the preferred leader), backing off after a transfer
-//!    that failed.
+//! 10. **Transfer.** The leader sends `TimeoutNow` to a named member, stamped with the
+//!     transfer's start on its clock, and stamps its heartbeats with it while the transfer
+//!     lasts. The member stands at once (pre-vote first, if configured, so a member that
+//!     cannot win raises no term), its requests carrying the stamp. The leader claims no
+//!     lease meanwhile and gives up the transfer after `T`; only heartbeats sent after that
+//!     count towards a new lease. Voters set stickiness aside for a stamped request only if
+//!     the newest heartbeat they heard from that leader was sent before the stamp or
+//!     carries it, so a request delayed past the transfer's end cannot depose a leader
+//!     whose lease runs again; and never within `T` of their own start, since what they
+//!     acknowledged before it is forgotten.
+//! 11. **Preferred leader.** A leader hands over automatically to a member of higher
+//!     priority that acknowledges it, with flap damping (see [`preferred`]).
 //!
 //! Ordinary members (see [`Member::ordinary`](crate::Member::ordinary)) vote but never
 //! campaign.
@@ -100,12 +120,14 @@ pub enum Durability {
     /// [`Engine::restore`]: crate::Engine::restore
     Persistent,
     /// For hosts without storage: nothing is persisted, and after every start the node
-    /// neither votes nor campaigns until it has waited out the longest election timeout
-    /// (`2T`, stretched by the drift bound), so that every election it might have voted in
-    /// before the restart is over. This keeps two nodes from leading at once as long as no
-    /// message is delayed longer than that wait, but a restarted node can vote again in a
-    /// term it already voted in, so a term may be led twice (one after the other): do not
-    /// use the term as a fencing token in this mode.
+    /// neither votes, campaigns nor acknowledges a heartbeat until it has waited out the
+    /// longest election timeout (`2T`, stretched by the drift bound), so that every
+    /// election it might have voted in before the restart is over. A restarted node can
+    /// vote again in a term it already voted in, so a term may be led twice, and a paused
+    /// leader may lead a term that the others have forgotten: `Role::Leader` alone means
+    /// nothing here, and the term is no fencing token. What holds is the lease: no two
+    /// nodes hold a valid lease at once (rule 6 keeps each node's acknowledgement for one
+    /// leader at a time), as long as no message is delayed longer than the restart wait.
     Volatile,
 }
 
@@ -115,7 +137,7 @@ pub struct QuorumOptions {
     /// Ask for pre-votes before raising the term (rule 2), so a node returning from a
     /// partition does not disrupt a healthy cluster.
     pub pre_vote: bool,
-    /// A leader that has not heard from a majority within `T` steps down (rule 6).
+    /// A leader that no majority acknowledged within `T` steps down (rule 8).
     pub check_quorum: bool,
     /// ρ: how far, in parts per million, any member's clock rate may differ from real
     /// time. Must be below 1,000,000.
@@ -241,6 +263,8 @@ struct NewestHeartbeat {
     sent_at: u64,
     /// The start of the transfer the leader was making when it sent it, if any.
     transfer: Option<u64>,
+    /// When this node last heard that leader in that term (its own clock).
+    heard_at: Instant,
 }
 
 impl NewestHeartbeat {
@@ -740,13 +764,10 @@ impl<const N: usize> Quorum<N> {
         {
             return; // The leader is handing over to this node: keep standing.
         }
-        if cx.leader.is_some_and(|leader| leader != from)
-            && self.is_sticky(cx)
-            && !undone!(cx, SecondLeaderOfATerm)
-        {
-            // A node credits one leader per term at a time, and switches only once it is
-            // no longer sticky: its ack names the leader it follows, and makes this
-            // second leader of the term step down.
+        if self.credits_another(cx, from, term) {
+            // A node credits one leader at a time, and switches only once the credit is
+            // `T` old: its ack names the leader it follows (none, if it just adopted a
+            // newer term), and makes a second leader of the term step down.
             cx.send(from, Kind::QuorumAck);
             return;
         }
@@ -754,17 +775,40 @@ impl<const N: usize> Quorum<N> {
         self.note_succession(cx, from, term);
         cx.follow(from, term);
         self.become_sticky(cx);
-        let newer = self.newest.is_none_or(|newest| {
-            (newest.leader, newest.term) != (from, term) || heartbeat.sent_at >= newest.sent_at
+        self.newest = Some(match self.newest {
+            Some(newest)
+                if (newest.leader, newest.term) == (from, term)
+                    && heartbeat.sent_at < newest.sent_at =>
+            {
+                NewestHeartbeat {
+                    heard_at: cx.now,
+                    ..newest
+                }
+            }
+            _ => heartbeat,
         });
-        if newer {
-            self.newest = Some(heartbeat);
-        }
         // A volatile node waiting out its restart may have voted for a newer leader it
         // forgot: its ack must not extend this leader's lease.
         if cx.now >= self.restart_wait_until {
             cx.send(from, Kind::QuorumAck);
         }
+    }
+
+    /// Whether this node heard (and so may have credited) a leader other than `from` less
+    /// than `T` ago, in `term` (rule 6), or in volatile mode in any term: a leader of a
+    /// newer term may be one whose votes a restart forgot, elected before the leader this
+    /// node credits, and following it at once would let both hold a lease. In persistent
+    /// mode a newer term's leader was elected by a majority, one of which no longer
+    /// credited the older leader, whose lease has therefore ended.
+    fn credits_another(&self, cx: &Context<N>, from: PeerIndex, term: Term) -> bool {
+        let t = cx.config.timing.failure_timeout;
+        let any_term = self.is_volatile() && !undone!(cx, NewerLeaderWhileCrediting);
+        self.newest.is_some_and(|credited| {
+            credited.leader != from
+                && (credited.term == term || any_term)
+                && cx.now < credited.heard_at + t
+                && !undone!(cx, SecondLeaderOfATerm)
+        })
     }
 
     fn on_pre_vote(
@@ -882,6 +926,7 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                     leader: from,
                     sent_at,
                     transfer,
+                    heard_at: cx.now,
                 };
                 self.on_heartbeat(cx, from, term, heartbeat)
             }
