@@ -5,6 +5,8 @@
 //! [`Context::stand`], so the failure detector, the heartbeat timer and the reported state
 //! always agree with each other.
 
+use core::hash::{Hash, Hasher};
+
 use crate::config::{Config, Member, NodeId, Rank, Timing};
 use crate::detector::FailureDetector;
 use crate::event::{Leadership, Role};
@@ -34,7 +36,7 @@ pub(crate) enum Rivalry {
     Ignore,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Context<const N: usize> {
     pub(crate) config: Config<N>,
     pub(crate) me: PeerIndex,
@@ -52,6 +54,25 @@ pub(crate) struct Context<const N: usize> {
     /// The failure detector's timing: the configured one, with the jitter the algorithm
     /// wants.
     watch: Timing,
+}
+
+impl<const N: usize> Hash for Context<N> {
+    /// Everything but the configuration and the timing derived from it, which an engine
+    /// keeps for its whole life (equal contexts have equal configurations, so leaving them
+    /// out keeps hashes consistent with equality, and makes hashing a state cheap).
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.me.hash(state);
+        self.now.hash(state);
+        self.started_at.hash(state);
+        self.rng.hash(state);
+        self.role.hash(state);
+        self.leader.hash(state);
+        self.term.hash(state);
+        self.timers.hash(state);
+        self.detector.hash(state);
+        self.outbox.hash(state);
+        self.heard.hash(state);
+    }
 }
 
 impl<const N: usize> Context<N> {
