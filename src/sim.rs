@@ -6,7 +6,8 @@
 //! every node's jitter seed — comes from one seed, so a run is reproduced exactly from it,
 //! and every [`Violation`] names it.
 //!
-//! Faults: loss, duplication, delay jitter ([`Faults`]); symmetric partitions
+//! Faults: loss, duplication, delay jitter and rare long delays ([`Faults`]); symmetric
+//! partitions
 //! ([`Simulation::partition`]) and one-way link failures ([`Simulation::block`]); crashes
 //! and restarts ([`Simulation::crash`], [`Simulation::restart`]); pauses
 //! ([`Simulation::pause`], [`Simulation::resume`]); and clock drift
@@ -77,6 +78,12 @@ pub struct Faults {
     /// The longest one-way delay; delays are uniform in `min_delay..=max_delay`, so
     /// messages overtake each other when the range is wide.
     pub max_delay: Duration,
+    /// Chance that a message copy is held up far longer than the others: delayed by up
+    /// to `long_delay` instead (a datagram stuck in a queue, arriving after the state it
+    /// was sent in has moved on).
+    pub long_delay_chance: f64,
+    /// The longest of those long delays.
+    pub long_delay: Duration,
 }
 
 impl Faults {
@@ -86,6 +93,8 @@ impl Faults {
         duplicate: 0.0,
         min_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(1),
+        long_delay_chance: 0.0,
+        long_delay: Duration::ZERO,
     };
 }
 
@@ -465,6 +474,27 @@ impl<const N: usize> Simulation<N> {
         }
     }
 
+    /// Runs a host's command on a node that is up and not paused, at its local time now
+    /// (for example `transfer_leadership`), then sends what it hands out and checks the
+    /// invariants. Returns the command's result, or `None` if the node is down or paused.
+    pub fn command<R>(
+        &mut self,
+        id: NodeId,
+        command: impl FnOnce(&mut Engine<N>, Instant) -> R,
+    ) -> Result<Option<R>, Violation> {
+        let local = self.local_time(id);
+        let Some(node) = self.nodes.get_mut(&id).filter(|node| node.paused.is_none()) else {
+            return Ok(None);
+        };
+        let Some(engine) = node.engine.as_mut() else {
+            return Ok(None);
+        };
+        let result = command(engine, local);
+        self.drain(id)?;
+        self.check()?;
+        Ok(Some(result))
+    }
+
     /// A node's local clock reading now.
     pub fn local_time(&self, id: NodeId) -> Instant {
         self.nodes
@@ -715,7 +745,7 @@ impl<const N: usize> Simulation<N> {
         Ok(())
     }
 
-    /// A granted vote may leave a node only once its host has that vote on disk (SPEC 4.4).
+    /// A granted vote may leave a node only once its host has that vote on disk.
     #[cfg(feature = "quorum")]
     fn check_vote_persisted(&self, from: NodeId, message: &Message) -> Result<(), Violation> {
         let Body::Vote { granted: true } = message.body else {
@@ -755,7 +785,12 @@ impl<const N: usize> Simulation<N> {
         } else if self.rng_chance(self.faults.loss) {
             Fate::Lost
         } else {
-            let spread = self.faults.max_delay - self.faults.min_delay;
+            let max_delay = if self.rng_chance(self.faults.long_delay_chance) {
+                self.faults.long_delay.max(self.faults.max_delay)
+            } else {
+                self.faults.max_delay
+            };
+            let spread = max_delay - self.faults.min_delay;
             let delay = self.faults.min_delay
                 + Duration::from_millis(self.rng.below(spread.as_millis() + 1));
             let deliver_at = self.now + delay;

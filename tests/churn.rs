@@ -564,15 +564,7 @@ fn settles_in_random_topologies(case: &Case) {
             started.elapsed(),
             settled.into_iter().max().unwrap_or_default()
         ),
-        Err(violations) => {
-            let lines: Vec<String> = violations.iter().map(ToString::to_string).collect();
-            panic!(
-                "{name}: {} of {} seeds failed:\n{}",
-                violations.len(),
-                seeds.len(),
-                lines.join("\n")
-            )
-        }
+        Err(violations) => common::fail_listing(&name, seeds.len(), &violations),
     }
 }
 

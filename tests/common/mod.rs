@@ -142,6 +142,18 @@ pub fn assert_seeds<T>(name: &str, scenario: impl FnMut(u64) -> Result<T, Violat
     assert_some_seeds(name, 1000, scenario)
 }
 
+/// Panics naming `name` and every seed's violation, one a line (so one run reports them
+/// all), out of `seeds` seeds.
+#[cfg(feature = "sim")]
+pub fn fail_listing(name: &str, seeds: usize, violations: &[Violation]) -> ! {
+    let lines: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    panic!(
+        "{name}: {} of {seeds} seeds failed:\n{}",
+        violations.len(),
+        lines.join("\n")
+    )
+}
+
 /// [`assert_seeds`] for [`seed_count`]`(default)` seeds.
 #[cfg(feature = "sim")]
 pub fn assert_some_seeds<T>(
@@ -155,14 +167,7 @@ pub fn assert_some_seeds<T>(
     println!("{name}: {seeds} seeds in {:.2?}", started.elapsed());
     match outcome {
         Ok(results) => results,
-        Err(violations) => {
-            let lines: Vec<String> = violations.iter().map(ToString::to_string).collect();
-            panic!(
-                "{name}: {} of {seeds} seeds failed:\n{}",
-                violations.len(),
-                lines.join("\n")
-            )
-        }
+        Err(violations) => fail_listing(name, seeds as usize, &violations),
     }
 }
 
