@@ -21,9 +21,10 @@
 
 use std::hint::black_box;
 
+use bellwether::unstable::{Body, Successors};
 use bellwether::{
-    Algorithm, Body, BullyOptions, Config, Destination, Engine, GroupId, Instant, MAX_MESSAGE_SIZE,
-    MAX_SUCCESSORS, Member, Message, NodeId, Successors, Term,
+    Algorithm, BullyOptions, Config, Destination, Engine, GroupId, Instant, MAX_MESSAGE_SIZE,
+    MAX_SUCCESSORS, Member, Message, NodeId, Term,
 };
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
@@ -51,13 +52,13 @@ fn engine(id: u32) -> Engine<8> {
 
 /// A message of this group from `from` to `to` in term 1.
 fn message(from: u32, to: u32, body: Body) -> Message {
-    Message {
-        group: GROUP,
-        from: NodeId(from),
-        to: Destination::Node(NodeId(to)),
-        term: Term(1),
+    Message::new(
+        GROUP,
+        NodeId(from),
+        Destination::Node(NodeId(to)),
+        Term(1),
         body,
-    }
+    )
 }
 
 /// A heartbeat without successors (what a Bully leader sends).
@@ -76,15 +77,15 @@ fn coordinator() -> Body {
 
 /// The largest message: every id and the term at their maximum, a full successor list.
 fn largest() -> Message {
-    Message {
-        group: GroupId(u32::MAX),
-        from: NodeId(u32::MAX),
-        to: Destination::Node(NodeId(u32::MAX)),
-        term: Term(u64::MAX),
-        body: Body::Coordinator {
+    Message::new(
+        GroupId(u32::MAX),
+        NodeId(u32::MAX),
+        Destination::Node(NodeId(u32::MAX)),
+        Term(u64::MAX),
+        Body::Coordinator {
             successors: [NodeId(u32::MAX); MAX_SUCCESSORS].into_iter().collect(),
         },
-    }
+    )
 }
 
 fn encoded(message: &Message) -> ([u8; MAX_MESSAGE_SIZE], usize) {
@@ -173,8 +174,8 @@ fn handle_election(c: &mut Criterion) {
         .expect("an answer");
     let answer = Message::decode(&buf[..transmit.len]).expect("decodes");
     assert_eq!(
-        (transmit.to, answer.body),
-        (Destination::Node(NodeId(3)), Body::Alive)
+        (transmit.to, answer.body()),
+        (Destination::Node(NodeId(3)), &Body::Alive)
     );
     assert_eq!(probe.poll_transmit(&mut buf), Ok(None));
 
@@ -284,8 +285,9 @@ fn quorum(c: &mut Criterion) {
 mod quorum {
     use std::hint::black_box;
 
+    use bellwether::unstable::Body;
     use bellwether::{
-        Algorithm, Body, Config, Destination, Engine, Instant, MAX_MESSAGE_SIZE, Message, NodeId,
+        Algorithm, Config, Destination, Engine, Instant, MAX_MESSAGE_SIZE, Message, NodeId,
         QuorumOptions, Term,
     };
     use criterion::measurement::WallTime;
@@ -309,13 +311,13 @@ mod quorum {
 
     /// A message of this group from `from` to `to` in `term`.
     fn message(from: u32, to: u32, term: u64, body: Body) -> Message {
-        Message {
-            group: GROUP,
-            from: NodeId(from),
-            to: Destination::Node(NodeId(to)),
-            term: Term(term),
+        Message::new(
+            GROUP,
+            NodeId(from),
+            Destination::Node(NodeId(to)),
+            Term(term),
             body,
-        }
+        )
     }
 
     /// Drains as a host does: writes (here: only confirms) the durable state, then every
@@ -372,7 +374,7 @@ mod quorum {
         assert_eq!(heartbeats.len(), 4, "a heartbeat to each follower");
         for heartbeat in &heartbeats {
             let (Destination::Node(to), Body::QuorumHeartbeat { sent_at, .. }) =
-                (heartbeat.to, &heartbeat.body)
+                (heartbeat.to(), &heartbeat.body())
             else {
                 panic!("not a heartbeat: {heartbeat:?}");
             };
@@ -387,7 +389,10 @@ mod quorum {
             );
             leader.handle_message(now, &ack).expect("accepted");
         }
-        assert!(leader.has_lease(now), "a majority acknowledged");
+        assert!(
+            leader.quorum().is_some_and(|q| q.has_lease(now)),
+            "a majority acknowledged"
+        );
         (leader, now)
     }
 
@@ -434,7 +439,7 @@ mod quorum {
 
     fn ack_at_leader(group: &mut BenchmarkGroup<'_, WallTime>, buf: &mut [u8; MAX_MESSAGE_SIZE]) {
         let (mut leader, now) = leader_5();
-        let lease = leader.lease_until();
+        let lease = leader.quorum().and_then(|q| q.lease_until());
         let ack = message(
             1,
             5,
@@ -455,7 +460,7 @@ mod quorum {
             })
         });
         assert!(
-            leader.is_leader() && leader.lease_until() == lease,
+            leader.is_leader() && leader.quorum().and_then(|q| q.lease_until()) == lease,
             "same lease"
         );
     }
@@ -513,7 +518,7 @@ mod quorum {
         assert!(
             heartbeats
                 .iter()
-                .all(|m| matches!(m.body, Body::QuorumHeartbeat { .. })),
+                .all(|m| matches!(m.body(), Body::QuorumHeartbeat { .. })),
             "{heartbeats:?}"
         );
         group.bench_function("due_heartbeat", |b| {

@@ -45,9 +45,10 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant as StdInstant};
 
+use bellwether::unstable::Kind;
 use bellwether::{
     Algorithm, BullyOptions, CandidateOptions, Config, Destination, Engine, Event, GroupId,
-    Instant, InvitationOptions, Kind, MAX_MESSAGE_SIZE, Member, Message, NextInLineOptions, NodeId,
+    Instant, InvitationOptions, MAX_MESSAGE_SIZE, Member, Message, NextInLineOptions, NodeId,
     RingOptions, RingVariant, StdClock, Term, Timing,
 };
 #[cfg(feature = "quorum")]
@@ -253,12 +254,17 @@ impl Node {
     #[cfg(feature = "quorum")]
     fn report_new_lease(&mut self) {
         let term = self.engine.term();
-        if self.lease_reported == Some(term) || !self.engine.has_lease(self.clock.now()) {
+        if self.lease_reported == Some(term)
+            || !self
+                .engine
+                .quorum()
+                .is_some_and(|q| q.has_lease(self.clock.now()))
+        {
             return;
         }
-        if let Some(until) = self.engine.lease_until() {
+        if let Some(until) = self.engine.quorum().and_then(|q| q.lease_until()) {
             self.lease_reported = Some(term);
-            let token = self.engine.fencing_token();
+            let token = self.engine.quorum().and_then(|q| q.fencing_token());
             self.report(Note::Lease { until, token });
         }
     }
@@ -273,7 +279,7 @@ impl Node {
             match self.socket.send_to(bytes, address) {
                 Ok(_) => {
                     if let Ok(message) = Message::decode(bytes) {
-                        self.sent.record(message.body.kind());
+                        self.sent.record(message.body().kind());
                     }
                 }
                 Err(error) => eprintln!("{me}: cannot send to {address}: {error}"),
@@ -353,6 +359,7 @@ impl View {
                 self.leads.remove(&report.node);
                 Some(format!("stepped down ({term})"))
             }
+            other => Some(format!("{other:?}")),
         }
     }
 

@@ -135,10 +135,11 @@ use std::time::Instant as WallClock;
 #[cfg(feature = "quorum")]
 use bellwether::QuorumOptions;
 use bellwether::sim::{Faults, Record, Simulation, Violation};
+use bellwether::unstable::{Kind, Rng};
 use bellwether::{
     Algorithm, BullyOptions, CandidateOptions, Config, ConfigError, Duration, Engine, GroupId,
-    Instant, InvitationOptions, Kind, MAX_MEMBERS, Member, NextInLineOptions, NodeId, Preemption,
-    RingOptions, RingVariant, Rng, Term, Timing,
+    Instant, InvitationOptions, MAX_MEMBERS, Member, NextInLineOptions, NodeId, Preemption,
+    RingOptions, RingVariant, Term, Timing,
 };
 
 /// Every simulated engine is built with the largest capacity, so n = 64 fits.

@@ -86,6 +86,10 @@ enum bw_result
   BW_RESULT_DRIFT_BOUND_TOO_LARGE = 18,
   // Config: the lease is longer than the election timeout and drift bound make safe.
   BW_RESULT_LEASE_TOO_LONG = 19,
+  // Config: every member is ordinary, so none may lead.
+  BW_RESULT_NO_CANDIDATE = 23,
+  // Config: next-in-line asks for more than 4 successors (what a message carries).
+  BW_RESULT_TOO_MANY_SUCCESSORS = 24,
   // Restore: the algorithm or mode keeps no durable state.
   BW_RESULT_NOTHING_TO_RESTORE = 20,
   // Restore: the state names a vote for a node that is not a member.
@@ -343,7 +347,8 @@ typedef struct {
   uint32_t preemption;
   // With `BW_PREEMPTION_AFTER_UPTIME`: the uptime after which a node may preempt.
   uint64_t preempt_after_uptime;
-  // Next-in-line: how many successors a leader publishes (at most 4).
+  // Next-in-line: how many successors a leader publishes (at most 4; more are refused
+  // with `BW_RESULT_TOO_MANY_SUCCESSORS`).
   uint8_t successors;
   // Candidates: the tie-breaker step (0: none); invitation: its tie-breaker step.
   uint64_t tie_breaker_step;
@@ -555,7 +560,8 @@ bw_result bw_node_fencing_token(const bw_node *node, uint64_t *out_token);
 bw_result bw_node_durable_state(const bw_node *node, bw_durable_state *out_state);
 
 // Quorum, persistent mode: writes the durable state to persist before the node's next
-// messages may leave (once per change); `BW_RESULT_EMPTY` when there is none. Write it,
+// messages may leave (once per change); `BW_RESULT_EMPTY` when there is none, as for every
+// other algorithm and mode, so one drain loop serves them all. Write it,
 // then call `bw_node_confirm_persisted`. To retry a failed write, take the state again
 // from `bw_node_durable_state`.
 //

@@ -351,7 +351,16 @@ impl<const N: usize> Config<N> {
         if !honours_ordinary_members && self.members.iter().any(|m| !m.candidate) {
             return Err(ConfigError::OrdinaryMembersUnsupported);
         }
+        if !self.members.iter().any(|m| m.candidate) {
+            return Err(ConfigError::NoCandidate);
+        }
         match self.algorithm {
+            #[cfg(feature = "next-in-line")]
+            Algorithm::NextInLine(options)
+                if usize::from(options.successors) > crate::MAX_SUCCESSORS =>
+            {
+                Err(ConfigError::TooManySuccessors)
+            }
             #[cfg(feature = "invitation")]
             Algorithm::Invitation(options) if options.invite_interval.is_zero() => {
                 Err(ConfigError::ZeroInviteInterval)
@@ -421,13 +430,11 @@ pub enum ConfigError {
     /// The configured lease is longer than the longest one that is safe for the election
     /// timeout and the drift bound.
     LeaseTooLong,
-    /// Durable state given to [`Engine::restore`](crate::Engine::restore) for an algorithm
-    /// or mode that keeps none (only quorum election in persistent mode does).
-    NothingToRestore,
-    /// The restored state names a vote for a node that is not a member.
-    VoteForNonMember(NodeId),
-    /// The restored state's term is above [`Term::MAX`](crate::Term::MAX).
-    TermOutOfRange(u64),
+    /// No member may lead: every member is ordinary.
+    NoCandidate,
+    /// Next-in-line failover asks for more published successors than a message carries
+    /// ([`MAX_SUCCESSORS`](crate::MAX_SUCCESSORS)).
+    TooManySuccessors,
 }
 
 impl fmt::Display for ConfigError {
@@ -459,16 +466,11 @@ impl fmt::Display for ConfigError {
             ConfigError::LeaseTooLong => f.write_str(
                 "the lease is longer than the election timeout and drift bound make safe",
             ),
-            ConfigError::NothingToRestore => {
-                f.write_str("only quorum election in persistent mode restores durable state")
-            }
-            ConfigError::VoteForNonMember(id) => {
-                write!(f, "the restored vote names {id}, which is not a member")
-            }
-            ConfigError::TermOutOfRange(term) => write!(
+            ConfigError::NoCandidate => f.write_str("every member is ordinary: none may lead"),
+            ConfigError::TooManySuccessors => write!(
                 f,
-                "the restored term {term} is above the largest term, {}",
-                crate::Term::MAX.0
+                "more successors than a message carries ({})",
+                crate::MAX_SUCCESSORS
             ),
         }
     }

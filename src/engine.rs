@@ -104,11 +104,11 @@ impl<const N: usize> Machine<N> {
     }
 
     #[cfg(feature = "quorum")]
-    fn quorum_mut(&mut self) -> Result<&mut Quorum<N>, CommandError> {
+    fn quorum_mut(&mut self) -> Option<&mut Quorum<N>> {
         match self {
-            Machine::Quorum(quorum) => Ok(quorum),
+            Machine::Quorum(quorum) => Some(quorum),
             #[allow(unreachable_patterns)]
-            _ => Err(CommandError::NotQuorum),
+            _ => None,
         }
     }
 }
@@ -160,12 +160,58 @@ impl fmt::Display for ReceiveError {
 
 impl core::error::Error for ReceiveError {}
 
-/// Why an engine refused a command of the host's. The engine's state is unchanged.
+/// Why [`Engine::restore`] refused to resume from a durable state. Nothing is built.
+#[cfg(feature = "quorum")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CommandError {
-    /// The command exists only for quorum election.
-    NotQuorum,
+pub enum RestoreError {
+    /// The configuration itself is refused, as [`Engine::new`] would.
+    Config(ConfigError),
+    /// The algorithm or mode keeps no durable state: only quorum election in persistent
+    /// mode restores one.
+    NotPersistent,
+    /// The state's term is above [`Term::MAX`].
+    TermOutOfRange(u64),
+    /// The state names a vote for a node that is not a member.
+    VoteForNonMember(NodeId),
+}
+
+#[cfg(feature = "quorum")]
+impl From<ConfigError> for RestoreError {
+    fn from(error: ConfigError) -> Self {
+        RestoreError::Config(error)
+    }
+}
+
+#[cfg(feature = "quorum")]
+impl fmt::Display for RestoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RestoreError::Config(error) => error.fmt(f),
+            RestoreError::NotPersistent => {
+                f.write_str("only quorum election in persistent mode restores durable state")
+            }
+            RestoreError::TermOutOfRange(term) => write!(
+                f,
+                "the restored term {term} is above the largest term, {}",
+                Term::MAX.0
+            ),
+            RestoreError::VoteForNonMember(id) => {
+                write!(f, "the restored vote names {id}, which is not a member")
+            }
+        }
+    }
+}
+
+#[cfg(feature = "quorum")]
+impl core::error::Error for RestoreError {}
+
+/// Why [`QuorumMut::transfer_leadership`] refused a transfer. The engine's state is
+/// unchanged.
+#[cfg(feature = "quorum")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransferError {
     /// Only the leader can hand leadership over.
     NotLeader,
     /// The named node is not a member.
@@ -174,25 +220,62 @@ pub enum CommandError {
     ToSelf,
     /// The named member is ordinary: it never campaigns.
     NotCandidate(NodeId),
-    /// The confirmed state is not the engine's current durable state: an older write
-    /// completed after a newer change, or (volatile mode) nothing is persisted.
-    NotCurrent,
 }
 
-impl fmt::Display for CommandError {
+#[cfg(feature = "quorum")]
+impl fmt::Display for TransferError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CommandError::NotQuorum => f.write_str("only quorum election supports this"),
-            CommandError::NotLeader => f.write_str("this node does not lead"),
-            CommandError::UnknownMember(id) => write!(f, "{id} is not a member"),
-            CommandError::ToSelf => f.write_str("the named node is this node"),
-            CommandError::NotCandidate(id) => write!(f, "{id} is ordinary and never leads"),
-            CommandError::NotCurrent => f.write_str("that is not the current durable state"),
+            TransferError::NotLeader => f.write_str("this node does not lead"),
+            TransferError::UnknownMember(id) => write!(f, "{id} is not a member"),
+            TransferError::ToSelf => f.write_str("the named node is this node"),
+            TransferError::NotCandidate(id) => write!(f, "{id} is ordinary and never leads"),
         }
     }
 }
 
-impl core::error::Error for CommandError {}
+#[cfg(feature = "quorum")]
+impl core::error::Error for TransferError {}
+
+/// Why [`Engine::confirm_persisted`] refused a confirmation. The engine's state is
+/// unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfirmError {
+    /// The confirmed state is not the engine's current durable state: an older write
+    /// completed after a newer change, or the engine persists nothing (an algorithm other
+    /// than quorum election, or volatile mode).
+    NotCurrent,
+}
+
+impl fmt::Display for ConfirmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfirmError::NotCurrent => f.write_str("that is not the current durable state"),
+        }
+    }
+}
+
+impl core::error::Error for ConfirmError {}
+
+/// The next thing the host must do, from [`Engine::poll_output`], in the order that keeps
+/// the engine's promises: persist, then transmit, then report events, then sleep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[must_use]
+#[non_exhaustive]
+pub enum Output {
+    /// Write this durable state (quorum election, persistent mode), then call
+    /// [`Engine::confirm_persisted`]: until then no message leaves.
+    #[cfg(feature = "quorum")]
+    Persist(DurableState),
+    /// A message was written to the start of the buffer: send it.
+    Transmit(Transmit),
+    /// A leadership change to act on.
+    Event(Event),
+    /// Nothing else to do now: call [`Engine::handle_timeout`] at this instant (or earlier,
+    /// or when a message arrives). `None`: no timer is armed.
+    Timeout(Option<Instant>),
+}
 
 /// How many timers one [`Engine::handle_timeout`] call may fire, a guard that keeps the
 /// call bounded whatever the timer state.
@@ -237,33 +320,34 @@ impl<const N: usize> Engine<N> {
     /// An engine for `config` that resumes, at `now`, from the durable state its host
     /// persisted before a restart (quorum election in persistent mode only).
     ///
-    /// Fails like [`Engine::new`], with [`ConfigError::NothingToRestore`] for any other
-    /// algorithm or mode, with [`ConfigError::TermOutOfRange`] if the state's term is above
-    /// [`Term::MAX`], and with [`ConfigError::VoteForNonMember`] if the state names a vote
-    /// for a node outside the membership.
+    /// Fails with [`RestoreError::Config`] where [`Engine::new`] fails,
+    /// [`RestoreError::NotPersistent`] for any other algorithm or mode,
+    /// [`RestoreError::TermOutOfRange`] if the state's term is above [`Term::MAX`], and
+    /// [`RestoreError::VoteForNonMember`] if the state names a vote for a node outside the
+    /// membership.
     #[cfg(feature = "quorum")]
     pub fn restore(
         config: Config<N>,
         now: Instant,
         state: DurableState,
-    ) -> Result<Engine<N>, ConfigError> {
+    ) -> Result<Engine<N>, RestoreError> {
         let persistent = matches!(
             config.algorithm,
             Algorithm::Quorum(options) if options.durability == Durability::Persistent
         );
         if !persistent {
-            return Err(ConfigError::NothingToRestore);
+            return Err(RestoreError::NotPersistent);
         }
         if !state.term.is_valid() {
-            return Err(ConfigError::TermOutOfRange(state.term.0));
+            return Err(RestoreError::TermOutOfRange(state.term.0));
         }
         let mut engine = Engine::new(config, now)?;
         if let Some(vote) = state.voted_for
             && engine.cx.index_of(vote).is_none()
         {
-            return Err(ConfigError::VoteForNonMember(vote));
+            return Err(RestoreError::VoteForNonMember(vote));
         }
-        if let Ok(quorum) = engine.machine.quorum_mut() {
+        if let Some(quorum) = engine.machine.quorum_mut() {
             quorum.restore(&mut engine.cx, state);
         }
         engine.reported = Reported::INITIAL;
@@ -308,44 +392,23 @@ impl<const N: usize> Engine<N> {
         self.cx.term
     }
 
-    /// Until when (on this node's clock) no other leader can exist, while this node leads
-    /// with a lease (quorum election; `None` otherwise, during a leadership transfer, and
-    /// while its term is not yet confirmed durable).
+    /// Quorum election's own state (leases, fencing tokens, durable state), or `None` for
+    /// any other algorithm.
     #[cfg(feature = "quorum")]
-    pub fn lease_until(&self) -> Option<Instant> {
-        if self.withholds() {
-            return None;
-        }
-        self.machine.quorum()?.lease_until(&self.cx)
-    }
-
-    /// Whether this node leads with a lease valid at `now`: no other node can lead until
-    /// the lease ends. Gate side effects that must not run on two nodes at once on it.
-    ///
-    /// A `now` earlier than the latest time the engine was given (a clock stepped back)
-    /// counts as that latest time: the engine's clock never runs backwards, so a stepped
-    /// clock cannot bring an expired lease back.
-    #[cfg(feature = "quorum")]
-    pub fn has_lease(&self, now: Instant) -> bool {
-        let now = now.max(self.cx.now);
-        self.lease_until().is_some_and(|until| now < until)
-    }
-
-    /// The fencing token to attach to this leader's side effects: its term, while it leads
-    /// (quorum election in persistent mode, where terms are never led twice) and that term
-    /// is confirmed durable. A store that remembers the highest token it saw can refuse a
-    /// deposed leader's late writes.
-    #[cfg(feature = "quorum")]
-    pub fn fencing_token(&self) -> Option<Term> {
+    pub fn quorum(&self) -> Option<QuorumRef<'_, N>> {
         let quorum = self.machine.quorum()?;
-        let durable = quorum.durability() == Durability::Persistent && !self.withholds();
-        (self.is_leader() && durable).then_some(self.cx.term)
+        Some(QuorumRef {
+            engine: self,
+            quorum,
+        })
     }
 
-    /// The term and vote as they stand now (quorum election; `None` otherwise).
+    /// Quorum election's own commands (freshness, leadership transfer), or `None` for any
+    /// other algorithm.
     #[cfg(feature = "quorum")]
-    pub fn durable_state(&self) -> Option<DurableState> {
-        Some(self.machine.quorum()?.durable_state(&self.cx))
+    pub fn quorum_mut(&mut self) -> Option<QuorumMut<'_, N>> {
+        self.machine.quorum()?;
+        Some(QuorumMut { engine: self })
     }
 
     // ---- Inputs ----
@@ -411,56 +474,74 @@ impl<const N: usize> Engine<N> {
         }
     }
 
-    /// Sets this node's freshness (e.g. its log position): members vote only for
-    /// candidates at least as fresh as themselves. All start at 0.
+    /// The host finished writing `state` (handed out by [`Engine::poll_persist`] or
+    /// [`Output::Persist`]). Once the current state is confirmed, the messages that waited
+    /// for it can be sent.
     #[cfg(feature = "quorum")]
-    pub fn set_freshness(&mut self, freshness: u64) -> Result<(), CommandError> {
-        self.machine.quorum_mut()?.set_freshness(freshness);
-        Ok(())
-    }
-
-    /// Hands leadership to member `to`, which campaigns at once. This node claims no lease
-    /// meanwhile, and gives up the transfer if no new leader appears within the election
-    /// timeout.
-    #[cfg(feature = "quorum")]
-    pub fn transfer_leadership(&mut self, now: Instant, to: NodeId) -> Result<(), CommandError> {
-        let quorum = self.machine.quorum_mut()?;
-        let peer = self
-            .cx
-            .index_of(to)
-            .ok_or(CommandError::UnknownMember(to))?;
-        let before = self.cx.now;
-        self.cx.now = before.max(now);
-        quorum.transfer(&mut self.cx, peer).map_err(|refusal| {
-            self.cx.now = before; // A refused command changes nothing.
-            match refusal {
-                TransferRefusal::NotLeader => CommandError::NotLeader,
-                TransferRefusal::ToSelf => CommandError::ToSelf,
-                TransferRefusal::NotCandidate => CommandError::NotCandidate(to),
-            }
-        })
-    }
-
-    /// The host finished writing `state` (handed out by [`Engine::poll_persist`]). Once the
-    /// current state is confirmed, the messages that waited for it can be sent.
-    #[cfg(feature = "quorum")]
-    pub fn confirm_persisted(&mut self, state: DurableState) -> Result<(), CommandError> {
-        let quorum = self.machine.quorum_mut()?;
-        if quorum.confirm_persisted(&self.cx, state) {
+    pub fn confirm_persisted(&mut self, state: DurableState) -> Result<(), ConfirmError> {
+        let confirmed = self
+            .machine
+            .quorum_mut()
+            .is_some_and(|quorum| quorum.confirm_persisted(&self.cx, state));
+        if confirmed {
             Ok(())
         } else {
-            Err(CommandError::NotCurrent)
+            Err(ConfirmError::NotCurrent)
         }
     }
 
     // ---- Outputs ----
 
+    /// The next output in the order the calling contract asks for: the durable state to
+    /// persist, then messages (written into `buf`, as [`Engine::poll_transmit`] does), then
+    /// leadership events, and finally [`Output::Timeout`], which ends the drain. After every
+    /// input, call it until it returns `Timeout`:
+    ///
+    /// ```
+    /// # use bellwether::{Engine, Output};
+    /// # fn drain<const N: usize>(engine: &mut Engine<N>) -> Result<(), bellwether::EncodeError> {
+    /// let mut buf = [0u8; bellwether::MAX_MESSAGE_SIZE];
+    /// let deadline = loop {
+    ///     match engine.poll_output(&mut buf)? {
+    ///         Output::Persist(state) => {
+    ///             // Write `state` to storage; once written:
+    ///             let _ = engine.confirm_persisted(state);
+    ///         }
+    ///         Output::Transmit(transmit) => { /* send &buf[..transmit.len] to transmit.to */ }
+    ///         Output::Event(event) => { /* act on it */ }
+    ///         Output::Timeout(deadline) => break deadline,
+    ///         _ => {}
+    ///     }
+    /// };
+    /// # let _ = deadline;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// A persisted state that is not confirmed holds the messages back: the drain then
+    /// goes on to events and the deadline, and the messages follow once it is confirmed.
+    /// Fails only when `buf` is too small for the next message, which then stays queued.
+    pub fn poll_output(&mut self, buf: &mut [u8]) -> Result<Output, EncodeError> {
+        #[cfg(feature = "quorum")]
+        if let Some(state) = self.poll_persist() {
+            return Ok(Output::Persist(state));
+        }
+        if let Some(transmit) = self.poll_transmit(buf)? {
+            return Ok(Output::Transmit(transmit));
+        }
+        if let Some(event) = self.poll_event() {
+            return Ok(Output::Event(event));
+        }
+        Ok(Output::Timeout(self.poll_timeout()))
+    }
+
     /// The durable state the host must write before this node's next messages may leave
-    /// (quorum election in persistent mode), once per change. Write it, then call
-    /// [`Engine::confirm_persisted`]; until then `poll_transmit` hands out nothing.
+    /// (quorum election in persistent mode), once per change; `None` for any other
+    /// algorithm or mode. Write it, then call [`Engine::confirm_persisted`]; until then
+    /// `poll_transmit` hands out nothing.
     #[cfg(feature = "quorum")]
     pub fn poll_persist(&mut self) -> Option<DurableState> {
-        self.machine.quorum_mut().ok()?.poll_persist(&self.cx)
+        self.machine.quorum_mut()?.poll_persist(&self.cx)
     }
 
     /// Writes the next outgoing message into `buf` and says where it goes, or returns
@@ -545,5 +626,98 @@ impl<const N: usize> Engine<N> {
 
     fn advance(&mut self, now: Instant) {
         self.cx.now = self.cx.now.max(now);
+    }
+}
+
+/// Quorum election's state, read through [`Engine::quorum`].
+#[cfg(feature = "quorum")]
+#[derive(Clone, Copy, Debug)]
+pub struct QuorumRef<'a, const N: usize> {
+    engine: &'a Engine<N>,
+    quorum: &'a Quorum<N>,
+}
+
+#[cfg(feature = "quorum")]
+impl<const N: usize> QuorumRef<'_, N> {
+    /// Whether this node persists its term and vote ([`Durability::Persistent`]) or not.
+    pub fn durability(&self) -> Durability {
+        self.quorum.durability()
+    }
+
+    /// Until when (on this node's clock) no other leader can exist, while this node leads
+    /// with a lease (`None` otherwise, during a leadership transfer, and while its term is
+    /// not yet confirmed durable).
+    pub fn lease_until(&self) -> Option<Instant> {
+        if self.engine.withholds() {
+            return None;
+        }
+        self.quorum.lease_until(&self.engine.cx)
+    }
+
+    /// Whether this node leads with a lease valid at `now`: no other node can lead until
+    /// the lease ends. Gate side effects that must not run on two nodes at once on it.
+    ///
+    /// A `now` earlier than the latest time the engine was given (a clock stepped back)
+    /// counts as that latest time: the engine's clock never runs backwards, so a stepped
+    /// clock cannot bring an expired lease back.
+    pub fn has_lease(&self, now: Instant) -> bool {
+        let now = now.max(self.engine.cx.now);
+        self.lease_until().is_some_and(|until| now < until)
+    }
+
+    /// The fencing token to attach to this leader's side effects: its term, while it leads
+    /// (persistent mode, where terms are never led twice) and that term is confirmed
+    /// durable. A store that remembers the highest token it saw can refuse a deposed
+    /// leader's late writes.
+    pub fn fencing_token(&self) -> Option<Term> {
+        let durable = self.durability() == Durability::Persistent && !self.engine.withholds();
+        (self.engine.is_leader() && durable).then_some(self.engine.cx.term)
+    }
+
+    /// The term and vote as they stand now.
+    pub fn durable_state(&self) -> DurableState {
+        self.quorum.durable_state(&self.engine.cx)
+    }
+}
+
+/// Quorum election's commands, reached through [`Engine::quorum_mut`].
+#[cfg(feature = "quorum")]
+#[derive(Debug)]
+pub struct QuorumMut<'a, const N: usize> {
+    engine: &'a mut Engine<N>,
+}
+
+#[cfg(feature = "quorum")]
+impl<const N: usize> QuorumMut<'_, N> {
+    /// Sets this node's freshness (e.g. its log position): members vote only for
+    /// candidates at least as fresh as themselves. All start at 0.
+    pub fn set_freshness(&mut self, freshness: u64) {
+        if let Some(quorum) = self.engine.machine.quorum_mut() {
+            quorum.set_freshness(freshness);
+        }
+    }
+
+    /// Hands leadership to member `to`, which campaigns at once. This node claims no lease
+    /// meanwhile, and gives up the transfer if no new leader appears within the election
+    /// timeout.
+    pub fn transfer_leadership(&mut self, now: Instant, to: NodeId) -> Result<(), TransferError> {
+        let engine = &mut *self.engine;
+        let peer = engine
+            .cx
+            .index_of(to)
+            .ok_or(TransferError::UnknownMember(to))?;
+        let Some(quorum) = engine.machine.quorum_mut() else {
+            return Err(TransferError::NotLeader);
+        };
+        let before = engine.cx.now;
+        engine.cx.now = before.max(now);
+        quorum.transfer(&mut engine.cx, peer).map_err(|refusal| {
+            engine.cx.now = before; // A refused command changes nothing.
+            match refusal {
+                TransferRefusal::NotLeader => TransferError::NotLeader,
+                TransferRefusal::ToSelf => TransferError::ToSelf,
+                TransferRefusal::NotCandidate => TransferError::NotCandidate(to),
+            }
+        })
     }
 }

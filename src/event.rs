@@ -9,6 +9,7 @@ use crate::wire::Term;
 
 /// A node's part in its election group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Role {
     /// Follows a leader, or waits to hear one.
     Follower,
@@ -20,6 +21,7 @@ pub enum Role {
 
 /// A change of leadership, reported by [`Engine::poll_event`](crate::Engine::poll_event).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Event {
     /// This node stopped leading in `term` (it follows another leader, or leads again in a
     /// newer term). Side effects fenced with `term` must stop.

@@ -142,7 +142,9 @@ pub use config::{
 };
 #[cfg(feature = "quorum")]
 pub use durable::DurableState;
-pub use engine::{CommandError, Engine, ReceiveError, Transmit};
+pub use engine::{ConfirmError, Engine, Output, ReceiveError, Transmit};
+#[cfg(feature = "quorum")]
+pub use engine::{QuorumMut, QuorumRef, RestoreError, TransferError};
 pub use event::{Event, Role};
 #[cfg(feature = "invitation")]
 pub use invitation::InvitationOptions;
@@ -153,7 +155,6 @@ pub use mutation::Mutation;
 pub use next_in_line::NextInLineOptions;
 #[cfg(feature = "quorum")]
 pub use quorum::{Durability, QuorumOptions};
-pub use rand::Rng;
 #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
 pub use ranked::Preemption;
 #[cfg(feature = "ring")]
@@ -162,6 +163,16 @@ pub use ring::{RingOptions, RingVariant};
 pub use time::StdClock;
 pub use time::{Duration, Instant};
 pub use wire::{
-    Body, DecodeError, Destination, EncodeError, Kind, MAX_MESSAGE_SIZE, MAX_SUCCESSORS, MemberSet,
-    Message, Successors, Term, WIRE_VERSION,
+    DecodeError, Destination, EncodeError, MAX_MESSAGE_SIZE, MAX_SUCCESSORS, Message, Term,
+    WIRE_VERSION,
 };
+
+/// The engine's insides that tests and tools need (message bodies, building messages, the
+/// deterministic random generator), outside semantic versioning: any release may change
+/// them. Enabled by the `unstable` feature (and by `sim`, whose records name message
+/// kinds).
+#[cfg(feature = "unstable")]
+pub mod unstable {
+    pub use crate::rand::Rng;
+    pub use crate::wire::{Body, Kind, MemberSet, Successors};
+}

@@ -21,7 +21,8 @@ use crate::wire::{Kind, Successors};
 #[non_exhaustive]
 pub struct NextInLineOptions {
     /// How many successors the leader publishes (at most
-    /// [`MAX_SUCCESSORS`](crate::MAX_SUCCESSORS); more are not published).
+    /// [`MAX_SUCCESSORS`](crate::MAX_SUCCESSORS); more are refused with
+    /// [`ConfigError::TooManySuccessors`](crate::ConfigError::TooManySuccessors)).
     pub successors: u8,
     /// When a node challenges a healthy leader ranked below it (as in Bully).
     pub preemption: Preemption,

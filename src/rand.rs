@@ -2,6 +2,8 @@
 //!
 //! SplitMix64: one `u64` of state, good statistical quality for jitter, and a run is
 //! reproducible from its seed. It is not, and need not be, cryptographically secure.
+//! Public only through the `unstable` feature.
+#![cfg_attr(not(feature = "unstable"), allow(unreachable_pub))]
 
 use crate::time::Duration;
 
@@ -36,6 +38,7 @@ impl Rng {
         Duration::from_millis(self.below(max.as_millis()))
     }
 
+    #[cfg(feature = "unstable")] // Tests and tools only.
     /// True with probability `numerator / denominator`.
     pub fn chance(&mut self, numerator: u64, denominator: u64) -> bool {
         self.below(denominator) < numerator

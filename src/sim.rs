@@ -892,7 +892,10 @@ pub fn one_leader_per_term<const N: usize>() -> impl FnMut(&Simulation<N>) -> Re
 pub fn one_lease_at_a_time<const N: usize>(sim: &Simulation<N>) -> Result<(), String> {
     let holders: Vec<NodeId> = sim
         .live()
-        .filter(|e| e.has_lease(sim.local_time(e.id())))
+        .filter(|e| {
+            e.quorum()
+                .is_some_and(|q| q.has_lease(sim.local_time(e.id())))
+        })
         .map(Engine::id)
         .collect();
     match holders.as_slice() {

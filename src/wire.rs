@@ -8,6 +8,13 @@
 //! for broadcast media) and the sender's term (the epoch for rank-based algorithms, the
 //! Raft-style term for quorum election). The body's first byte is its kind. Decoding never
 //! panics; every way untrusted bytes can be wrong has its own [`DecodeError`].
+//!
+//! The stable surface is [`Message`] as an opaque value (decode, encode, read its
+//! envelope), [`Term`], [`Destination`] and the errors. The bodies ([`Body`], [`Kind`],
+//! [`MemberSet`], [`Successors`]) and building messages by hand are public only through
+//! the `unstable` feature, for tests and tools, outside semantic versioning.
+// Without `unstable`, the bodies are `pub` items no path outside the crate reaches.
+#![cfg_attr(not(feature = "unstable"), allow(unreachable_pub))]
 
 use core::fmt;
 
@@ -281,6 +288,7 @@ impl Kind {
         Kind::TimeoutNow,
     ];
 
+    #[cfg(feature = "unstable")] // Tests and tools only.
     /// Whether this kind is steady-state liveness traffic (heartbeats and their acks)
     /// rather than election traffic.
     pub const fn is_liveness(self) -> bool {
@@ -292,6 +300,7 @@ impl Kind {
 }
 
 impl Body {
+    #[cfg(feature = "unstable")] // Tests and tools only.
     /// This body's kind.
     pub const fn kind(&self) -> Kind {
         match self {
@@ -320,19 +329,21 @@ impl Body {
     }
 }
 
-/// One election message, decoded.
+/// One election message, decoded: what [`Engine::poll_message`](crate::Engine::poll_message)
+/// hands out and [`Engine::handle_message`](crate::Engine::handle_message) takes, for
+/// transports that pass messages in memory.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Message {
     /// The election group it belongs to.
-    pub group: GroupId,
+    pub(crate) group: GroupId,
     /// The sender.
-    pub from: NodeId,
+    pub(crate) from: NodeId,
     /// The receiver.
-    pub to: Destination,
+    pub(crate) to: Destination,
     /// The sender's term (or epoch) when it sent the message.
-    pub term: Term,
+    pub(crate) term: Term,
     /// What it says.
-    pub body: Body,
+    pub(crate) body: Body,
 }
 
 /// The envelope fields before the body, decoded on their own so that an unknown body kind
@@ -346,6 +357,57 @@ struct Header {
 }
 
 impl Message {
+    /// A message of `group` from `from` to `to` in `term` that says `body` (unstable: for
+    /// tests and tools that forge or replay traffic).
+    #[cfg(feature = "unstable")]
+    pub const fn new(
+        group: GroupId,
+        from: NodeId,
+        to: Destination,
+        term: Term,
+        body: Body,
+    ) -> Message {
+        Message {
+            group,
+            from,
+            to,
+            term,
+            body,
+        }
+    }
+
+    /// The election group it belongs to.
+    pub const fn group(&self) -> GroupId {
+        self.group
+    }
+
+    /// The sender.
+    pub const fn from(&self) -> NodeId {
+        self.from
+    }
+
+    /// The receiver.
+    pub const fn to(&self) -> Destination {
+        self.to
+    }
+
+    /// The sender's term (or epoch) when it sent the message.
+    pub const fn term(&self) -> Term {
+        self.term
+    }
+
+    /// What it says (unstable).
+    #[cfg(feature = "unstable")]
+    pub const fn body(&self) -> &Body {
+        &self.body
+    }
+
+    /// What it says, to change in place (unstable: for tests that tamper with traffic).
+    #[cfg(feature = "unstable")]
+    pub const fn body_mut(&mut self) -> &mut Body {
+        &mut self.body
+    }
+
     /// Writes the message into `buf` and returns how many bytes it took.
     ///
     /// A buffer of [`MAX_MESSAGE_SIZE`] bytes always suffices.

@@ -5,7 +5,8 @@
 mod common;
 
 use bellwether::sim::{Faults, Simulation};
-use bellwether::{BullyOptions, Duration, Event, Kind, Preemption, Role, Timing};
+use bellwether::unstable::Kind;
+use bellwether::{BullyOptions, Duration, Event, Preemption, Role, Timing};
 use common::{
     CAPACITY, NO_JITTER, assert_all_follow, bully_sim, elect, led_by, node, sent, sorted,
 };

@@ -5,9 +5,10 @@
 mod common;
 
 use bellwether::sim::Simulation;
+use bellwether::unstable::Kind;
 use bellwether::{
-    Algorithm, CandidateOptions, Config, ConfigError, Duration, Engine, GroupId, Instant, Kind,
-    Member, NodeId, Preemption, Timing,
+    Algorithm, CandidateOptions, Config, ConfigError, Duration, Engine, GroupId, Instant, Member,
+    NodeId, Preemption, Timing,
 };
 use common::{CAPACITY, NO_JITTER, configs, configs_of, elect, led_by, node, sent, sorted};
 

@@ -49,7 +49,8 @@
 mod common;
 
 use bellwether::sim::{Simulation, Violation, leader_names_itself, run_seeds, seed_count};
-use bellwether::{Algorithm, Duration, Event, Instant, Member, NodeId, Rng, Role, Term, Timing};
+use bellwether::unstable::Rng;
+use bellwether::{Algorithm, Duration, Event, Instant, Member, NodeId, Role, Term, Timing};
 use common::{CAPACITY, HEALTHY, MAX_DELAY, configs_of};
 
 /// The simulated groups of this test.

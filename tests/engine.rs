@@ -1,10 +1,11 @@
 //! The engine contract: configuration validation, rejected input leaves state unchanged,
 //! outputs are not lost when the host's buffer is short, broadcast media, and timeouts.
 
+use bellwether::unstable::{Body, Rng, Successors};
 use bellwether::{
-    Algorithm, Body, BullyOptions, Config, ConfigError, DecodeError, Destination, Durability,
-    Duration, EncodeError, Engine, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, Message,
-    NodeId, QuorumOptions, ReceiveError, Rng, Role, Successors, Term, Timing, WIRE_VERSION,
+    Algorithm, BullyOptions, Config, ConfigError, DecodeError, Destination, Durability, Duration,
+    EncodeError, Engine, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, Message, NodeId,
+    QuorumOptions, ReceiveError, Role, Term, Timing, WIRE_VERSION,
 };
 
 const BULLY: Algorithm = Algorithm::Bully(BullyOptions::CLASSIC);
@@ -32,13 +33,7 @@ fn engine_running(me: u32, algorithm: Algorithm) -> Engine<8> {
 }
 
 fn from(sender: u32, to: Destination, term: u64, body: Body) -> Message {
-    Message {
-        group: GroupId(1),
-        from: NodeId(sender),
-        to,
-        term: Term(term),
-        body,
-    }
+    Message::new(GroupId(1), NodeId(sender), to, Term(term), body)
 }
 
 fn encoded(message: Message) -> Vec<u8> {
@@ -132,10 +127,13 @@ fn rejected_messages_leave_the_state_unchanged() {
     let before = engine.clone();
     let cases: Vec<(Message, ReceiveError)> = vec![
         (
-            Message {
-                group: GroupId(2),
-                ..from(5, Destination::All, 1, COORDINATOR)
-            },
+            Message::new(
+                GroupId(2),
+                NodeId(5),
+                Destination::All,
+                Term(1),
+                COORDINATOR,
+            ),
             ReceiveError::WrongGroup(GroupId(2)),
         ),
         (
@@ -246,10 +244,7 @@ fn untrusted_bytes_never_break_quorum_and_rejections_change_nothing() {
         to_3(Body::TimeoutNow { started_at: 40 }),
         from(5, Destination::All, 1, COORDINATOR),
     ];
-    let volatile = QuorumOptions {
-        durability: Durability::Volatile,
-        ..QuorumOptions::DEFAULT
-    };
+    let volatile = QuorumOptions::DEFAULT.with_durability(Durability::Volatile);
     for (seed, options) in [(43, QuorumOptions::DEFAULT), (44, volatile)] {
         let engine = engine_running(3, Algorithm::Quorum(options));
         let accepted = hammer_with_untrusted_bytes(engine, &valid, seed);
@@ -282,8 +277,8 @@ fn a_short_buffer_keeps_the_message_queued() {
         .expect("still queued");
     assert_eq!(transmit.to, Destination::Node(NodeId(3)));
     assert_eq!(
-        Message::decode(&buf[..transmit.len]).unwrap().body,
-        Body::Alive
+        Message::decode(&buf[..transmit.len]).unwrap().body(),
+        &Body::Alive
     );
     assert_eq!(engine.poll_transmit(&mut buf), Ok(None));
 }
@@ -301,13 +296,13 @@ fn broadcast_media_get_one_message_for_all_and_point_to_point_one_each() {
     let broadcast = collect(true);
     assert_eq!(broadcast.len(), 1);
     assert_eq!(
-        (broadcast[0].to, broadcast[0].body.clone()),
+        (broadcast[0].to(), broadcast[0].body().clone()),
         (Destination::All, COORDINATOR)
     );
     let unicast = collect(false);
     let receivers: Vec<u32> = unicast
         .iter()
-        .map(|m| match m.to {
+        .map(|m| match m.to() {
             Destination::Node(id) => id.0,
             Destination::All => panic!("unicast medium got a broadcast"),
         })
@@ -390,10 +385,7 @@ fn near_the_end_of_time_deadlines_never_stop_moving() {
             bellwether::RingVariant::MaxOnly,
         )),
         Algorithm::Quorum(QuorumOptions::DEFAULT),
-        Algorithm::Quorum(QuorumOptions {
-            durability: Durability::Volatile,
-            ..QuorumOptions::DEFAULT
-        }),
+        Algorithm::Quorum(QuorumOptions::DEFAULT.with_durability(Durability::Volatile)),
     ];
     for algorithm in algorithms {
         // A group of one leads by itself, so its heartbeat timer keeps running to the end.

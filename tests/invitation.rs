@@ -7,9 +7,10 @@
 mod common;
 
 use bellwether::sim::Simulation;
+use bellwether::unstable::{Body, Kind, MemberSet};
 use bellwether::{
-    Algorithm, Body, Config, ConfigError, Destination, Duration, Engine, Event, GroupId, Instant,
-    InvitationOptions, Kind, Member, MemberSet, Message, NodeId, Role, Term, Timing,
+    Algorithm, Config, ConfigError, Destination, Duration, Engine, Event, GroupId, Instant,
+    InvitationOptions, Member, Message, NodeId, Role, Term, Timing,
 };
 use common::{CAPACITY, assert_all_follow, elect, invitation_sim, node, sent, sorted};
 
@@ -243,22 +244,24 @@ fn accept_sets_are_validated_and_silent_members_are_swept() {
     let invitations = |engine: &mut Engine<8>, at: u64| {
         engine.handle_timeout(Instant::from_millis(at));
         let mut sent: Vec<(u32, u8)> = std::iter::from_fn(|| engine.poll_message())
-            .filter_map(|m| match (m.to, m.body) {
-                (Destination::Node(to), Body::Invite { group_size }) => Some((to.0, group_size)),
+            .filter_map(|m| match (m.to(), m.body()) {
+                (Destination::Node(to), Body::Invite { group_size }) => Some((to.0, *group_size)),
                 _ => None,
             })
             .collect();
         sent.sort();
         sent
     };
-    let accept = |members: u64| Message {
-        group: GroupId(1),
-        from: NodeId(1),
-        to: Destination::Node(NodeId(3)),
-        term: Term(1),
-        body: Body::Accept {
-            members: MemberSet(members),
-        },
+    let accept = |members: u64| {
+        Message::new(
+            GroupId(1),
+            NodeId(1),
+            Destination::Node(NodeId(3)),
+            Term(1),
+            Body::Accept {
+                members: MemberSet(members),
+            },
+        )
     };
 
     assert_eq!(engine.term(), Term(1));
@@ -317,20 +320,20 @@ fn follower_rules_accept_pass_on_and_break_crossed_merges() {
     .unwrap();
     let mut engine = Engine::new(config, Instant::ZERO).unwrap();
     let mut deliver = |at: u64, from: u32, term: u64, body: Body| {
-        let message = Message {
-            group: GroupId(1),
-            from: NodeId(from),
-            to: Destination::Node(NodeId(2)),
-            term: Term(term),
+        let message = Message::new(
+            GroupId(1),
+            NodeId(from),
+            Destination::Node(NodeId(2)),
+            Term(term),
             body,
-        };
+        );
         engine
             .handle_message(Instant::from_millis(at), &message)
             .unwrap();
         let sent: Vec<(u32, Body)> = std::iter::from_fn(|| engine.poll_message())
-            .map(|m| match m.to {
-                Destination::Node(to) => (to.0, m.body),
-                Destination::All => (0, m.body),
+            .map(|m| match m.to() {
+                Destination::Node(to) => (to.0, m.body().clone()),
+                Destination::All => (0, m.body().clone()),
             })
             .collect();
         (sent, engine.leader(), engine.role(), engine.term())

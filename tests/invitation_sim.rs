@@ -14,7 +14,8 @@
 mod common;
 
 use bellwether::sim::{Simulation, leader_names_itself};
-use bellwether::{Duration, Instant, InvitationOptions, Rng, Timing};
+use bellwether::unstable::Rng;
+use bellwether::{Duration, Instant, InvitationOptions, Timing};
 use common::{
     CAPACITY, FAULTY, HEALTHY, Spell, assert_seeds, heal_all, invitation_configs, node,
     partition_for_four_seconds, random_side, run_then_crash_one, worst_each,

@@ -4,9 +4,9 @@
 mod common;
 
 use bellwether::sim::Simulation;
+use bellwether::unstable::{Body, Kind, Successors};
 use bellwether::{
-    Algorithm, Body, Duration, Engine, Instant, Kind, NextInLineOptions, NodeId, Preemption,
-    Successors, Timing,
+    Algorithm, Duration, Engine, Instant, NextInLineOptions, NodeId, Preemption, Timing,
 };
 use common::{CAPACITY, configs, elect, led_by, node, sent, sorted};
 
@@ -32,7 +32,7 @@ fn the_leader_publishes_the_members_just_below_it_best_first() {
     let expected: Successors = [5, 4, 3].into_iter().map(NodeId).collect();
     let announcement = engine.poll_message().unwrap();
     assert_eq!(
-        announcement.body,
+        *announcement.body(),
         Body::Coordinator {
             successors: expected.clone()
         }
@@ -41,7 +41,7 @@ fn the_leader_publishes_the_members_just_below_it_best_first() {
     engine.handle_timeout(engine.poll_timeout().unwrap());
     let heartbeat = engine.poll_message().unwrap();
     assert_eq!(
-        heartbeat.body,
+        *heartbeat.body(),
         Body::Heartbeat {
             successors: expected
         }

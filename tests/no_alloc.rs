@@ -305,7 +305,10 @@ fn full_elections_allocate_nothing() {
         "{first}, restarted from its disk, did not follow {second}"
     );
     for (i, engine) in quorum.cluster.engines.iter().enumerate() {
-        let state = engine.durable_state().expect("quorum keeps durable state");
+        let state = engine
+            .quorum()
+            .map(|q| q.durable_state())
+            .expect("quorum keeps durable state");
         assert_eq!(state.term, second_term, "node {}", i + 1);
         assert_eq!(quorum.cluster.disks[i], Some(state), "node {}", i + 1);
     }

@@ -17,10 +17,11 @@ use bellwether::sim::{
     Fate, Simulation, Violation, leader_names_itself, one_leader_per_term, one_lease_at_a_time,
     seed_count,
 };
+use bellwether::unstable::{Body, Kind, Rng};
 use bellwether::{
-    Algorithm, Body, BullyOptions, CommandError, Config, ConfigError, Destination, Durability,
-    DurableState, Duration, Engine, Event, Instant, Kind, Member, Message, NodeId, QuorumOptions,
-    Rng, Role, Term, Timing,
+    Algorithm, BullyOptions, Config, ConfigError, ConfirmError, Destination, Durability,
+    DurableState, Duration, Engine, Event, Instant, Member, Message, NodeId, QuorumOptions,
+    RestoreError, Role, Term, Timing, TransferError,
 };
 use common::net::{Net, deliver};
 use common::{CAPACITY, GROUP, HEALTHY, MAX_DELAY, assert_some_seeds, configs_of, node, shuffle};
@@ -89,7 +90,10 @@ fn quorum_configs_of(members: &[Member], options: QuorumOptions) -> Vec<Config<C
 /// can lead until the lease ends"); a deposed leader of an older term that has not heard
 /// the news yet is allowed, and holds no lease (checked by `one_lease_at_a_time`).
 fn no_newer_leader_during_a_lease(sim: &Simulation<CAPACITY>) -> Result<(), String> {
-    for holder in sim.live().filter(|e| e.has_lease(sim.local_time(e.id()))) {
+    for holder in sim.live().filter(|e| {
+        e.quorum()
+            .is_some_and(|q| q.has_lease(sim.local_time(e.id())))
+    }) {
         if let Some(newer) = sim
             .live()
             .find(|e| e.is_leader() && e.term() > holder.term())
@@ -100,7 +104,7 @@ fn no_newer_leader_during_a_lease(sim: &Simulation<CAPACITY>) -> Result<(), Stri
                 newer.term(),
                 holder.id(),
                 holder.term(),
-                holder.lease_until()
+                holder.quorum().and_then(|q| q.lease_until())
             ));
         }
     }
@@ -288,7 +292,9 @@ fn isolated_leader_stops_claiming_its_lease_before_the_majority_elects() {
         )?;
         sim.ensure(
             "leader holds a lease",
-            live_engine(&sim, old).has_lease(sim.local_time(old)),
+            live_engine(&sim, old)
+                .quorum()
+                .is_some_and(|q| q.has_lease(sim.local_time(old))),
             || "the settled leader holds no lease".into(),
         )?;
 
@@ -299,7 +305,7 @@ fn isolated_leader_stops_claiming_its_lease_before_the_majority_elects() {
             let engine = live_engine(s, old);
             if stepped_down.is_none() {
                 if engine.is_leader() {
-                    lease_until = engine.lease_until();
+                    lease_until = engine.quorum().and_then(|q| q.lease_until());
                 } else {
                     stepped_down = Some(s.now());
                 }
@@ -324,7 +330,9 @@ fn isolated_leader_stops_claiming_its_lease_before_the_majority_elects() {
         )?;
         sim.ensure(
             "no lease at the election",
-            !live_engine(&sim, old).has_lease(sim.local_time(old)),
+            !live_engine(&sim, old)
+                .quorum()
+                .is_some_and(|q| q.has_lease(sim.local_time(old))),
             || format!("{old} reports a lease at {elected}"),
         )?;
         Ok(LeaseRace {
@@ -350,10 +358,7 @@ struct MinoritySpell {
 /// Scenario 2 with or without pre-vote: see
 /// [`minority_side_never_elects_and_a_minority_leader_steps_down`].
 fn minority_side_never_elects(pre_vote: bool) -> Vec<MinoritySpell> {
-    let options = QuorumOptions {
-        pre_vote,
-        ..OPTIONS
-    };
+    let options = OPTIONS.with_pre_vote(pre_vote);
     let name = format!("scenario 2: minority never elects (pre-vote {pre_vote})");
     assert_some_seeds(&name, 200, |seed| {
         let mut rng = Rng::new(seed);
@@ -504,10 +509,7 @@ struct Return {
 /// Scenario 3 with or without pre-vote: cuts a random follower off for 20 T (at a random
 /// phase of the heartbeats), heals, runs 10 T more.
 fn returning_node(seed: u64, pre_vote: bool) -> Result<(Simulation<CAPACITY>, Return), Violation> {
-    let options = QuorumOptions {
-        pre_vote,
-        ..OPTIONS
-    };
+    let options = OPTIONS.with_pre_vote(pre_vote);
     let mut rng = Rng::new(seed);
     let mut sim = healthy_sim(seed, 5, options);
     let old = settle(&mut sim)?;
@@ -615,11 +617,15 @@ fn paused_leader(seed: u64, cut_off: bool) -> Result<Duration, Violation> {
     })?;
     sim.ensure(
         "lease in the past at the resume",
-        engine.lease_until().is_some_and(|until| until <= local) && !engine.has_lease(local),
+        engine
+            .quorum()
+            .and_then(|q| q.lease_until())
+            .is_some_and(|until| until <= local)
+            && !engine.quorum().is_some_and(|q| q.has_lease(local)),
         || {
             format!(
                 "{old} resumes at {local} (local) with lease {:?}",
-                engine.lease_until()
+                engine.quorum().and_then(|q| q.lease_until())
             )
         },
     )?;
@@ -628,7 +634,11 @@ fn paused_leader(seed: u64, cut_off: bool) -> Result<Duration, Violation> {
     let mut leased_at = None;
     let mut watch = |s: &Simulation<CAPACITY>| {
         let engine = live_engine(s, old);
-        if engine.has_lease(s.local_time(old)) && leased_at.is_none() {
+        if engine
+            .quorum()
+            .is_some_and(|q| q.has_lease(s.local_time(old)))
+            && leased_at.is_none()
+        {
             leased_at = Some(s.now());
         }
         !engine.is_leader()
@@ -837,13 +847,13 @@ fn engine(n: u32, id: u32, options: QuorumOptions) -> Engine<CAPACITY> {
 }
 
 fn message(from: u32, to: u32, term: u64, body: Body) -> Message {
-    Message {
-        group: GROUP,
-        from: node(from),
-        to: Destination::Node(node(to)),
-        term: Term(term),
+    Message::new(
+        GROUP,
+        node(from),
+        Destination::Node(node(to)),
+        Term(term),
         body,
-    }
+    )
 }
 
 /// A vote request of an ordinary election.
@@ -885,8 +895,8 @@ fn grant(round: u64) -> Body {
 
 /// The round a `PreVote` names.
 fn round_of(message: &Message) -> u64 {
-    match message.body {
-        Body::PreVote { round, .. } => round,
+    match message.body() {
+        Body::PreVote { round, .. } => *round,
         _ => panic!("not a pre-vote: {message:?}"),
     }
 }
@@ -919,11 +929,11 @@ fn persisted_outbox(engine: &mut Engine<CAPACITY>) -> Vec<Message> {
 /// The only message of `messages`, which must have `kind`, go to `to` and carry `term`.
 fn only(messages: &[Message], kind: Kind, to: u32, term: u64) -> Body {
     match messages {
-        [m] if m.body.kind() == kind
-            && m.to == Destination::Node(node(to))
-            && m.term == Term(term) =>
+        [m] if m.body().kind() == kind
+            && m.to() == Destination::Node(node(to))
+            && m.term() == Term(term) =>
         {
-            m.body.clone()
+            m.body().clone()
         }
         _ => panic!("expected exactly one {kind:?} to {to} in term {term}, got {messages:?}"),
     }
@@ -978,9 +988,15 @@ fn a_node_grants_one_vote_per_term() {
         ask(&mut voter, 1, 1),
         "the candidate it voted for is answered again"
     );
-    assert_eq!(voter.durable_state(), Some(durable(1, Some(1))));
+    assert_eq!(
+        voter.quorum().map(|q| q.durable_state()),
+        Some(durable(1, Some(1)))
+    );
     assert!(ask(&mut voter, 2, 2), "a new term frees the vote");
-    assert_eq!(voter.durable_state(), Some(durable(2, Some(2))));
+    assert_eq!(
+        voter.quorum().map(|q| q.durable_state()),
+        Some(durable(2, Some(2)))
+    );
 }
 
 /// A candidate needs a majority of the configured members, not of those that answer: with
@@ -996,7 +1012,7 @@ fn a_candidate_needs_a_majority_of_the_configured_members() {
     assert!(
         pre_votes
             .iter()
-            .all(|m| m.body.kind() == Kind::PreVote && m.term == Term(1))
+            .all(|m| m.body().kind() == Kind::PreVote && m.term() == Term(1))
     );
     assert_eq!(
         candidate.term(),
@@ -1017,7 +1033,11 @@ fn a_candidate_needs_a_majority_of_the_configured_members() {
     let requests = persisted_outbox(&mut candidate);
     assert_eq!(candidate.term(), Term(1));
     assert_eq!(requests.len(), 3, "{requests:?}");
-    assert!(requests.iter().all(|m| m.body.kind() == Kind::RequestVote));
+    assert!(
+        requests
+            .iter()
+            .all(|m| m.body().kind() == Kind::RequestVote)
+    );
 
     deliver(
         &mut candidate,
@@ -1088,7 +1108,7 @@ fn led_by_one(seed: u64) -> Net {
     net.elect(1);
     net.deliver_all(|_| true);
     assert!(
-        net.node(1).has_lease(net.now),
+        net.node(1).quorum().is_some_and(|q| q.has_lease(net.now)),
         "a leader with acks has a lease"
     );
     net
@@ -1131,7 +1151,10 @@ fn a_higher_term_makes_a_leader_step_down() {
         );
         assert_eq!(deposed.role(), Role::Follower, "{body:?}");
         assert_eq!(deposed.term(), Term(2));
-        assert!(!deposed.has_lease(now) && deposed.fencing_token().is_none());
+        assert!(
+            !deposed.quorum().is_some_and(|q| q.has_lease(now))
+                && deposed.quorum().and_then(|q| q.fencing_token()).is_none()
+        );
     }
 }
 
@@ -1170,7 +1193,10 @@ fn a_follower_ignores_vote_requests_for_t_after_hearing_its_leader() {
             persisted_outbox(&mut sticky).is_empty(),
             "{request:?} answered"
         );
-        assert_eq!(sticky.durable_state(), Some(durable(1, None)));
+        assert_eq!(
+            sticky.quorum().map(|q| q.durable_state()),
+            Some(durable(1, None))
+        );
         assert_eq!(sticky.leader(), Some(node(1)));
 
         let mut free = follower.clone();
@@ -1178,7 +1204,10 @@ fn a_follower_ignores_vote_requests_for_t_after_hearing_its_leader() {
         let reply = only(&persisted_outbox(&mut free), answer, 2, answer_term);
         if answer == Kind::Vote {
             assert!(granted(reply));
-            assert_eq!(free.durable_state(), Some(durable(2, Some(2))));
+            assert_eq!(
+                free.quorum().map(|q| q.durable_state()),
+                Some(durable(2, Some(2)))
+            );
         }
     }
 }
@@ -1200,7 +1229,10 @@ fn a_handed_over_request_is_granted_despite_stickiness() {
         2,
         2
     )));
-    assert_eq!(follower.durable_state(), Some(durable(2, Some(2))));
+    assert_eq!(
+        follower.quorum().map(|q| q.durable_state()),
+        Some(durable(2, Some(2)))
+    );
 }
 
 // ---- Durable state ----
@@ -1228,7 +1260,7 @@ fn a_vote_waits_until_its_durable_state_is_confirmed() {
     for stale in [durable(0, None), durable(1, None), durable(1, Some(2))] {
         assert_eq!(
             voter.confirm_persisted(stale),
-            Err(CommandError::NotCurrent)
+            Err(ConfirmError::NotCurrent)
         );
         withheld(&mut voter, &mut buf);
     }
@@ -1252,7 +1284,10 @@ fn restore_resumes_the_term_and_the_vote() {
     let started = at(5_000);
     let restored = Engine::restore(config, started, durable(4, Some(1))).expect("valid");
     assert_eq!(restored.term(), Term(4));
-    assert_eq!(restored.durable_state(), Some(durable(4, Some(1))));
+    assert_eq!(
+        restored.quorum().map(|q| q.durable_state()),
+        Some(durable(4, Some(1)))
+    );
     let mut sticky = restored.clone();
     assert_eq!(sticky.poll_persist(), None);
     deliver(
@@ -1292,21 +1327,18 @@ fn restore_refuses_what_it_cannot_restore() {
     let bully = configs_of(&members(3), Algorithm::Bully(BullyOptions::CLASSIC), TIMING);
     assert_eq!(
         Engine::restore(bully[0].clone(), Instant::ZERO, state),
-        Err(ConfigError::NothingToRestore)
+        Err(RestoreError::NotPersistent)
     );
-    let volatile = QuorumOptions {
-        durability: Durability::Volatile,
-        ..OPTIONS
-    };
+    let volatile = OPTIONS.with_durability(Durability::Volatile);
     let config = quorum_configs_of(&members(3), volatile).remove(0);
     assert_eq!(
         Engine::restore(config, Instant::ZERO, state),
-        Err(ConfigError::NothingToRestore)
+        Err(RestoreError::NotPersistent)
     );
     let config = quorum_configs_of(&members(3), OPTIONS).remove(0);
     assert_eq!(
         Engine::restore(config, Instant::ZERO, durable(3, Some(9))),
-        Err(ConfigError::VoteForNonMember(node(9)))
+        Err(RestoreError::VoteForNonMember(node(9)))
     );
 }
 
@@ -1344,7 +1376,7 @@ fn terms_above_the_ceiling_are_refused_and_change_nothing() {
         let config = quorum_configs_of(&members(3), OPTIONS).remove(0);
         assert_eq!(
             Engine::restore(config, Instant::ZERO, durable(term, None)),
-            Err(ConfigError::TermOutOfRange(term))
+            Err(RestoreError::TermOutOfRange(term))
         );
     }
     // The ceiling itself is a valid term: it is adopted, and restored.
@@ -1363,24 +1395,25 @@ fn terms_above_the_ceiling_are_refused_and_change_nothing() {
 fn a_clock_stepped_back_does_not_revive_an_expired_lease() {
     let mut net = led_by_one(3);
     net.deliver_all(|_| true);
-    let until = net.node(1).lease_until().expect("a lease");
+    let until = net
+        .node(1)
+        .quorum()
+        .and_then(|q| q.lease_until())
+        .expect("a lease");
     let before = until - ms(1);
-    assert!(net.node(1).has_lease(before));
+    assert!(net.node(1).quorum().is_some_and(|q| q.has_lease(before)));
     // The leader is cut off; its lease runs out on its own clock.
     net.node_mut(1).handle_timeout(until);
-    assert!(!net.node(1).has_lease(until));
+    assert!(!net.node(1).quorum().is_some_and(|q| q.has_lease(until)));
     assert!(
-        !net.node(1).has_lease(before),
+        !net.node(1).quorum().is_some_and(|q| q.has_lease(before)),
         "a time before the latest one seen revived the lease"
     );
 }
 
 // ---- Volatile mode ----
 
-const VOLATILE: QuorumOptions = QuorumOptions {
-    durability: Durability::Volatile,
-    ..OPTIONS
-};
+const VOLATILE: QuorumOptions = OPTIONS.with_durability(Durability::Volatile);
 
 /// Volatile mode persists nothing and withholds nothing, and after its start a node grants
 /// no vote until `volatile_wait(T)` has passed: a request 1 ms before is denied (the term
@@ -1415,7 +1448,7 @@ fn volatile_mode_persists_nothing_and_votes_only_after_its_wait() {
     assert_eq!(ready.poll_persist(), None);
     assert_eq!(
         ready.confirm_persisted(durable(1, Some(1))),
-        Err(CommandError::NotCurrent)
+        Err(ConfirmError::NotCurrent)
     );
 }
 
@@ -1443,7 +1476,7 @@ fn volatile_mode_campaigns_only_after_its_wait() {
                 );
             } else {
                 assert_eq!(sent.len(), 2, "seed {seed}: {sent:?}");
-                assert!(sent.iter().all(|m| m.body.kind() == Kind::PreVote));
+                assert!(sent.iter().all(|m| m.body().kind() == Kind::PreVote));
                 break;
             }
         }
@@ -1458,7 +1491,7 @@ fn volatile_mode_campaigns_only_after_its_wait() {
 
 /// Whether a message goes to or comes from `id`.
 fn involves(id: u32) -> impl Fn(&Message) -> bool {
-    move |m| m.from == node(id) || m.to == Destination::Node(node(id))
+    move |m| m.from() == node(id) || m.to() == Destination::Node(node(id))
 }
 
 /// `lease_until` is the send time of the newest heartbeat that a majority (the leader
@@ -1472,40 +1505,69 @@ fn the_lease_runs_from_the_newest_heartbeat_a_majority_acknowledged() {
     let mut net = Net::new(7, &members(3), OPTIONS, ms(1));
     net.elect(1);
     let first = net.now;
-    assert_eq!(net.node(1).lease_until(), None, "no ack yet");
+    assert_eq!(
+        net.node(1).quorum().and_then(|q| q.lease_until()),
+        None,
+        "no ack yet"
+    );
     net.deliver_all(involves(2));
-    assert_eq!(net.node(1).lease_until(), Some(first + lease()));
+    assert_eq!(
+        net.node(1).quorum().and_then(|q| q.lease_until()),
+        Some(first + lease())
+    );
     net.deliver_all(involves(3));
-    assert_eq!(net.node(1).lease_until(), Some(first + lease()));
+    assert_eq!(
+        net.node(1).quorum().and_then(|q| q.lease_until()),
+        Some(first + lease())
+    );
     net.fire(1);
     let second = net.now;
     assert_eq!(second, first + H, "the next heartbeat");
     net.deliver_all(involves(3));
-    assert_eq!(net.node(1).lease_until(), Some(second + lease()));
+    assert_eq!(
+        net.node(1).quorum().and_then(|q| q.lease_until()),
+        Some(second + lease())
+    );
     net.deliver_all(|_| true);
-    assert_eq!(net.node(1).lease_until(), Some(second + lease()));
+    assert_eq!(
+        net.node(1).quorum().and_then(|q| q.lease_until()),
+        Some(second + lease())
+    );
     let now = net.now;
     let term = net.node(1).term().0;
     deliver(net.node_mut(1), now, &message(2, 1, term, ack(first, 1)));
-    assert_eq!(net.node(1).lease_until(), Some(second + lease()));
+    assert_eq!(
+        net.node(1).quorum().and_then(|q| q.lease_until()),
+        Some(second + lease())
+    );
 
     let mut net = Net::new(7, &members(5), OPTIONS, ms(1));
     net.elect(1);
     let first = net.now;
     net.deliver_all(involves(2));
-    assert_eq!(net.node(1).lease_until(), None, "2 of 5 acknowledged");
+    assert_eq!(
+        net.node(1).quorum().and_then(|q| q.lease_until()),
+        None,
+        "2 of 5 acknowledged"
+    );
     net.deliver_all(involves(3));
-    assert_eq!(net.node(1).lease_until(), Some(first + lease()));
+    assert_eq!(
+        net.node(1).quorum().and_then(|q| q.lease_until()),
+        Some(first + lease())
+    );
     net.fire(1);
     let second = net.now;
     net.deliver_all(involves(4));
     assert_eq!(
-        net.node(1).lease_until(),
+        net.node(1).quorum().and_then(|q| q.lease_until()),
         Some(first + lease()),
         "only 2 of 5 acknowledged the second heartbeat"
     );
     net.deliver_all(involves(5));
-    assert_eq!(net.node(1).lease_until(), Some(second + lease()));
+    assert_eq!(
+        net.node(1).quorum().and_then(|q| q.lease_until()),
+        Some(second + lease())
+    );
 }
 
 /// Only a leader holds a lease and a fencing token (its term, persistent mode): followers
@@ -1516,36 +1578,50 @@ fn the_lease_runs_from_the_newest_heartbeat_a_majority_acknowledged() {
 fn only_a_leader_outside_a_transfer_holds_a_lease_and_a_fencing_token() {
     let mut net = led_by_one(3);
     let now = net.now;
-    assert_eq!(net.node(1).fencing_token(), Some(Term(1)));
+    assert_eq!(
+        net.node(1).quorum().and_then(|q| q.fencing_token()),
+        Some(Term(1))
+    );
     for id in [2, 3] {
         let follower = net.node(id);
-        assert_eq!(follower.lease_until(), None);
-        assert!(!follower.has_lease(now));
-        assert_eq!(follower.fencing_token(), None);
+        assert_eq!(follower.quorum().and_then(|q| q.lease_until()), None);
+        assert!(!follower.quorum().is_some_and(|q| q.has_lease(now)));
+        assert_eq!(follower.quorum().and_then(|q| q.fencing_token()), None);
     }
     net.node_mut(1)
+        .quorum_mut()
+        .unwrap()
         .transfer_leadership(now, node(2))
         .expect("a transfer");
     net.flush(node(1));
     assert!(net.node(1).is_leader());
     assert_eq!(
-        net.node(1).lease_until(),
+        net.node(1).quorum().and_then(|q| q.lease_until()),
         None,
         "no lease during a transfer"
     );
-    assert!(!net.node(1).has_lease(now));
+    assert!(!net.node(1).quorum().is_some_and(|q| q.has_lease(now)));
     net.deliver_all(|_| true);
     let now = net.now;
-    assert!(!net.node(1).is_leader() && !net.node(1).has_lease(now));
-    assert_eq!(net.node(1).fencing_token(), None);
-    assert_eq!(net.node(2).fencing_token(), Some(Term(2)));
-    assert!(net.node(2).has_lease(now));
+    assert!(!net.node(1).is_leader() && !net.node(1).quorum().is_some_and(|q| q.has_lease(now)));
+    assert_eq!(net.node(1).quorum().and_then(|q| q.fencing_token()), None);
+    assert_eq!(
+        net.node(2).quorum().and_then(|q| q.fencing_token()),
+        Some(Term(2))
+    );
+    assert!(net.node(2).quorum().is_some_and(|q| q.has_lease(now)));
 
     let mut volatile = Net::new(3, &members(3), VOLATILE, ms(1));
     let elected = volatile.run_until_true(BOOT_LIMIT, |n| n.agreed_leader().is_some());
     assert!(elected.is_some(), "{:?}", volatile.view());
     let leader = volatile.agreed_leader().expect("a leader");
-    assert_eq!(volatile.node(leader.0).fencing_token(), None);
+    assert_eq!(
+        volatile
+            .node(leader.0)
+            .quorum()
+            .and_then(|q| q.fencing_token()),
+        None
+    );
 }
 
 // ---- Freshness ----
@@ -1555,7 +1631,7 @@ fn only_a_leader_outside_a_transfer_holds_a_lease_and_a_fencing_token() {
 #[test]
 fn a_fresher_member_denies_a_less_fresh_candidate() {
     let mut voter = engine(3, 3, OPTIONS);
-    voter.set_freshness(5).expect("quorum");
+    voter.quorum_mut().unwrap().set_freshness(5);
     let now = after_start();
     let mut pre = voter.clone();
     deliver(&mut pre, now, &message(1, 3, 1, pre_vote(4, 0)));
@@ -1596,7 +1672,10 @@ fn the_leader_comes_from_the_freshest_majority() {
         let (fresh, stale) = ids.split_at(3);
         for (ids, freshness) in [(fresh, 7), (stale, 3)] {
             for id in ids {
-                net.node_mut(id.0).set_freshness(freshness).expect("quorum");
+                net.node_mut(id.0)
+                    .quorum_mut()
+                    .unwrap()
+                    .set_freshness(freshness);
             }
         }
         net.fire(stale[0].0);
@@ -1613,7 +1692,7 @@ fn the_leader_comes_from_the_freshest_majority() {
         let stale_heartbeats = net
             .sent(Kind::QuorumHeartbeat, Instant::ZERO)
             .iter()
-            .filter(|(_, m)| stale.contains(&m.from))
+            .filter(|(_, m)| stale.contains(&m.from()))
             .count();
         assert_eq!(stale_heartbeats, 0, "seed {seed}: a less fresh node led");
     }
@@ -1727,10 +1806,7 @@ fn a_transfer_elects_the_target_within_five_message_delays() {
 /// `RequestVote`, the votes).
 #[test]
 fn without_pre_vote_a_transfer_elects_the_target_within_three_message_delays() {
-    let options = QuorumOptions {
-        pre_vote: false,
-        ..OPTIONS
-    };
+    let options = OPTIONS.with_pre_vote(false);
     transfer_elects_the_target_after(options, 3);
 }
 
@@ -1747,6 +1823,8 @@ fn transfer_elects_the_target_after(options: QuorumOptions, delays: u64) {
         let target = 2 + rng.below(4) as u32;
         let start = net.now;
         net.node_mut(1)
+            .quorum_mut()
+            .unwrap()
             .transfer_leadership(start, node(target))
             .expect("a transfer");
         net.flush(node(1));
@@ -1777,12 +1855,12 @@ fn led_by_one_with_an_ordinary_member() -> Net {
 }
 
 /// The refusals of `transfer_leadership`, as (asking node, target, error).
-fn transfer_refusals() -> [(u32, NodeId, CommandError); 4] {
+fn transfer_refusals() -> [(u32, NodeId, TransferError); 4] {
     [
-        (2, node(3), CommandError::NotLeader),
-        (1, node(42), CommandError::UnknownMember(node(42))),
-        (1, node(1), CommandError::ToSelf),
-        (1, node(5), CommandError::NotCandidate(node(5))),
+        (2, node(3), TransferError::NotLeader),
+        (1, node(42), TransferError::UnknownMember(node(42))),
+        (1, node(1), TransferError::ToSelf),
+        (1, node(5), TransferError::NotCandidate(node(5))),
     ]
 }
 
@@ -1794,14 +1872,20 @@ fn a_transfer_is_refused_when_it_cannot_work() {
     let mut net = led_by_one_with_an_ordinary_member();
     let now = net.now;
     for (id, to, error) in transfer_refusals() {
-        assert_eq!(net.node_mut(id).transfer_leadership(now, to), Err(error));
+        assert_eq!(
+            net.node_mut(id)
+                .quorum_mut()
+                .unwrap()
+                .transfer_leadership(now, to),
+            Err(error)
+        );
     }
-    assert!(net.node(1).is_leader() && net.node(1).has_lease(now));
+    assert!(net.node(1).is_leader() && net.node(1).quorum().is_some_and(|q| q.has_lease(now)));
     assert!(net.node(1).poll_timeout().is_some());
     assert!(!net.node(1).has_transmit(), "no TimeoutNow");
 }
 
-/// `CommandError` promises "the engine's state is unchanged": a refused transfer, asked at
+/// `TransferError` promises "the engine's state is unchanged": a refused transfer, asked at
 /// the current time (later than the engine's last input, as a host does), must leave the
 /// engine equal to what it was.
 #[test]
@@ -1811,7 +1895,10 @@ fn a_refused_transfer_changes_nothing() {
     let mut changed = Vec::new();
     for (id, to, error) in transfer_refusals() {
         let mut engine = net.node(id).clone();
-        assert_eq!(engine.transfer_leadership(later, to), Err(error));
+        assert_eq!(
+            engine.quorum_mut().unwrap().transfer_leadership(later, to),
+            Err(error)
+        );
         if engine != *net.node(id) {
             changed.push(error);
         }
@@ -1840,20 +1927,24 @@ fn an_abandoned_transfer_gives_a_lease_only_from_heartbeats_sent_after_it() {
         .map(|(at, _)| *at)
         .expect("heartbeats");
     net.deliver_all(|_| true);
-    assert!(net.node(1).has_lease(net.now));
+    assert!(net.node(1).quorum().is_some_and(|q| q.has_lease(net.now)));
 
     let start = net.now;
     let term = net.node(1).term();
     net.node_mut(1)
+        .quorum_mut()
+        .unwrap()
         .transfer_leadership(start, node(2))
         .expect("a transfer");
     net.flush(node(1));
-    let leased = net.run_until_true(T - ms(1), |n| n.node(1).lease_until().is_some());
+    let leased = net.run_until_true(T - ms(1), |n| {
+        n.node(1).quorum().and_then(|q| q.lease_until()).is_some()
+    });
     assert_eq!(leased, None, "a lease during the transfer");
     net.run_until(start + T);
     assert!(net.node(1).is_leader() && net.node(1).term() == term);
     assert_eq!(
-        net.node(1).lease_until(),
+        net.node(1).quorum().and_then(|q| q.lease_until()),
         None,
         "no lease at the transfer's end"
     );
@@ -1864,12 +1955,14 @@ fn an_abandoned_transfer_gives_a_lease_only_from_heartbeats_sent_after_it() {
         &message(3, 1, term.0, ack(last_before, 1)),
     );
     assert_eq!(
-        net.node(1).lease_until(),
+        net.node(1).quorum().and_then(|q| q.lease_until()),
         None,
         "an ack from before the transfer counts"
     );
 
-    let leased = net.run_until_true(T, |n| n.node(1).lease_until().is_some());
+    let leased = net.run_until_true(T, |n| {
+        n.node(1).quorum().and_then(|q| q.lease_until()).is_some()
+    });
     assert!(
         leased.is_some(),
         "no lease after the transfer ended: {:?}",
@@ -1881,7 +1974,10 @@ fn an_abandoned_transfer_gives_a_lease_only_from_heartbeats_sent_after_it() {
         .map(|(at, _)| *at)
         .expect("heartbeats after the transfer");
     assert!(net.node(1).is_leader() && net.node(1).term() == term);
-    assert_eq!(net.node(1).lease_until(), Some(first_after + lease()));
+    assert_eq!(
+        net.node(1).quorum().and_then(|q| q.lease_until()),
+        Some(first_after + lease())
+    );
 }
 
 // ---- Configuration ----
@@ -1904,18 +2000,9 @@ fn the_configuration_limits_the_lease_and_the_drift_bound() {
             .map(|c| c.with_timing(TIMING))
             .and_then(|c| c.validate().map(|()| c))
     };
-    let longest = QuorumOptions {
-        lease: Some(max),
-        ..OPTIONS
-    };
-    let too_long = QuorumOptions {
-        lease: Some(max + ms(1)),
-        ..OPTIONS
-    };
-    let no_bound = QuorumOptions {
-        clock_drift_ppm: 1_000_000,
-        ..OPTIONS
-    };
+    let longest = OPTIONS.with_lease(Some(max));
+    let too_long = OPTIONS.with_lease(Some(max + ms(1)));
+    let no_bound = OPTIONS.with_clock_drift_ppm(1_000_000);
     assert!(config(longest).is_ok());
     assert_eq!(config(too_long).err(), Some(ConfigError::LeaseTooLong));
     assert_eq!(
@@ -1930,30 +2017,18 @@ fn the_configuration_limits_the_lease_and_the_drift_bound() {
     );
 }
 
-/// Every quorum-only method on an engine of another algorithm (Bully) answers `None`,
-/// `false` or `Err(CommandError::NotQuorum)`.
+/// An engine of another algorithm (Bully) has no quorum handle, persists nothing and
+/// refuses a confirmation: a generic drain loop needs no special case for it.
 #[test]
-fn quorum_only_methods_refuse_other_algorithms() {
+fn other_algorithms_have_no_quorum_handle() {
     let config = configs_of(&members(3), Algorithm::Bully(BullyOptions::CLASSIC), TIMING).remove(0);
     let mut bully = Engine::new(config, Instant::ZERO).expect("valid");
-    assert_eq!(bully.lease_until(), None);
-    assert!(!bully.has_lease(Instant::ZERO));
-    assert_eq!(bully.fencing_token(), None);
-    assert_eq!(bully.durable_state(), None);
+    assert!(bully.quorum().is_none());
+    assert!(bully.quorum_mut().is_none());
     assert_eq!(bully.poll_persist(), None);
     assert_eq!(
         bully.confirm_persisted(DurableState::default()),
-        Err(CommandError::NotQuorum)
-    );
-    assert_eq!(bully.set_freshness(1), Err(CommandError::NotQuorum));
-    assert_eq!(
-        bully.transfer_leadership(Instant::ZERO, node(2)),
-        Err(CommandError::NotQuorum)
-    );
-    assert_eq!(
-        bully.transfer_leadership(Instant::ZERO, node(42)),
-        Err(CommandError::NotQuorum),
-        "the algorithm is checked before the member"
+        Err(ConfirmError::NotCurrent)
     );
 }
 
@@ -1972,7 +2047,7 @@ fn assert_only_answered(
         let mut copy = engine.clone();
         deliver(&mut copy, now, message);
         let replies = outbox(&mut copy);
-        let kinds: Vec<Kind> = replies.iter().map(|m| m.body.kind()).collect();
+        let kinds: Vec<Kind> = replies.iter().map(|m| m.body().kind()).collect();
         assert_eq!(
             kinds,
             answer.iter().copied().collect::<Vec<_>>(),
@@ -1980,12 +2055,12 @@ fn assert_only_answered(
         );
         for reply in &replies {
             assert_eq!(
-                reply.term,
+                reply.term(),
                 engine.term(),
                 "answered in its own term: {reply:?}"
             );
-            assert_eq!(reply.to, Destination::Node(message.from));
-            if let Body::Vote { granted } = reply.body {
+            assert_eq!(reply.to(), Destination::Node(message.from()));
+            if let Body::Vote { granted } = reply.body() {
                 assert!(!granted, "{message:?} got a vote");
             }
         }
@@ -2036,8 +2111,8 @@ fn stale_messages_change_nothing_but_the_documented_answer() {
     let mut net = led_by_one(5);
     let now = net.now;
     // The last message the leader handed out went to node 3, and it heard from node 3.
-    let last = net.log.iter().rev().find(|(_, m)| m.from == node(1));
-    assert_eq!(last.map(|(_, m)| m.to), Some(Destination::Node(node(3))));
+    let last = net.log.iter().rev().find(|(_, m)| m.from() == node(1));
+    assert_eq!(last.map(|(_, m)| m.to()), Some(Destination::Node(node(3))));
     let leader = net.node_mut(1);
     assert!(outbox(leader).is_empty());
     assert_only_answered(leader, now, &stale_messages(3, 1, 0, now));
@@ -2054,13 +2129,16 @@ fn acks_from_the_future_or_before_the_floor_do_not_extend_the_lease() {
     net.deliver_all(involves(3));
     net.fire(1);
     let second = net.now;
-    net.deliver_all(|m| m.to == Destination::Node(node(2)));
+    net.deliver_all(|m| m.to() == Destination::Node(node(2)));
     // Node 2's ack of the first heartbeat (so the leader has heard from it); its ack of
     // the second stays in flight.
-    assert!(net.deliver_next(|m| m.from == node(2)));
+    assert!(net.deliver_next(|m| m.from() == node(2)));
     let now = net.now;
     let leader = net.node(1).clone();
-    assert_eq!(leader.lease_until(), Some(elected + lease()));
+    assert_eq!(
+        leader.quorum().and_then(|q| q.lease_until()),
+        Some(elected + lease())
+    );
     let term = leader.term().0;
     for bad in [now + ms(1), elected - ms(1)] {
         let mut copy = leader.clone();
@@ -2069,7 +2147,10 @@ fn acks_from_the_future_or_before_the_floor_do_not_extend_the_lease() {
     }
     let mut copy = leader.clone();
     deliver(&mut copy, now, &message(2, 1, term, ack(second, 1)));
-    assert_eq!(copy.lease_until(), Some(second + lease()));
+    assert_eq!(
+        copy.quorum().and_then(|q| q.lease_until()),
+        Some(second + lease())
+    );
 }
 
 /// A transfer to a member that is down, in a group whose other followers keep running
@@ -2095,6 +2176,8 @@ fn a_transfer_to_a_member_that_is_down_leaves_the_leader_in_place() {
         net.crash(target);
         let start = net.now;
         net.node_mut(1)
+            .quorum_mut()
+            .unwrap()
             .transfer_leadership(start, node(target))
             .expect("a transfer");
         net.flush(node(1));
@@ -2103,9 +2186,10 @@ fn a_transfer_to_a_member_that_is_down_leaves_the_leader_in_place() {
         let leader = net.node(1);
         let in_place = leader.is_leader()
             && leader.term() == term
-            && leader.has_lease(net.now)
+            && leader.quorum().is_some_and(|q| q.has_lease(net.now))
             && leader
-                .lease_until()
+                .quorum()
+                .and_then(|q| q.lease_until())
                 .is_some_and(|until| until >= given_up + lease())
             && net.live().all(|e| e.term() == term);
         if !in_place {
@@ -2132,7 +2216,7 @@ fn a_preferred_member_that_cannot_win_does_not_make_the_leadership_churn() {
     for seed in 0..seed_count(10) {
         let mut net = Net::new(seed, &with_priority(5, node(5), 1), OPTIONS, ms(5));
         for id in 1..=4 {
-            net.node_mut(id).set_freshness(10).expect("quorum");
+            net.node_mut(id).quorum_mut().unwrap().set_freshness(10);
         }
         let settled = net.run_until_true(BOOT_LIMIT, |n| n.agreed_leader().is_some());
         let settled = settled.expect("a first leader");
@@ -2163,10 +2247,7 @@ fn a_preferred_member_that_cannot_win_does_not_make_the_leadership_churn() {
 #[test]
 fn a_transfer_request_delayed_past_the_transfer_cannot_depose_a_leased_leader() {
     // Without pre-vote the target campaigns (and writes its vote) as soon as it is asked.
-    let options = QuorumOptions {
-        pre_vote: false,
-        ..OPTIONS
-    };
+    let options = OPTIONS.with_pre_vote(false);
     let mut net = Net::new(13, &members(3), options, ms(1));
     net.elect(1);
     let settled = net.now + T;
@@ -2174,10 +2255,12 @@ fn a_transfer_request_delayed_past_the_transfer_cannot_depose_a_leased_leader() 
     let start = net.now;
     net.slow_disk.insert(node(2));
     net.node_mut(1)
+        .quorum_mut()
+        .unwrap()
         .transfer_leadership(start, node(2))
         .expect("a transfer");
     net.flush(node(1));
-    net.deliver_all(|m| m.body.kind() == Kind::TimeoutNow);
+    net.deliver_all(|m| m.body().kind() == Kind::TimeoutNow);
     assert_eq!(net.node(2).role(), Role::Candidate, "the target campaigns");
     assert!(
         !net.node(2).has_transmit(),
@@ -2185,13 +2268,19 @@ fn a_transfer_request_delayed_past_the_transfer_cannot_depose_a_leased_leader() 
     );
     net.stalled.insert(node(2));
 
-    let leased = net.run_until_true(T.saturating_mul(2), |n| n.node(1).has_lease(n.now));
+    let leased = net.run_until_true(T.saturating_mul(2), |n| {
+        n.node(1).quorum().is_some_and(|q| q.has_lease(n.now))
+    });
     assert!(
         leased.is_some(),
         "the leader regained no lease: {:?}",
         net.view()
     );
-    let lease_end = net.node(1).lease_until().expect("a lease");
+    let lease_end = net
+        .node(1)
+        .quorum()
+        .and_then(|q| q.lease_until())
+        .expect("a lease");
     net.stalled.remove(&node(2));
     net.slow_disk.remove(&node(2));
     let state = net
@@ -2203,13 +2292,13 @@ fn a_transfer_request_delayed_past_the_transfer_cannot_depose_a_leased_leader() 
     let stamped = net.sent(Kind::RequestVote, net.now);
     assert!(
         stamped.iter().any(|(_, m)| matches!(
-            m.body,
-            Body::RequestVote { transfer: Some(at), .. } if at == start.as_millis()
+            m.body(),
+            Body::RequestVote { transfer: Some(at), .. } if *at == start.as_millis()
         )),
         "the delayed request went out: {stamped:?}"
     );
     let overlap = net.run_until_true(lease_end - net.now, |n| {
-        n.node(1).has_lease(n.now) && n.node(2).is_leader()
+        n.node(1).quorum().is_some_and(|q| q.has_lease(n.now)) && n.node(2).is_leader()
     });
     assert_eq!(overlap, None, "node 2 leads while node 1 holds its lease");
 }
@@ -2254,15 +2343,17 @@ fn volatile_mode_a_restarted_voter_does_not_back_an_old_leaders_lease() {
         net.restart_fresh(voter.0);
         net.cut.remove(&(old, voter));
         let overlap = net.run_until_true(T.saturating_mul(3), |n| {
-            let old_lease = n.node(old.0).has_lease(n.now);
-            old_lease && (n.node(new.0).is_leader() || n.node(new.0).has_lease(n.now))
+            let old_lease = n.node(old.0).quorum().is_some_and(|q| q.has_lease(n.now));
+            old_lease
+                && (n.node(new.0).is_leader()
+                    || n.node(new.0).quorum().is_some_and(|q| q.has_lease(n.now)))
         });
         if let Some(at) = overlap {
             failures.push(format!(
                 "seed {seed}: {old} (term {}) holds a lease until {:?} at {at} while {new} \
                  leads term {}",
                 net.node(old.0).term().0,
-                net.node(old.0).lease_until(),
+                net.node(old.0).quorum().and_then(|q| q.lease_until()),
                 net.node(new.0).term().0
             ));
         }

@@ -14,8 +14,9 @@
 
 mod common;
 
+use bellwether::unstable::{Body, Kind};
 use bellwether::{
-    Body, Durability, Duration, Instant, Kind, Member, Message, Mutation, QuorumOptions, Role, Term,
+    Durability, Duration, Instant, Member, Message, Mutation, QuorumOptions, Role, Term,
 };
 use common::net::{Flight, Net, TIMING};
 use common::node;
@@ -23,10 +24,7 @@ use common::node;
 const T: Duration = TIMING.failure_timeout;
 const H: Duration = TIMING.heartbeat_interval;
 const OPTIONS: QuorumOptions = QuorumOptions::DEFAULT;
-const VOLATILE: QuorumOptions = QuorumOptions {
-    durability: Durability::Volatile,
-    ..OPTIONS
-};
+const VOLATILE: QuorumOptions = OPTIONS.with_durability(Durability::Volatile);
 
 const fn ms(millis: u64) -> Duration {
     Duration::from_millis(millis)
@@ -61,9 +59,9 @@ fn release(net: &mut Net, mut flight: Flight) {
 
 fn is(kind: Kind, from: u32, to: u32) -> impl Fn(&Message) -> bool {
     move |m| {
-        m.body.kind() == kind
-            && m.from == node(from)
-            && m.to == bellwether::Destination::Node(node(to))
+        m.body().kind() == kind
+            && m.from() == node(from)
+            && m.to() == bellwether::Destination::Node(node(to))
     }
 }
 
@@ -108,31 +106,41 @@ fn abandoned_transfer_then_restart(undone: Option<Mutation>) -> Net {
     let mut net = network(1, 3, OPTIONS, undone);
     net.elect(1);
     net.run_until(net.now + T);
-    assert!(net.node(1).has_lease(net.now), "{:?}", net.view());
+    assert!(
+        net.node(1).quorum().is_some_and(|q| q.has_lease(net.now)),
+        "{:?}",
+        net.view()
+    );
     let start = net.now;
     net.node_mut(1)
+        .quorum_mut()
+        .unwrap()
         .transfer_leadership(start, node(3))
         .expect("a transfer");
     net.flush(node(1));
     net.cut.insert((node(3), node(1)));
-    net.deliver_all(|m| m.body.kind() == Kind::TimeoutNow);
-    net.deliver_all(|m| matches!(m.body.kind(), Kind::PreVote | Kind::PreVoteGranted));
+    net.deliver_all(|m| m.body().kind() == Kind::TimeoutNow);
+    net.deliver_all(|m| matches!(m.body().kind(), Kind::PreVote | Kind::PreVoteGranted));
     assert_eq!(net.node(3).role(), Role::Candidate, "{:?}", net.view());
     let request = hold(&mut net, is(Kind::RequestVote, 3, 2));
     net.stalled.insert(node(3));
 
     // L gives the transfer up and leases again from heartbeats sent after that.
     let leased = net.run_until_true(T.saturating_mul(2), |n| {
-        n.now > start + T && n.node(1).has_lease(n.now)
+        n.now > start + T && n.node(1).quorum().is_some_and(|q| q.has_lease(n.now))
     });
     assert!(leased.is_some(), "L leased again: {:?}", net.view());
-    assert!(net.node(1).lease_until() > Some(net.now + H));
+    assert!(net.node(1).quorum().and_then(|q| q.lease_until()) > Some(net.now + H));
 
     net.crash(2);
     net.restart(2);
     release(&mut net, request);
     net.stalled.remove(&node(3));
-    let lease_end = net.node(1).lease_until().expect("L's lease");
+    let lease_end = net
+        .node(1)
+        .quorum()
+        .and_then(|q| q.lease_until())
+        .expect("L's lease");
     net.run_until(lease_end);
     net
 }
@@ -172,10 +180,7 @@ fn paused_leader_returns_to_a_term_led_twice(undone: Option<Mutation>) -> Net {
         Member::with_id(2),
         Member::with_id(3).ordinary(),
     ];
-    let options = QuorumOptions {
-        check_quorum: false,
-        ..VOLATILE
-    };
+    let options = VOLATILE.with_check_quorum(false);
     let mut net = Net::new(2, &members, options, ms(1)).mutated(undone);
     let (o, n, f) = (1, 2, 3);
     for other in [o, f] {
@@ -186,7 +191,9 @@ fn paused_leader_returns_to_a_term_led_twice(undone: Option<Mutation>) -> Net {
     net.run_until(Instant::ZERO + options.volatile_wait(T));
     net.elect(o);
     net.run_until(net.now + H);
-    assert!(net.node(o).has_lease(net.now) && net.node(o).term() == Term(1));
+    assert!(
+        net.node(o).quorum().is_some_and(|q| q.has_lease(net.now)) && net.node(o).term() == Term(1)
+    );
 
     net.stalled.insert(node(o));
     net.crash(f);
@@ -200,7 +207,7 @@ fn paused_leader_returns_to_a_term_led_twice(undone: Option<Mutation>) -> Net {
         net.cut.insert((node(other), node(o)));
     }
     let n_leads = net.run_until_true(T.saturating_mul(10), |net| {
-        net.node(n).is_leader() && net.node(n).has_lease(net.now)
+        net.node(n).is_leader() && net.node(n).quorum().is_some_and(|q| q.has_lease(net.now))
     });
     assert!(n_leads.is_some(), "N leads with a lease: {:?}", net.view());
     assert_eq!(net.node(n).term(), Term(1), "the term led twice");
@@ -244,7 +251,7 @@ fn an_ack_credits_only_the_leader_whose_heartbeat_it_echoes() {
 fn stale_grants(undone: Option<Mutation>) -> Net {
     let mut net = network(3, 3, OPTIONS, undone);
     net.fire(3);
-    net.deliver_all(|m| m.body.kind() == Kind::PreVote);
+    net.deliver_all(|m| m.body().kind() == Kind::PreVote);
     let grants = [
         hold(&mut net, is(Kind::PreVoteGranted, 1, 3)),
         hold(&mut net, is(Kind::PreVoteGranted, 2, 3)),
@@ -300,7 +307,7 @@ fn replayed_traffic(undone: Option<Mutation>) -> Net {
     let old: Vec<Message> = net
         .log
         .iter()
-        .filter(|(_, m)| m.to == bellwether::Destination::Node(node(1)))
+        .filter(|(_, m)| m.to() == bellwether::Destination::Node(node(1)))
         .map(|(_, m)| m.clone())
         .collect();
     assert!(!old.is_empty());
@@ -318,9 +325,9 @@ fn replayed_traffic(undone: Option<Mutation>) -> Net {
         net.flush(node(1));
     }
     let led_too_long = net.log.iter().any(|(at, m)| {
-        m.from == node(1)
+        m.from() == node(1)
             && *at > cut + T.saturating_mul(2)
-            && matches!(m.body, Body::QuorumHeartbeat { .. })
+            && matches!(m.body(), Body::QuorumHeartbeat { .. })
     });
     if led_too_long {
         net.violations
@@ -350,16 +357,15 @@ fn old_traffic_does_not_keep_an_isolated_leader_in_office() {
 /// adopts a newer term (deposing the leader it credited) but follows its leader only once
 /// that credit is `T` old, after the lease it backed has ended.
 fn paused_leader_of_a_newer_term(undone: Option<Mutation>) -> Net {
-    let options = QuorumOptions {
-        check_quorum: false,
-        ..VOLATILE
-    };
+    let options = VOLATILE.with_check_quorum(false);
     let mut net = Net::new(5, &members(3), options, ms(1)).mutated(undone);
     net.run_until(Instant::ZERO + options.volatile_wait(T));
     net.elect(2);
     net.run_until(net.now + H);
     let now = net.now;
     net.node_mut(2)
+        .quorum_mut()
+        .unwrap()
         .transfer_leadership(now, node(1))
         .expect("a transfer");
     net.flush(node(2));
@@ -375,9 +381,9 @@ fn paused_leader_of_a_newer_term(undone: Option<Mutation>) -> Net {
         net.restart_fresh(id);
     }
     let leased = net.run_until_true(T.saturating_mul(8), |n| {
-        [2, 3]
-            .into_iter()
-            .any(|id| n.node(id).is_leader() && n.node(id).has_lease(n.now))
+        [2, 3].into_iter().any(|id| {
+            n.node(id).is_leader() && n.node(id).quorum().is_some_and(|q| q.has_lease(n.now))
+        })
     });
     assert!(
         leased.is_some(),

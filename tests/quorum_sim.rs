@@ -35,9 +35,9 @@ use bellwether::sim::{
     Faults, Simulation, Violation, leader_names_itself, one_leader_per_term, one_lease_at_a_time,
     run_seeds, seed_count,
 };
+use bellwether::unstable::{Kind, Rng};
 use bellwether::{
-    Algorithm, Durability, Duration, Event, Instant, Kind, Member, NodeId, QuorumOptions, Rng,
-    Timing,
+    Algorithm, Durability, Duration, Event, Instant, Member, NodeId, QuorumOptions, Timing,
 };
 use common::{
     CAPACITY, HEALTHY, MAX_DELAY, configs_of, live_ids, node, quorum_configs, quorum_sim, shuffle,
@@ -520,9 +520,9 @@ impl Chaos {
                 if let Some(leader) = newest_leader(&self.sim) {
                     let ids = self.sim.node_ids();
                     let to = ids[self.draw(ids.len() as u64) as usize];
-                    let done = self
-                        .sim
-                        .command(leader, |engine, now| engine.transfer_leadership(now, to))?;
+                    let done = self.sim.command(leader, |engine, now| {
+                        engine.quorum_mut().unwrap().transfer_leadership(now, to)
+                    })?;
                     if matches!(done, Some(Ok(()))) {
                         self.mix.transfers += 1;
                     }
@@ -1211,10 +1211,7 @@ fn one_leader_of_a_term_at_a_time(sim: &Sim) -> Result<(), String> {
 /// the same restart without it votes once its T of stickiness is over.
 #[test]
 fn a_volatile_restart_waits_before_it_votes() {
-    let options = QuorumOptions {
-        durability: Durability::Volatile,
-        ..OPTIONS
-    };
+    let options = OPTIONS.with_durability(Durability::Volatile);
     let wait = options.volatile_wait(T);
     assert_eq!(wait, ms(1021));
     let mut firsts = Vec::new();
@@ -1322,10 +1319,7 @@ fn a_volatile_restart_waits_before_it_votes() {
 /// every leader's lease floor). With that one-line change to `Quorum::body`, this run
 /// keeps one lease at a time.
 fn stale_ack_echo(seed: u64) -> Result<(), Violation> {
-    let options = QuorumOptions {
-        check_quorum: false,
-        ..OPTIONS
-    };
+    let options = OPTIONS.with_check_quorum(false);
     let members = [
         Member::with_id(1),
         Member::with_id(2).ordinary(),

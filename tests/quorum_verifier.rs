@@ -127,10 +127,7 @@ fn configurations() -> Vec<Configuration<3>> {
         configuration("persistent", default, [0, 0, 0], [0; 3]),
         configuration(
             "persistent, no pre-vote, clocks of different origins",
-            QuorumOptions {
-                pre_vote: false,
-                ..default
-            },
+            default.with_pre_vote(false),
             [0, 1_000, 7],
             [0; 3],
         ),
@@ -144,22 +141,18 @@ fn configurations() -> Vec<Configuration<3>> {
             after_a_transfer: true,
             ..configuration(
                 "volatile, no check-quorum, clocks of different origins, after a transfer",
-                QuorumOptions {
-                    durability: Durability::Volatile,
-                    check_quorum: false,
-                    ..default
-                },
+                default
+                    .with_durability(Durability::Volatile)
+                    .with_check_quorum(false),
                 [0, 1_000, 7],
                 [0; 3],
             )
         },
         configuration(
             "volatile, no check-quorum",
-            QuorumOptions {
-                durability: Durability::Volatile,
-                check_quorum: false,
-                ..default
-            },
+            default
+                .with_durability(Durability::Volatile)
+                .with_check_quorum(false),
             [0, 0, 0],
             [0; 3],
         ),

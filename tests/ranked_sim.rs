@@ -12,9 +12,9 @@
 mod common;
 
 use bellwether::sim::{Faults, Simulation, leader_names_itself, seed_count};
+use bellwether::unstable::Rng;
 use bellwether::{
-    Algorithm, BullyOptions, CandidateOptions, Duration, Event, Instant, NextInLineOptions, Rng,
-    Timing,
+    Algorithm, BullyOptions, CandidateOptions, Duration, Event, Instant, NextInLineOptions, Timing,
 };
 use common::{
     FAULTY, HEALTHY, assert_seeds, configs, ensure_steady, heal_all, highest_live, live_ids, node,

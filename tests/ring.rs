@@ -14,10 +14,10 @@ mod common;
 use std::collections::BTreeSet;
 
 use bellwether::sim::{Fate, Record, Simulation};
+use bellwether::unstable::{Body, Kind, MemberSet};
 use bellwether::{
-    Algorithm, Body, Config, Destination, Duration, Engine, GroupId, Instant, Kind,
-    MAX_MESSAGE_SIZE, Member, MemberSet, Message, NodeId, RingOptions, RingVariant, Role, Term,
-    Timing,
+    Algorithm, Config, Destination, Duration, Engine, GroupId, Instant, MAX_MESSAGE_SIZE, Member,
+    Message, NodeId, RingOptions, RingVariant, Role, Term, Timing,
 };
 use common::{
     CAPACITY, NO_JITTER, assert_all_follow, configs_of, elect, led_by, node, ring_sim, sent, sorted,
@@ -470,7 +470,7 @@ fn max_only_token_has_a_fixed_small_encoded_size() {
     assert_eq!(transmit.to, Destination::Node(NodeId(6)));
     let sent = Message::decode(&buf[..transmit.len]).unwrap();
     assert_eq!(
-        sent.body,
+        *sent.body(),
         Body::RingMax {
             initiator: NodeId(5),
             max: NodeId(5)
@@ -479,29 +479,29 @@ fn max_only_token_has_a_fixed_small_encoded_size() {
     assert_eq!(transmit.len, 9);
 
     // A token that has passed 30 nodes: forwarded at the same size.
-    let from_four = Message {
-        group: GroupId(1),
-        from: NodeId(4),
-        to: Destination::Node(NodeId(5)),
-        term: Term(7),
-        body: Body::RingMax {
+    let from_four = Message::new(
+        GroupId(1),
+        NodeId(4),
+        Destination::Node(NodeId(5)),
+        Term(7),
+        Body::RingMax {
             initiator: NodeId(7),
             max: NodeId(32),
         },
-    };
+    );
     engine
         .handle_message(Instant::from_millis(700), &from_four)
         .unwrap();
     let mut forwarded = None;
     while let Some(transmit) = engine.poll_transmit(&mut buf).unwrap() {
         let message = Message::decode(&buf[..transmit.len]).unwrap();
-        if message.body.kind() == Kind::RingMax {
+        if message.body().kind() == Kind::RingMax {
             forwarded = Some((message, transmit.len));
         }
     }
     let (message, len) = forwarded.expect("the token is forwarded");
     assert_eq!(
-        message.body,
+        *message.body(),
         Body::RingMax {
             initiator: NodeId(7),
             max: NodeId(32)
@@ -510,10 +510,8 @@ fn max_only_token_has_a_fixed_small_encoded_size() {
     assert_eq!(len, 9);
 
     let mut encoded_len = |body: Body| {
-        let message = Message {
-            body,
-            ..from_four.clone()
-        };
+        let mut message = from_four.clone();
+        *message.body_mut() = body;
         message.encode(&mut buf).unwrap()
     };
     for initiator in 1..=32 {
@@ -535,16 +533,16 @@ fn max_only_token_has_a_fixed_small_encoded_size() {
         "its 32-member bitmap alone is a 5-byte varint"
     );
     // The worst case, with the largest ids and epoch, is still far below the maximum.
-    let worst = Message {
-        group: GroupId(u32::MAX),
-        from: NodeId(u32::MAX),
-        to: Destination::Node(NodeId(u32::MAX)),
-        term: Term(u64::MAX),
-        body: Body::RingMax {
+    let worst = Message::new(
+        GroupId(u32::MAX),
+        NodeId(u32::MAX),
+        Destination::Node(NodeId(u32::MAX)),
+        Term(u64::MAX),
+        Body::RingMax {
             initiator: NodeId(u32::MAX),
             max: NodeId(u32::MAX),
         },
-    };
+    );
     assert_eq!(
         worst.encode(&mut buf).unwrap(),
         1 + 5 + 5 + 6 + 10 + 1 + 5 + 5
@@ -561,12 +559,14 @@ fn malformed_tokens_are_ignored() {
         let config = Config::<8>::new(GroupId(1), NodeId(2), &members, algorithm).unwrap();
         let mut engine = Engine::new(config, Instant::ZERO).unwrap();
         let now = Instant::from_millis(10);
-        let from_one = |body: Body| Message {
-            group: GroupId(1),
-            from: NodeId(1),
-            to: Destination::Node(NodeId(2)),
-            term: Term(1),
-            body,
+        let from_one = |body: Body| {
+            Message::new(
+                GroupId(1),
+                NodeId(1),
+                Destination::Node(NodeId(2)),
+                Term(1),
+                body,
+            )
         };
         let malformed = [
             Body::RingElection {
@@ -611,7 +611,7 @@ fn malformed_tokens_are_ignored() {
         engine.handle_message(now, &from_one(valid)).unwrap();
         let mut sent = Vec::new();
         while let Some(message) = engine.poll_message() {
-            sent.push((message.body.kind(), message.to));
+            sent.push((message.body().kind(), message.to()));
         }
         sent.sort_by_key(|&(kind, _)| kind as u8);
         assert_eq!(

@@ -21,7 +21,8 @@
 mod common;
 
 use bellwether::sim::{Simulation, Violation, leader_names_itself};
-use bellwether::{Duration, Instant, NodeId, RingVariant, Rng, Timing};
+use bellwether::unstable::Rng;
+use bellwether::{Duration, Instant, NodeId, RingVariant, Timing};
 use common::{
     CAPACITY, FAULTY, HEALTHY, MAX_DELAY, Spell, assert_seeds, ensure_steady, heal_all,
     highest_live, live_ids, node, partition_for_four_seconds, random_side, ring_sim,

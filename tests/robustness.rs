@@ -7,21 +7,20 @@
 //! leadership transfers and freshness values. Seeded, so a failure is reproducible from
 //! the printed round.
 
+use bellwether::unstable::{Body, MemberSet, Rng, Successors};
 use bellwether::{
-    Algorithm, Body, BullyOptions, CandidateOptions, CommandError, Config, Destination, Durability,
+    Algorithm, BullyOptions, CandidateOptions, Config, ConfirmError, Destination, Durability,
     DurableState, Duration, Engine, GroupId, Instant, InvitationOptions, MAX_MESSAGE_SIZE, Member,
-    MemberSet, Message, NextInLineOptions, NodeId, QuorumOptions, RingOptions, RingVariant, Rng,
-    Successors, Term,
+    Message, NextInLineOptions, NodeId, QuorumOptions, RingOptions, RingVariant, Term,
+    TransferError,
 };
 
 /// Quorum election without pre-vote and check-quorum, in volatile mode: the other corner
 /// of its options.
-const QUORUM_VOLATILE: QuorumOptions = QuorumOptions {
-    pre_vote: false,
-    check_quorum: false,
-    durability: Durability::Volatile,
-    ..QuorumOptions::DEFAULT
-};
+const QUORUM_VOLATILE: QuorumOptions = QuorumOptions::DEFAULT
+    .with_pre_vote(false)
+    .with_check_quorum(false)
+    .with_durability(Durability::Volatile);
 
 const ALGORITHMS: [Algorithm; 8] = [
     Algorithm::Bully(BullyOptions::CLASSIC),
@@ -181,17 +180,17 @@ fn random_now(rng: &mut Rng, now: Instant) -> Instant {
 
 /// A message of any kind, mostly for this group, from anyone (members mostly), in `term`.
 fn random_message(rng: &mut Rng, now: Instant, term: Term) -> Message {
-    Message {
-        group: GroupId(if rng.below(50) == 0 { 2 } else { 1 }),
-        from: random_id(rng),
-        to: if rng.below(2) == 0 {
+    Message::new(
+        GroupId(if rng.below(50) == 0 { 2 } else { 1 }),
+        random_id(rng),
+        if rng.below(2) == 0 {
             Destination::All
         } else {
             Destination::Node(random_id(rng))
         },
         term,
-        body: random_body(rng, now),
-    }
+        random_body(rng, now),
+    )
 }
 
 /// Either a timeout call (at the deadline, or now if later) or a random message with a
@@ -249,16 +248,20 @@ fn check_leadership(engine: &Engine<8>, now: Instant, what: &str) {
         engine.leader()
     );
     assert!(
-        leads || engine.lease_until().is_none(),
+        leads || engine.quorum().and_then(|q| q.lease_until()).is_none(),
         "{what}: a lease while {:?}",
         engine.role()
     );
     assert!(
-        leads || !engine.has_lease(now),
+        leads || !engine.quorum().is_some_and(|q| q.has_lease(now)),
         "{what}: holds a lease but does not lead"
     );
     let token = (is_persistent(engine) && leads).then(|| engine.term());
-    assert_eq!(engine.fencing_token(), token, "{what}: fencing token");
+    assert_eq!(
+        engine.quorum().and_then(|q| q.fencing_token()),
+        token,
+        "{what}: fencing token"
+    );
 }
 
 /// An engine of node 3 in a group of members 1..=6 running `algorithm`; `members` lets a
@@ -349,29 +352,32 @@ const MAX_ANSWERS: usize = 32;
 /// What a cooperating member answers to `message` from the engine: a pre-vote grant of
 /// its round, a granted vote, or a heartbeat ack echoing its send time and crediting it.
 fn cooperating_answer(message: &Message) -> Option<Message> {
-    let Destination::Node(peer) = message.to else {
+    let Destination::Node(peer) = message.to() else {
         return None;
     };
-    let (term, body) = match message.body {
+    let (term, body) = match message.body() {
         // A grant carries the granter's term, below the proposed one.
-        Body::PreVote { round, .. } => (Term(message.term.0 - 1), Body::PreVoteGranted { round }),
-        Body::RequestVote { .. } => (message.term, Body::Vote { granted: true }),
+        Body::PreVote { round, .. } => (
+            Term(message.term().0 - 1),
+            Body::PreVoteGranted { round: *round },
+        ),
+        Body::RequestVote { .. } => (message.term(), Body::Vote { granted: true }),
         Body::QuorumHeartbeat { sent_at, .. } => (
-            message.term,
+            message.term(),
             Body::QuorumAck {
-                sent_at,
+                sent_at: *sent_at,
                 leader: Some(ME),
             },
         ),
         _ => return None,
     };
-    Some(Message {
-        group: GroupId(1),
-        from: peer,
-        to: Destination::Node(ME),
+    Some(Message::new(
+        GroupId(1),
+        peer,
+        Destination::Node(ME),
         term,
         body,
-    })
+    ))
 }
 
 impl CarelessHost {
@@ -404,7 +410,8 @@ impl CarelessHost {
     /// Confirms `state` and checks the engine's answer: accepted exactly when it is the
     /// engine's current durable state (never in volatile mode).
     fn confirm(&mut self, state: DurableState, what: &str) {
-        let current = is_persistent(&self.engine) && self.engine.durable_state() == Some(state);
+        let current = is_persistent(&self.engine)
+            && self.engine.quorum().map(|q| q.durable_state()) == Some(state);
         let result = self.engine.confirm_persisted(state);
         if current {
             assert_eq!(result, Ok(()), "{what}: current {state:?} refused");
@@ -413,7 +420,7 @@ impl CarelessHost {
         } else {
             assert_eq!(
                 result,
-                Err(CommandError::NotCurrent),
+                Err(ConfirmError::NotCurrent),
                 "{what}: stale {state:?} accepted"
             );
             self.stats.refused_confirmations += 1;
@@ -444,7 +451,11 @@ impl CarelessHost {
             5 => {
                 // A confirmation for a term the engine is not in (nothing like it was
                 // handed out): a host bug the engine must refuse.
-                let current = self.engine.durable_state().unwrap_or_default();
+                let current = self
+                    .engine
+                    .quorum()
+                    .map(|q| q.durable_state())
+                    .unwrap_or_default();
                 let bogus = DurableState {
                     term: Term(current.term.0.wrapping_add(1 + rng.below(3))),
                     voted_for: Some(random_id(rng)),
@@ -461,27 +472,30 @@ impl CarelessHost {
         match rng.below(40) {
             0 => {
                 let freshness = random_freshness(rng);
-                assert_eq!(self.engine.set_freshness(freshness), Ok(()), "{what}");
+                self.engine.quorum_mut().unwrap().set_freshness(freshness);
             }
             1..=2 => {
                 let to = random_id(rng);
                 let member = self.engine.config().members().iter().find(|m| m.id == to);
                 let expected = match member {
-                    None => Err(CommandError::UnknownMember(to)),
-                    Some(_) if !self.engine.is_leader() => Err(CommandError::NotLeader),
-                    Some(_) if to == ME => Err(CommandError::ToSelf),
-                    Some(m) if !m.candidate => Err(CommandError::NotCandidate(to)),
+                    None => Err(TransferError::UnknownMember(to)),
+                    Some(_) if !self.engine.is_leader() => Err(TransferError::NotLeader),
+                    Some(_) if to == ME => Err(TransferError::ToSelf),
+                    Some(m) if !m.candidate => Err(TransferError::NotCandidate(to)),
                     Some(_) => Ok(()),
                 };
                 assert_eq!(
-                    self.engine.transfer_leadership(now, to),
+                    self.engine
+                        .quorum_mut()
+                        .unwrap()
+                        .transfer_leadership(now, to),
                     expected,
                     "{what}: transfer to {to}"
                 );
                 if expected.is_ok() {
                     self.stats.transfers += 1;
                     assert!(
-                        self.engine.lease_until().is_none(),
+                        self.engine.quorum().and_then(|q| q.lease_until()).is_none(),
                         "{what}: a lease during a transfer"
                     );
                 }
@@ -502,7 +516,11 @@ impl CarelessHost {
         self.writing.clear();
         self.written.clear();
         self.answers.clear();
-        self.confirmed = self.engine.durable_state().unwrap_or_default();
+        self.confirmed = self
+            .engine
+            .quorum()
+            .map(|q| q.durable_state())
+            .unwrap_or_default();
         self.stats.restarts += 1;
     }
 
@@ -512,7 +530,8 @@ impl CarelessHost {
     /// Queues the cooperating members' answers.
     fn transmit_step(&mut self, what: &str) {
         let persistent = is_persistent(&self.engine);
-        let unconfirmed = persistent && self.engine.durable_state() != Some(self.confirmed);
+        let unconfirmed =
+            persistent && self.engine.quorum().map(|q| q.durable_state()) != Some(self.confirmed);
         if unconfirmed {
             assert!(!self.engine.has_transmit(), "{what}: a message is ready");
         }
@@ -522,18 +541,19 @@ impl CarelessHost {
         }
         for message in &sent {
             if persistent {
-                let term = match message.body {
+                let term = match message.body() {
                     Body::PreVote { .. } => self.disk.term.next(),
                     _ => self.disk.term,
                 };
                 assert_eq!(
-                    message.term, term,
+                    message.term(),
+                    term,
                     "{what}: {message:?} with {:?}",
                     self.disk
                 );
-                if let Body::Vote { granted: true } = message.body {
+                if let Body::Vote { granted: true } = message.body() {
                     assert_eq!(
-                        message.to,
+                        message.to(),
                         Destination::Node(self.disk.voted_for.unwrap_or(NodeId(0))),
                         "{what}: {message:?} with {:?} on disk",
                         self.disk
@@ -583,17 +603,25 @@ fn quorum_survives_a_careless_host() {
             if rng.below(2_000) == 0 {
                 host.restart(now);
             }
-            let before = host.engine.durable_state().unwrap_or_default();
+            let before = host
+                .engine
+                .quorum()
+                .map(|q| q.durable_state())
+                .unwrap_or_default();
             host.input_step(&mut rng, now);
             host.command_step(&mut rng, now, &what);
             host.storage_step(&mut rng, &what);
-            let after = host.engine.durable_state().unwrap_or_default();
+            let after = host
+                .engine
+                .quorum()
+                .map(|q| q.durable_state())
+                .unwrap_or_default();
             check_succession(before, after, &what);
             host.transmit_step(&what);
             while host.engine.poll_event().is_some() {}
             check_leadership(&host.engine, now, &what);
             host.stats.led += u32::from(host.engine.is_leader());
-            host.stats.leased += u32::from(host.engine.has_lease(now));
+            host.stats.leased += u32::from(host.engine.quorum().is_some_and(|q| q.has_lease(now)));
         }
         let stats = &host.stats;
         println!("{options:?}: {stats:?}");
@@ -624,23 +652,20 @@ fn quorum_survives_a_careless_host() {
 #[test]
 fn quorum_never_votes_twice_in_the_last_term() {
     let members: Vec<Member> = (1..=5).map(Member::with_id).collect();
-    let options = QuorumOptions {
-        pre_vote: false,
-        ..QuorumOptions::DEFAULT
-    };
+    let options = QuorumOptions::DEFAULT.with_pre_vote(false);
     let mut engine = engine_of(&members, Algorithm::Quorum(options));
     let last = Term::MAX;
     // Past its start-up stickiness (T = 500 ms), node 3 votes for node 1 in the last term.
-    let request = Message {
-        group: GroupId(1),
-        from: NodeId(1),
-        to: Destination::Node(ME),
-        term: last,
-        body: Body::RequestVote {
+    let request = Message::new(
+        GroupId(1),
+        NodeId(1),
+        Destination::Node(ME),
+        last,
+        Body::RequestVote {
             freshness: 0,
             transfer: None,
         },
-    };
+    );
     engine
         .handle_message(Instant::from_millis(600), &request)
         .unwrap();
@@ -653,7 +678,7 @@ fn quorum_never_votes_twice_in_the_last_term() {
     let sent = transmit_all(&mut engine, "the vote");
     assert_eq!(sent.len(), 1);
     assert_eq!(
-        (sent[0].to, sent[0].term, &sent[0].body),
+        (sent[0].to(), sent[0].term(), sent[0].body()),
         (
             Destination::Node(NodeId(1)),
             last,
@@ -666,7 +691,7 @@ fn quorum_never_votes_twice_in_the_last_term() {
     engine.handle_timeout(due);
     check_succession(
         voted,
-        engine.durable_state().unwrap(),
+        engine.quorum().map(|q| q.durable_state()).unwrap(),
         "after node 3's election timer fired in the last term",
     );
 }

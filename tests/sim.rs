@@ -3,7 +3,8 @@
 
 mod common;
 
-use bellwether::{BullyOptions, Duration, Kind, Timing};
+use bellwether::unstable::Kind;
+use bellwether::{BullyOptions, Duration, Timing};
 use common::{NO_JITTER, bully_sim, elect, led_by, node};
 
 /// A paused leader still believes it leads while the others, hearing nothing, elect a new

@@ -5,19 +5,14 @@
 //! Postcard writes unsigned integers as LEB128 varints (7 bits per byte, low bits first,
 //! high bit = "more"), enum variants as a varint index, and newtypes as their contents.
 
+use bellwether::unstable::{Body, Kind, MemberSet, Successors};
 use bellwether::{
-    Body, DecodeError, Destination, EncodeError, GroupId, Kind, MAX_MESSAGE_SIZE, MAX_SUCCESSORS,
-    MemberSet, Message, NodeId, Successors, Term, WIRE_VERSION,
+    DecodeError, Destination, EncodeError, GroupId, MAX_MESSAGE_SIZE, MAX_SUCCESSORS, Message,
+    NodeId, Term, WIRE_VERSION,
 };
 
 fn message(group: u32, from: u32, to: Destination, term: u64, body: Body) -> Message {
-    Message {
-        group: GroupId(group),
-        from: NodeId(from),
-        to,
-        term: Term(term),
-        body,
-    }
+    Message::new(GroupId(group), NodeId(from), to, Term(term), body)
 }
 
 fn successors(ids: &[u32]) -> Successors {
@@ -240,7 +235,7 @@ fn largest() -> Message {
 #[test]
 fn golden_vectors_encode_and_decode_exactly() {
     let vectors = golden();
-    let mut kinds: Vec<Kind> = vectors.iter().map(|(m, _)| m.body.kind()).collect();
+    let mut kinds: Vec<Kind> = vectors.iter().map(|(m, _)| m.body().kind()).collect();
     kinds.dedup();
     assert_eq!(
         kinds,
@@ -383,5 +378,8 @@ fn each_malformation_has_its_own_error() {
     );
     let mut at_ceiling = heartbeat[..5].to_vec();
     at_ceiling.extend([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x00, 0x00]);
-    assert_eq!(Message::decode(&at_ceiling).map(|m| m.term), Ok(Term::MAX));
+    assert_eq!(
+        Message::decode(&at_ceiling).map(|m| m.term()),
+        Ok(Term::MAX)
+    );
 }

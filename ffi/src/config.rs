@@ -106,7 +106,8 @@ pub struct bw_config {
     pub preemption: u32,
     /// With `BW_PREEMPTION_AFTER_UPTIME`: the uptime after which a node may preempt.
     pub preempt_after_uptime: u64,
-    /// Next-in-line: how many successors a leader publishes (at most 4).
+    /// Next-in-line: how many successors a leader publishes (at most 4; more are refused
+    /// with `BW_RESULT_TOO_MANY_SUCCESSORS`).
     pub successors: u8,
     /// Candidates: the tie-breaker step (0: none); invitation: its tie-breaker step.
     pub tie_breaker_step: u64,
@@ -238,13 +239,14 @@ impl bw_config {
                     millis(self.tie_breaker_step),
                 )),
                 bw_algorithm::Ring => Algorithm::Ring(RingOptions::new(ring_variant)),
-                bw_algorithm::Quorum => Algorithm::Quorum(QuorumOptions {
-                    pre_vote: self.pre_vote,
-                    check_quorum: self.check_quorum,
-                    clock_drift_ppm: self.clock_drift_ppm,
-                    lease: (self.lease > 0).then(|| millis(self.lease)),
-                    durability,
-                }),
+                bw_algorithm::Quorum => Algorithm::Quorum(
+                    QuorumOptions::DEFAULT
+                        .with_pre_vote(self.pre_vote)
+                        .with_check_quorum(self.check_quorum)
+                        .with_clock_drift_ppm(self.clock_drift_ppm)
+                        .with_lease((self.lease > 0).then(|| millis(self.lease)))
+                        .with_durability(durability),
+                ),
             },
         )
     }

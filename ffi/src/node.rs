@@ -3,7 +3,7 @@
 use core::mem::{align_of, size_of};
 
 use bellwether::{
-    Algorithm, Destination, DurableState, Engine, Event, Instant, NodeId, Role, Term,
+    Destination, DurableState, Engine, Event, Instant, NodeId, QuorumMut, QuorumRef, Role, Term,
 };
 
 use crate::config::{bw_config, read_config};
@@ -365,6 +365,8 @@ pub unsafe extern "C" fn bw_node_poll_event(node: *mut bw_node, out: *mut bw_eve
                     (bw_event_kind::LeaderChanged, leader, term)
                 }
                 Event::BecameLeader { term } => (bw_event_kind::BecameLeader, None, term),
+                // The core is built with this library: every event it has is mapped above.
+                _ => return Err(bw_result::Unknown),
             };
             Ok(put(
                 out,
@@ -437,6 +439,8 @@ pub unsafe extern "C" fn bw_node_role(node: *const bw_node, out_role: *mut bw_ro
                 Role::Follower => bw_role::Follower,
                 Role::Candidate => bw_role::Candidate,
                 Role::Leader => bw_role::Leader,
+                // The core is built with this library: every role it has is mapped above.
+                _ => return Err(bw_result::Unknown),
             };
             Ok(put(out?, role))
         })
@@ -456,11 +460,16 @@ pub unsafe extern "C" fn bw_node_term(node: *const bw_node, out_term: *mut u64) 
 }
 
 /// `Err(BW_RESULT_NOT_QUORUM)` unless the node runs quorum election.
-fn quorum_only(engine: &Engine<BW_MAX_MEMBERS>) -> Result<(), bw_result> {
-    match engine.config().algorithm {
-        Algorithm::Quorum(_) => Ok(()),
-        _ => Err(bw_result::NotQuorum),
-    }
+/// Quorum election's state, or `BW_RESULT_NOT_QUORUM`.
+fn quorum_of(engine: &Engine<BW_MAX_MEMBERS>) -> Result<QuorumRef<'_, BW_MAX_MEMBERS>, bw_result> {
+    engine.quorum().ok_or(bw_result::NotQuorum)
+}
+
+/// Quorum election's commands, or `BW_RESULT_NOT_QUORUM`.
+fn quorum_mut_of(
+    engine: &mut Engine<BW_MAX_MEMBERS>,
+) -> Result<QuorumMut<'_, BW_MAX_MEMBERS>, bw_result> {
+    engine.quorum_mut().ok_or(bw_result::NotQuorum)
 }
 
 /// Quorum: writes until when (node's clock) no other leader can exist;
@@ -479,8 +488,7 @@ pub unsafe extern "C" fn bw_node_lease_until(
     unsafe {
         read_node(node, |engine| {
             let out = out?;
-            quorum_only(engine)?;
-            Ok(engine
+            Ok(quorum_of(engine)?
                 .lease_until()
                 .map_or(bw_result::Empty, |until| put(out, until.as_millis())))
         })
@@ -505,8 +513,8 @@ pub unsafe extern "C" fn bw_node_has_lease(
     unsafe {
         read_node(node, |engine| {
             let out = out?;
-            quorum_only(engine)?;
-            Ok(put(out, engine.has_lease(Instant::from_millis(now))))
+            let quorum = quorum_of(engine)?;
+            Ok(put(out, quorum.has_lease(Instant::from_millis(now))))
         })
     }
 }
@@ -527,8 +535,7 @@ pub unsafe extern "C" fn bw_node_fencing_token(
     unsafe {
         read_node(node, |engine| {
             let out = out?;
-            quorum_only(engine)?;
-            Ok(engine
+            Ok(quorum_of(engine)?
                 .fencing_token()
                 .map_or(bw_result::Empty, |token| put(out, token.0)))
         })
@@ -550,14 +557,15 @@ pub unsafe extern "C" fn bw_node_durable_state(
     unsafe {
         read_node(node, |engine| {
             let out = out?;
-            let state = engine.durable_state().ok_or(bw_result::NotQuorum)?;
+            let state = quorum_of(engine)?.durable_state();
             Ok(put(out, state.into()))
         })
     }
 }
 
 /// Quorum, persistent mode: writes the durable state to persist before the node's next
-/// messages may leave (once per change); `BW_RESULT_EMPTY` when there is none. Write it,
+/// messages may leave (once per change); `BW_RESULT_EMPTY` when there is none, as for every
+/// other algorithm and mode, so one drain loop serves them all. Write it,
 /// then call `bw_node_confirm_persisted`. To retry a failed write, take the state again
 /// from `bw_node_durable_state`.
 ///
@@ -574,7 +582,6 @@ pub unsafe extern "C" fn bw_node_poll_persist(
     unsafe {
         with_node(node, |engine| {
             let out = out?;
-            quorum_only(engine)?;
             Ok(engine
                 .poll_persist()
                 .map_or(bw_result::Empty, |state| put(out, state.into())))
@@ -613,7 +620,7 @@ pub unsafe extern "C" fn bw_node_set_freshness(node: *mut bw_node, freshness: u6
     // SAFETY: the caller guarantees `node` is NULL or a valid handle.
     unsafe {
         with_node(node, |engine| {
-            engine.set_freshness(freshness)?;
+            quorum_mut_of(engine)?.set_freshness(freshness);
             Ok(bw_result::Ok)
         })
     }
@@ -633,7 +640,7 @@ pub unsafe extern "C" fn bw_node_transfer_leadership(
     // SAFETY: the caller guarantees `node` is NULL or a valid handle.
     unsafe {
         with_node(node, |engine| {
-            engine.transfer_leadership(Instant::from_millis(now), NodeId(to))?;
+            quorum_mut_of(engine)?.transfer_leadership(Instant::from_millis(now), NodeId(to))?;
             Ok(bw_result::Ok)
         })
     }

@@ -1,7 +1,9 @@
 //! Result codes: one per way a call can fail, and their text.
 
 use bellwether::durable::RecordError;
-use bellwether::{CommandError, ConfigError, DecodeError, EncodeError, ReceiveError};
+use bellwether::{
+    ConfigError, ConfirmError, DecodeError, EncodeError, ReceiveError, RestoreError, TransferError,
+};
 
 /// What a call did. `BW_RESULT_OK` is 0; `BW_RESULT_EMPTY` means "nothing to take" (a poll
 /// found nothing), not an error. Every other code is an error that changed nothing.
@@ -44,6 +46,10 @@ pub enum bw_result {
     DriftBoundTooLarge = 18,
     /// Config: the lease is longer than the election timeout and drift bound make safe.
     LeaseTooLong = 19,
+    /// Config: every member is ordinary, so none may lead.
+    NoCandidate = 23,
+    /// Config: next-in-line asks for more than 4 successors (what a message carries).
+    TooManySuccessors = 24,
     /// Restore: the algorithm or mode keeps no durable state.
     NothingToRestore = 20,
     /// Restore: the state names a vote for a node that is not a member.
@@ -125,6 +131,8 @@ impl bw_result {
             }
             bw_result::DriftBoundTooLarge => c"the clock-drift bound is not below 1000000 ppm",
             bw_result::LeaseTooLong => c"the lease is longer than is safe",
+            bw_result::NoCandidate => c"every member is ordinary: none may lead",
+            bw_result::TooManySuccessors => c"more successors than a message carries (4)",
             bw_result::NothingToRestore => {
                 c"only quorum election in persistent mode restores durable state"
             }
@@ -158,7 +166,7 @@ impl bw_result {
     }
 
     /// Every code, for `bw_result_str` to look an integer up in.
-    const ALL: [bw_result; 44] = [
+    const ALL: [bw_result; 46] = [
         bw_result::Ok,
         bw_result::Empty,
         bw_result::NullPointer,
@@ -177,6 +185,8 @@ impl bw_result {
         bw_result::DriftBoundTooLarge,
         bw_result::LeaseTooLong,
         bw_result::NothingToRestore,
+        bw_result::NoCandidate,
+        bw_result::TooManySuccessors,
         bw_result::VoteForNonMember,
         bw_result::RestoredTermOutOfRange,
         bw_result::Truncated,
@@ -237,9 +247,20 @@ impl From<ConfigError> for bw_result {
             ConfigError::OrdinaryMembersUnsupported => bw_result::OrdinaryMembersUnsupported,
             ConfigError::DriftBoundTooLarge => bw_result::DriftBoundTooLarge,
             ConfigError::LeaseTooLong => bw_result::LeaseTooLong,
-            ConfigError::NothingToRestore => bw_result::NothingToRestore,
-            ConfigError::VoteForNonMember(_) => bw_result::VoteForNonMember,
-            ConfigError::TermOutOfRange(_) => bw_result::RestoredTermOutOfRange,
+            ConfigError::NoCandidate => bw_result::NoCandidate,
+            ConfigError::TooManySuccessors => bw_result::TooManySuccessors,
+            _ => bw_result::Unknown,
+        }
+    }
+}
+
+impl From<RestoreError> for bw_result {
+    fn from(error: RestoreError) -> Self {
+        match error {
+            RestoreError::Config(error) => error.into(),
+            RestoreError::NotPersistent => bw_result::NothingToRestore,
+            RestoreError::VoteForNonMember(_) => bw_result::VoteForNonMember,
+            RestoreError::TermOutOfRange(_) => bw_result::RestoredTermOutOfRange,
             _ => bw_result::Unknown,
         }
     }
@@ -282,15 +303,22 @@ impl From<EncodeError> for bw_result {
     }
 }
 
-impl From<CommandError> for bw_result {
-    fn from(error: CommandError) -> Self {
+impl From<TransferError> for bw_result {
+    fn from(error: TransferError) -> Self {
         match error {
-            CommandError::NotQuorum => bw_result::NotQuorum,
-            CommandError::NotLeader => bw_result::NotLeader,
-            CommandError::UnknownMember(_) => bw_result::UnknownMember,
-            CommandError::ToSelf => bw_result::ToSelf,
-            CommandError::NotCandidate(_) => bw_result::NotCandidate,
-            CommandError::NotCurrent => bw_result::NotCurrent,
+            TransferError::NotLeader => bw_result::NotLeader,
+            TransferError::UnknownMember(_) => bw_result::UnknownMember,
+            TransferError::ToSelf => bw_result::ToSelf,
+            TransferError::NotCandidate(_) => bw_result::NotCandidate,
+            _ => bw_result::Unknown,
+        }
+    }
+}
+
+impl From<ConfirmError> for bw_result {
+    fn from(error: ConfirmError) -> Self {
+        match error {
+            ConfirmError::NotCurrent => bw_result::NotCurrent,
             _ => bw_result::Unknown,
         }
     }

@@ -60,7 +60,8 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use bellwether::{Body, Destination, GroupId, Message, NodeId, Term};
+use bellwether::unstable::Body;
+use bellwether::{Destination, GroupId, Message, NodeId, Term};
 
 /// How many processes (members) a cluster has: ids `1..=NODES`.
 const NODES: u32 = 5;
@@ -715,20 +716,20 @@ impl Cluster {
             let len = message.encode(&mut buf).expect("the message fits");
             buf[..len].to_vec()
         };
-        let wrong_group = encode(Message {
-            group: GroupId(99),
-            from: NodeId(leader),
-            to: Destination::Node(NodeId(target)),
-            term: Term(1_000_000),
-            body: Body::Election,
-        });
-        let unknown_sender = encode(Message {
-            group: GroupId(1),
-            from: NodeId(99),
-            to: Destination::Node(NodeId(target)),
-            term: Term(1_000_000),
-            body: Body::Election,
-        });
+        let wrong_group = encode(Message::new(
+            GroupId(99),
+            NodeId(leader),
+            Destination::Node(NodeId(target)),
+            Term(1_000_000),
+            Body::Election,
+        ));
+        let unknown_sender = encode(Message::new(
+            GroupId(1),
+            NodeId(99),
+            Destination::Node(NodeId(target)),
+            Term(1_000_000),
+            Body::Election,
+        ));
         let before = self.current(target).len();
         for datagram in [vec![0xFF, 0x00, 0x01], wrong_group, unknown_sender] {
             socket

@@ -12,11 +12,8 @@
 //! node leads.
 #![no_main]
 
-use bellwether::{
-    Algorithm, Body, BullyOptions, CandidateOptions, CommandError, Config, Destination, Durability,
-    DurableState, Duration, Engine, GroupId, Instant, InvitationOptions, MAX_MESSAGE_SIZE, Member,
-    Message, NextInLineOptions, NodeId, QuorumOptions, RingOptions, RingVariant,
-};
+use bellwether::{Algorithm, BullyOptions, CandidateOptions, CommandError, Config, Destination, Durability, DurableState, Duration, Engine, GroupId, Instant, InvitationOptions, MAX_MESSAGE_SIZE, Member, Message, NextInLineOptions, NodeId, QuorumOptions, RingOptions, RingVariant};
+use bellwether::unstable::{Body};
 use libfuzzer_sys::fuzz_target;
 
 const ALGORITHMS: [Algorithm; 8] = [
@@ -27,12 +24,10 @@ const ALGORITHMS: [Algorithm; 8] = [
     Algorithm::Ring(RingOptions::new(RingVariant::FullList)),
     Algorithm::Ring(RingOptions::new(RingVariant::MaxOnly)),
     Algorithm::Quorum(QuorumOptions::DEFAULT),
-    Algorithm::Quorum(QuorumOptions {
-        pre_vote: false,
-        check_quorum: false,
-        durability: Durability::Volatile,
-        ..QuorumOptions::DEFAULT
-    }),
+    Algorithm::Quorum(QuorumOptions::DEFAULT
+.with_pre_vote(false)
+.with_check_quorum(false)
+.with_durability(Durability::Volatile)),
 ];
 
 /// The most handed-out states the host keeps to confirm later.

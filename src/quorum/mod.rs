@@ -109,6 +109,7 @@ macro_rules! undone {
 
 /// How a node keeps its term and vote across a restart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Durability {
     /// The host persists the term and vote ([`Engine::poll_persist`]) and confirms each
     /// write ([`Engine::confirm_persisted`]); messages wait for the confirmation, and a
@@ -131,8 +132,10 @@ pub enum Durability {
     Volatile,
 }
 
-/// Options of quorum election.
+/// Options of quorum election: start from [`QuorumOptions::DEFAULT`] and change what you
+/// need with the `with_*` methods (usable in `const` items too).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct QuorumOptions {
     /// Ask for pre-votes before raising the term (rule 2), so a node returning from a
     /// partition does not disrupt a healthy cluster.
@@ -159,6 +162,36 @@ impl QuorumOptions {
         lease: None,
         durability: Durability::Persistent,
     };
+
+    /// These options with pre-vote on or off.
+    pub const fn with_pre_vote(mut self, pre_vote: bool) -> QuorumOptions {
+        self.pre_vote = pre_vote;
+        self
+    }
+
+    /// These options with check-quorum on or off.
+    pub const fn with_check_quorum(mut self, check_quorum: bool) -> QuorumOptions {
+        self.check_quorum = check_quorum;
+        self
+    }
+
+    /// These options with drift bound ρ = `clock_drift_ppm` parts per million.
+    pub const fn with_clock_drift_ppm(mut self, clock_drift_ppm: u32) -> QuorumOptions {
+        self.clock_drift_ppm = clock_drift_ppm;
+        self
+    }
+
+    /// These options with lease duration `lease` (`None`: the longest safe one).
+    pub const fn with_lease(mut self, lease: Option<Duration>) -> QuorumOptions {
+        self.lease = lease;
+        self
+    }
+
+    /// These options with `durability`.
+    pub const fn with_durability(mut self, durability: Durability) -> QuorumOptions {
+        self.durability = durability;
+        self
+    }
 
     /// The longest lease that is safe for election timeout `t` and this drift bound:
     /// `T(1−ρ)/(1+ρ)`, rounded down.

@@ -5,14 +5,14 @@
 pub mod net;
 
 #[cfg(feature = "sim")]
+use bellwether::Instant;
+#[cfg(feature = "sim")]
 use bellwether::sim::{
     Faults, Simulation, SplitBrain, Violation, leader_names_itself, run_seeds, seed_count,
 };
-use bellwether::{
-    Algorithm, BullyOptions, Config, Duration, GroupId, Kind, Member, NodeId, Timing,
-};
-#[cfg(feature = "sim")]
-use bellwether::{Instant, Rng};
+use bellwether::unstable::Kind;
+use bellwether::unstable::Rng;
+use bellwether::{Algorithm, BullyOptions, Config, Duration, GroupId, Member, NodeId, Timing};
 
 /// The capacity every test engine is built with.
 pub const CAPACITY: usize = 32;

@@ -7,9 +7,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use bellwether::unstable::Kind;
 use bellwether::{
-    Algorithm, Config, Destination, Durability, DurableState, Duration, Engine, Instant, Kind,
-    Member, Message, NodeId, QuorumOptions, Role, Timing,
+    Algorithm, Config, Destination, Durability, DurableState, Duration, Engine, Instant, Member,
+    Message, NodeId, QuorumOptions, RestoreError, Role, Timing,
 };
 
 use super::{CAPACITY, configs_of, node};
@@ -33,7 +34,7 @@ pub struct Flight {
 
 impl Flight {
     pub fn to(&self) -> NodeId {
-        match self.message.to {
+        match self.message.to() {
             Destination::Node(id) => id,
             Destination::All => unreachable!("test configurations are point-to-point"),
         }
@@ -298,7 +299,7 @@ impl Net {
         let config = self.configs[position].clone();
         let engine = match self.disks[position] {
             Some(state) => Engine::restore(config, self.now, state),
-            None => Engine::new(config, self.now),
+            None => Engine::new(config, self.now).map_err(RestoreError::from),
         };
         self.engines[position] = Some(engine.expect("valid"));
     }
@@ -321,7 +322,7 @@ impl Net {
         let now = self.now;
         let holders: Vec<NodeId> = self
             .live()
-            .filter(|e| e.has_lease(now))
+            .filter(|e| e.quorum().is_some_and(|q| q.has_lease(now)))
             .map(|e| e.id())
             .collect();
         if holders.len() > 1 {
@@ -364,7 +365,7 @@ impl Net {
     pub fn sent(&self, kind: Kind, since: Instant) -> Vec<&(Instant, Message)> {
         self.log
             .iter()
-            .filter(|(at, m)| *at >= since && m.body.kind() == kind)
+            .filter(|(at, m)| *at >= since && m.body().kind() == kind)
             .collect()
     }
 }

@@ -27,9 +27,10 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
+use bellwether::unstable::Body;
 use bellwether::{
-    Algorithm, Body, Config, Destination, Durability, DurableState, Engine, GroupId, Instant,
-    Member, Message, NodeId, QuorumOptions, Term, Timing,
+    Algorithm, Config, Destination, Durability, DurableState, Engine, GroupId, Instant, Member,
+    Message, NodeId, QuorumOptions, RestoreError, Term, Timing,
 };
 
 /// The most messages in flight and held back a state may hold; a state with more is not
@@ -140,11 +141,11 @@ pub struct Packet {
 
 impl Packet {
     pub fn from(&self) -> usize {
-        index_of(self.message.from)
+        index_of(self.message.from())
     }
 
     pub fn to(&self) -> usize {
-        match self.message.to {
+        match self.message.to() {
             Destination::Node(id) => index_of(id),
             Destination::All => usize::MAX,
         }
@@ -289,8 +290,10 @@ impl<const N: usize> World<N> {
 
     /// Whether node `i` holds a lease now, by its own clock.
     pub fn holds_lease(&self, setup: &Setup<N>, i: usize) -> bool {
-        self.engine(i)
-            .is_some_and(|e| e.has_lease(setup.local(i, self.real)))
+        self.engine(i).is_some_and(|e| {
+            e.quorum()
+                .is_some_and(|q| q.has_lease(setup.local(i, self.real)))
+        })
     }
 
     /// Node `i` is up and its host is not paused.
@@ -397,7 +400,7 @@ impl<const N: usize> World<N> {
                 let now = setup.local(i, self.real);
                 let engine = match self.nodes[i].disk.filter(|_| setup.persistent()) {
                     Some(state) => Engine::restore(config, now, state),
-                    None => Engine::new(config, now),
+                    None => Engine::new(config, now).map_err(RestoreError::from),
                 };
                 self.nodes[i].engine = Some(engine.expect("a valid restart"));
                 self.drain(setup, i)?;
@@ -409,6 +412,8 @@ impl<const N: usize> World<N> {
                 let now = setup.local(from, self.real);
                 if let Some(engine) = self.nodes[from].engine.as_mut() {
                     engine
+                        .quorum_mut()
+                        .unwrap()
                         .transfer_leadership(now, node_id(to))
                         .expect("a leader hands over to another member");
                 }
@@ -479,7 +484,7 @@ impl<const N: usize> World<N> {
         for message in sent {
             self.check_vote_durable(setup, i, &message)?;
             self.observe_send(setup, i, &message)?;
-            let to = match message.to {
+            let to = match message.to() {
                 Destination::Node(id) => index_of(id),
                 Destination::All => unreachable!("point-to-point configurations"),
             };
@@ -514,13 +519,13 @@ impl<const N: usize> World<N> {
     /// Records acks that credit a leader and grants of the current pre-vote round.
     fn observe_receipt(&mut self, to: usize, packet: &Packet, was_leading: Option<Term>) {
         let from = packet.from();
-        match packet.message.body {
+        match packet.message.body() {
             Body::QuorumAck {
                 sent_at,
                 leader: Some(credited),
-            } if credited == node_id(to) && was_leading == Some(packet.message.term) => {
+            } if *credited == node_id(to) && was_leading == Some(packet.message.term()) => {
                 let record = &mut self.records[to];
-                let sent_at = Instant::from_millis(sent_at);
+                let sent_at = Instant::from_millis(*sent_at);
                 if let Some((_, since)) = record.leading
                     && sent_at >= since
                 {
@@ -546,7 +551,7 @@ impl<const N: usize> World<N> {
         message: &Message,
     ) -> Result<(), Broken> {
         let record = &mut self.records[i];
-        match message.body {
+        match message.body() {
             Body::PreVote { .. } => {
                 // A round's pre-votes all leave in one drain; the first starts the round.
                 if record.round_began != self.real {
@@ -566,7 +571,7 @@ impl<const N: usize> World<N> {
                             "{} campaigns in {} with {granted} grants sent since its pre-vote \
                              round began",
                             node_id(i),
-                            message.term
+                            message.term()
                         ),
                     })
                 }
@@ -584,17 +589,17 @@ impl<const N: usize> World<N> {
         i: usize,
         message: &Message,
     ) -> Result<(), Broken> {
-        let Body::Vote { granted: true } = message.body else {
+        let Body::Vote { granted: true } = message.body() else {
             return Ok(());
         };
         if !setup.persistent() {
             return Ok(());
         }
-        let Destination::Node(candidate) = message.to else {
+        let Destination::Node(candidate) = message.to() else {
             return Ok(());
         };
         let on_disk = self.nodes[i].disk;
-        if on_disk.is_some_and(|d| d.term == message.term && d.voted_for == Some(candidate)) {
+        if on_disk.is_some_and(|d| d.term == message.term() && d.voted_for == Some(candidate)) {
             Ok(())
         } else {
             Err(Broken {
@@ -602,7 +607,7 @@ impl<const N: usize> World<N> {
                 detail: format!(
                     "{} sent its vote for {candidate} in {} with {on_disk:?} on disk",
                     node_id(i),
-                    message.term
+                    message.term()
                 ),
             })
         }
@@ -679,7 +684,7 @@ impl<const N: usize> World<N> {
                     ),
                 });
             }
-            if let Some(token) = engine.fencing_token() {
+            if let Some(token) = engine.quorum().and_then(|q| q.fencing_token()) {
                 if token < self.leased_token {
                     return Err(Broken {
                         invariant: "fencing tokens only grow",
@@ -757,7 +762,9 @@ impl<const N: usize> fmt::Debug for World<N> {
                     e.role(),
                     e.term(),
                     e.leader().map(|l| l.0),
-                    e.lease_until().map(Instant::as_millis),
+                    e.quorum()
+                        .and_then(|q| q.lease_until())
+                        .map(Instant::as_millis),
                     if node.paused { " paused" } else { "" }
                 )?,
             }

@@ -7,7 +7,7 @@ use bellwether::BullyOptions;
 use bellwether::durable::{self, RECORD_SIZE, Recovered, SlotWriter};
 use bellwether::{
     Algorithm, Config, Destination, Engine, GroupId, Instant, MAX_MESSAGE_SIZE, Member, NodeId,
-    Term, Timing,
+    Output, Term, Timing,
 };
 #[cfg(feature = "quorum")]
 use bellwether::{DurableState, QuorumOptions};
@@ -177,25 +177,27 @@ impl Cluster {
         self.sample(now)
     }
 
-    /// After an input to node `index`: persists and confirms its durable state, sends its
-    /// messages, takes its events, in that order.
+    /// After an input to node `index`: everything it has to do, in the engine's order
+    /// (persist and confirm its durable state, send its messages, take its events).
     fn drain(&mut self, index: usize, now: Instant) -> Result<(), Failed> {
         let node = &mut self.nodes[index];
-        #[cfg(feature = "quorum")]
-        while let Some(state) = node.engine.poll_persist() {
-            if !node.storage.persist(state) {
-                return Err(fail!("node {}: {state:?} did not read back", index + 1));
-            }
-            self.records += 1;
-            if let Err(error) = node.engine.confirm_persisted(state) {
-                return Err(fail!("node {}: confirming {state:?}: {error}", index + 1));
-            }
-        }
         let mut buf = [0u8; MAX_MESSAGE_SIZE];
         loop {
-            let transmit = match node.engine.poll_transmit(&mut buf) {
-                Ok(Some(transmit)) => transmit,
-                Ok(None) => break,
+            let transmit = match node.engine.poll_output(&mut buf) {
+                #[cfg(feature = "quorum")]
+                Ok(Output::Persist(state)) => {
+                    if !node.storage.persist(state) {
+                        return Err(fail!("node {}: {state:?} did not read back", index + 1));
+                    }
+                    self.records += 1;
+                    if let Err(error) = node.engine.confirm_persisted(state) {
+                        return Err(fail!("node {}: confirming {state:?}: {error}", index + 1));
+                    }
+                    continue;
+                }
+                Ok(Output::Transmit(transmit)) => transmit,
+                Ok(Output::Timeout(_)) => return Ok(()),
+                Ok(_) => continue,
                 Err(error) => return Err(fail!("node {}: encoding: {error}", index + 1)),
             };
             let message = &buf[..transmit.len];
@@ -215,8 +217,6 @@ impl Cluster {
                 ));
             }
         }
-        while node.engine.poll_event().is_some() {}
-        Ok(())
     }
 
     /// The safety checks, at every tick, over every engine, the stopped one included (a
@@ -228,7 +228,9 @@ impl Cluster {
         for (a, first) in self.nodes.iter().enumerate() {
             for (b, second) in self.nodes.iter().enumerate().skip(a + 1) {
                 let (first, second) = (&first.engine, &second.engine);
-                if first.has_lease(now) && second.has_lease(now) {
+                if first.quorum().is_some_and(|q| q.has_lease(now))
+                    && second.quorum().is_some_and(|q| q.has_lease(now))
+                {
                     return Err(fail!(
                         "nodes {} and {} both hold a valid lease at {} ms",
                         a + 1,
@@ -267,7 +269,7 @@ impl Cluster {
                 .filter(|node| node.running)
                 .all(|node| node.engine.term() == term);
         #[cfg(feature = "quorum")]
-        let agreed = agreed && leading.engine.has_lease(now);
+        let agreed = agreed && leading.engine.quorum().is_some_and(|q| q.has_lease(now));
         #[cfg(not(feature = "quorum"))]
         let _ = now;
         agreed.then_some((leader, term))
@@ -282,7 +284,7 @@ impl Cluster {
         #[cfg(feature = "quorum")]
         let leads = leading.is_leader()
             && leading.term() == term
-            && leading.has_lease(now)
+            && leading.quorum().is_some_and(|q| q.has_lease(now))
             && self
                 .nodes
                 .iter()

@@ -126,6 +126,7 @@ mod engine {
     pub(super) use bellwether::Engine;
     use bellwether::{
         Algorithm, Config, Destination, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, NodeId,
+        Output,
     };
     #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
     use bellwether::{Duration, Preemption};
@@ -204,16 +205,16 @@ mod engine {
                 bellwether::RingVariant::MaxOnly
             })),
             #[cfg(feature = "quorum")]
-            Algorithm::Quorum(bellwether::QuorumOptions {
-                pre_vote: options & 1 != 0,
-                check_quorum: options & 2 != 0,
-                durability: if options & 4 == 0 {
-                    bellwether::Durability::Persistent
-                } else {
-                    bellwether::Durability::Volatile
-                },
-                ..bellwether::QuorumOptions::DEFAULT
-            }),
+            Algorithm::Quorum(
+                bellwether::QuorumOptions::DEFAULT
+                    .with_pre_vote(options & 1 != 0)
+                    .with_check_quorum(options & 2 != 0)
+                    .with_durability(if options & 4 == 0 {
+                        bellwether::Durability::Persistent
+                    } else {
+                        bellwether::Durability::Volatile
+                    }),
+            ),
         ];
         choices[usize::from(pick) % choices.len()]
     }
@@ -249,16 +250,18 @@ mod engine {
     /// Writes each durable state the engine hands out to the slot the A/B scheme picks,
     /// then confirms it.
     #[cfg(feature = "quorum")]
-    fn persist(engine: &mut Engine<CAPACITY>, writer: &mut bellwether::durable::SlotWriter) {
-        while let Some(state) = engine.poll_persist() {
-            let (slot, bytes) = writer.write(state);
-            let at = (&raw mut SLOTS)
-                .cast::<u8>()
-                .wrapping_add(slot.index() * RECORD_SIZE);
-            store(at, &bytes);
-            if engine.confirm_persisted(state).is_err() {
-                report(REJECTED, 0, state.term.0);
-            }
+    fn persist(
+        engine: &mut Engine<CAPACITY>,
+        writer: &mut bellwether::durable::SlotWriter,
+        state: bellwether::DurableState,
+    ) {
+        let (slot, bytes) = writer.write(state);
+        let at = (&raw mut SLOTS)
+            .cast::<u8>()
+            .wrapping_add(slot.index() * RECORD_SIZE);
+        store(at, &bytes);
+        if engine.confirm_persisted(state).is_err() {
+            report(REJECTED, 0, state.term.0);
         }
     }
 
@@ -291,28 +294,36 @@ mod engine {
                 report(REJECTED, 0, 0);
             }
             engine.handle_timeout(now);
-            #[cfg(feature = "quorum")]
-            persist(engine, &mut writer);
-            while let Ok(Some(transmit)) = engine.poll_transmit(tx) {
-                let to = match transmit.to {
-                    Destination::Node(NodeId(id)) => id,
-                    Destination::All => 0,
-                };
-                send(to, tx.get(..transmit.len).unwrap_or_default());
-            }
-            while let Some(event) = engine.poll_event() {
-                match event {
-                    Event::SteppedDown { term } => report(EVENT_STEPPED_DOWN, 0, term.0),
-                    Event::LeaderChanged { leader, term } => report(
+            loop {
+                match engine.poll_output(tx) {
+                    #[cfg(feature = "quorum")]
+                    Ok(Output::Persist(state)) => persist(engine, &mut writer, state),
+                    Ok(Output::Transmit(transmit)) => {
+                        let to = match transmit.to {
+                            Destination::Node(NodeId(id)) => id,
+                            Destination::All => 0,
+                        };
+                        send(to, tx.get(..transmit.len).unwrap_or_default());
+                    }
+                    Ok(Output::Event(Event::SteppedDown { term })) => {
+                        report(EVENT_STEPPED_DOWN, 0, term.0);
+                    }
+                    Ok(Output::Event(Event::LeaderChanged { leader, term })) => report(
                         EVENT_LEADER_CHANGED,
                         leader.map_or(0, |NodeId(id)| u64::from(id)),
                         term.0,
                     ),
-                    Event::BecameLeader { term } => report(EVENT_BECAME_LEADER, 0, term.0),
+                    Ok(Output::Event(Event::BecameLeader { term })) => {
+                        report(EVENT_BECAME_LEADER, 0, term.0);
+                    }
+                    Ok(Output::Timeout(deadline)) => {
+                        report(DEADLINE, 0, deadline.map_or(0, Instant::as_millis));
+                        break;
+                    }
+                    // Events of later versions, and a frame too small (never: FRAME is
+                    // MAX_MESSAGE_SIZE).
+                    Ok(_) | Err(_) => break,
                 }
-            }
-            if let Some(deadline) = engine.poll_timeout() {
-                report(DEADLINE, 0, deadline.as_millis());
             }
         }
     }
