@@ -16,6 +16,9 @@
 # Engine<16> <= 1 KiB of RAM. A missed budget is reported as MISS and does not fail the
 # script; a failed build does. The linker map of each image is left in
 # examples/footprint/target/footprint/<build>.map for analysis.
+#
+# Then examples/footprint/attribute.py attributes the .text of the bully, quorum and all
+# images to crates and modules and writes benches/results/footprint-attribution.md.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 crate="$root/examples/footprint"
@@ -23,9 +26,9 @@ report="$root/benches/results/footprint.md"
 target=thumbv7em-none-eabihf
 out="$crate/target/footprint"
 
-for tool in arm-none-eabi-size arm-none-eabi-nm; do
+for tool in arm-none-eabi-size arm-none-eabi-nm arm-none-eabi-objdump arm-none-eabi-addr2line python3; do
     if ! command -v "$tool" >/dev/null; then
-        echo "footprint: $tool not found (apt-get install binutils-arm-none-eabi)" >&2
+        echo "footprint: $tool not found (apt-get install binutils-arm-none-eabi python3)" >&2
         exit 1
     fi
 done
@@ -112,8 +115,8 @@ kib() {
     echo "engine's cost; of it, \"builtins\" is compiler-builtins' memcpy/memmove/memset (and"
     echo "64-bit shifts), which the empty baseline lacks but most firmware links anyway."
     echo "\`Engine<N>\` is \`size_of\` on the target. Budgets: one algorithm ≤ 8 KiB of flash, all ≤ 24 KiB,"
-    echo "\`Engine<16>\` ≤ 1 KiB of RAM; MISS marks a budget missed. What costs the bytes:"
-    echo "\`examples/footprint/README.md\`."
+    echo "\`Engine<16>\` ≤ 1 KiB of RAM; MISS marks a budget missed. What costs the bytes, module"
+    echo "by module: \`footprint-attribution.md\`, next to this file."
     echo
     echo "| build | flash bytes | flash − baseline | of which builtins | RAM bytes | RAM − baseline | Engine<8> | Engine<16> | Engine<32> | within budget |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
@@ -144,3 +147,7 @@ kib() {
         echo "| $build | $flash | $dflash ($(kib "$dflash")) | $dbuiltins | $ram | $dram | ${SIZE8[$build]} | ${SIZE16[$build]} | ${SIZE32[$build]} | $status |"
     done
 } | tee "$report"
+
+echo "footprint: attributing .text to crates and modules (examples/footprint/attribute.py)" >&2
+python3 "$crate/attribute.py" --write >/dev/null
+echo "footprint: wrote ${report%/*}/footprint-attribution.md" >&2

@@ -23,7 +23,7 @@
 //! [`MAX_MEMBERS`]; every engine is built with that capacity). Members are `1..=n`, ranked
 //! by id, all candidates. The medium is point to point (`broadcast: false`), so a message
 //! to k peers is k messages. One-way delays are uniform in 1..=10 ms, so messages overtake
-//! each other. Timing is [`Timing::LAN`]: heartbeat interval h = 100 ms, failure timeout
+//! each other. Timing is [`Timing::LAN`]: heartbeat interval 100 ms, failure timeout
 //! T = 500 ms, round-trip timeout 50 ms; its 0..150 ms failure jitter is set to zero in
 //! scenarios (a)-(c) so that who notices the failure first is controlled, not left to
 //! chance.
@@ -33,7 +33,7 @@
 //! heartbeat, whatever the configured jitter. So for quorum, (a) and (b) differ only in
 //! that one survivor's timer started one heartbeat earlier: who times out first is decided
 //! mostly by the random draws, and the first survivor times out between T and 2T after
-//! the last heartbeat it heard (about 5 h to 10 h, plus the election's round trips).
+//! the last heartbeat it heard (500 ms to 1 s, plus the election's round trips).
 //!
 //! # Failover scenarios (a)-(c)
 //!
@@ -54,9 +54,11 @@
 //!   election messages are `PreVote`, `PreVoteGranted`, `RequestVote`, `Vote` (granted or
 //!   not) and `TimeoutNow`. Copies lost or blocked by the network count: an engine sent
 //!   them.
-//! * **time to agreement**, from the crash, in heartbeat intervals. It includes failure
-//!   detection: the failure timeout alone is 5 h, so about 5 h is the floor in (b) and
-//!   (c), and about 4 h in (a) (quorum: see above).
+//! * **time to agreement**, from the crash, in milliseconds. It includes failure
+//!   detection: the failure timeout alone is 500 ms, so about 500 ms is the floor (quorum:
+//!   see above). In (a) too: the first node notices 100 ms earlier, but the others, which
+//!   heard the leader within the failure timeout less the round-trip timeout, still count
+//!   it alive, and the group settles once their own detectors fire.
 //!
 //! The scenarios differ only in how the crash is staged:
 //!
@@ -108,8 +110,8 @@
 //!   ("(d) max leaders / runs with a minority leader" and "(d) max leaders in one term")
 //!   and the failed runs per scenario.
 //! * `compare.csv`: a row per algorithm, n and scenario, with the columns
-//!   `algorithm,n,scenario,runs,failed_runs,messages_median,messages_p99,time_median_hb,
-//!   time_p99_hb,max_leaders,minority_elected_runs,max_leaders_per_term`. Messages and
+//!   `algorithm,n,scenario,runs,failed_runs,messages_median,messages_p99,time_median_ms,
+//!   time_p99_ms,max_leaders,minority_elected_runs,max_leaders_per_term`. Messages and
 //!   times are empty for (d) and for cells without a successful run. `max_leaders` is, for
 //!   (a)-(c), the most simultaneous leaders between the crash and the agreement (more than
 //!   one is a split brain without any partition); `minority_elected_runs` is filled for (d)
@@ -494,11 +496,11 @@ impl Cell {
         ))
     }
 
-    /// Median and p99 of the time to agreement, in heartbeat intervals.
-    fn time_summary(&self) -> Option<(f64, f64)> {
+    /// Median and p99 of the time to agreement, in milliseconds.
+    fn time_summary(&self) -> Option<(u64, u64)> {
         let median = percentile(&self.times, 50)?;
         let p99 = percentile(&self.times, 99)?;
-        Some((heartbeats(median), heartbeats(p99)))
+        Some((median.as_millis(), p99.as_millis()))
     }
 
     /// The most simultaneous leaders, if any run succeeded.
@@ -524,11 +526,6 @@ impl Cell {
 fn percentile<T: Copy>(sorted: &[T], percent: usize) -> Option<T> {
     let rank = (sorted.len() * percent).div_ceil(100).max(1);
     sorted.get(rank - 1).copied()
-}
-
-/// A duration in heartbeat intervals.
-fn heartbeats(duration: Duration) -> f64 {
-    duration.as_millis() as f64 / Timing::LAN.heartbeat_interval.as_millis() as f64
 }
 
 // ---- One run ----
@@ -850,7 +847,7 @@ fn table_preamble(seeds: u64) -> String {
     format!(
         "Failover comparison: {seeds} seeds per cell (seeds 0..{seeds}, the same for every \
          algorithm); one-way delays uniform 1..=10 ms, point to point; Timing::LAN \
-         (heartbeat interval h = 100 ms, failure timeout T = 500 ms, round-trip timeout 50 ms); \
+         (heartbeat interval 100 ms, failure timeout T = 500 ms, round-trip timeout 50 ms); \
          failure jitter 0 in (a)-(c), 0..150 ms in (d). Quorum uses the same T as its \
          election timeout, drawn at random in [T, 2T) in every scenario (it ignores the \
          failure jitter).\n\n\
@@ -858,7 +855,7 @@ fn table_preamble(seeds: u64) -> String {
          loss, (d) two-way partition held 3 s, ⌊n/2⌋ members (never the leader) on the \
          minority side. msgs: election messages (heartbeats and acks excluded) from the crash \
          until one failure timeout after every live node agrees on one leader; time: crash to \
-         that agreement, in h. Median / p99 (nearest rank) over successful runs; n/a: no \
+         that agreement, in milliseconds. Median / p99 (nearest rank) over successful runs; n/a: no \
          successful run. (d) max leaders: the most nodes leading at once during the \
          partition; runs with a minority leader: share of runs in which a minority-side node \
          led during it; max leaders in one term: the most distinct nodes that led the same \
@@ -871,7 +868,7 @@ fn markdown_table(results: &Results, seeds: u64) -> String {
     let mut out = table_preamble(seeds);
     out.push_str(
         "| algorithm | n | msgs (a) med / p99 | msgs (b) med / p99 | msgs (c) med / p99 \
-         | time (a) med / p99 [h] | time (b) med / p99 [h] | time (c) med / p99 [h] \
+         | time (a) med / p99 [ms] | time (b) med / p99 [ms] | time (c) med / p99 [ms] \
          | (d) max leaders / runs with a minority leader | (d) max leaders in one term \
          | failed runs a/b/c/d |\n",
     );
@@ -881,13 +878,7 @@ fn markdown_table(results: &Results, seeds: u64) -> String {
             let cell = |scenario| results.cell(index, n, scenario);
             let messages =
                 Scenario::FAILOVERS.map(|s| pair(cell(s).and_then(Cell::messages_summary)));
-            let times = Scenario::FAILOVERS.map(|s| {
-                pair(
-                    cell(s)
-                        .and_then(Cell::time_summary)
-                        .map(|(m, p)| (format!("{m:.2}"), format!("{p:.2}"))),
-                )
-            });
+            let times = Scenario::FAILOVERS.map(|s| pair(cell(s).and_then(Cell::time_summary)));
             let partition = pair(
                 cell(Scenario::Partition)
                     .and_then(Cell::partition_summary)
@@ -915,15 +906,12 @@ fn markdown_table(results: &Results, seeds: u64) -> String {
 /// The CSV file: one row per algorithm, size and scenario.
 fn csv(results: &Results) -> String {
     let mut out = String::from(
-        "algorithm,n,scenario,runs,failed_runs,messages_median,messages_p99,time_median_hb,\
-         time_p99_hb,max_leaders,minority_elected_runs,max_leaders_per_term\n",
+        "algorithm,n,scenario,runs,failed_runs,messages_median,messages_p99,time_median_ms,\
+         time_p99_ms,max_leaders,minority_elected_runs,max_leaders_per_term\n",
     );
     for (job, cell) in results.jobs.iter().zip(results.cells) {
         let (messages_median, messages_p99) = optional_pair(cell.messages_summary());
-        let (time_median, time_p99) = optional_pair(
-            cell.time_summary()
-                .map(|(m, p)| (format!("{m:.3}"), format!("{p:.3}"))),
-        );
+        let (time_median, time_p99) = optional_pair(cell.time_summary());
         let max_leaders = cell
             .leaders_summary()
             .map_or_else(String::new, |l| l.to_string());

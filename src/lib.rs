@@ -65,6 +65,7 @@
 //! Other features: `std` (a [`StdClock`] adapter and std conveniences) and `sim` (the
 //! deterministic network simulator, std only).
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(

@@ -1,5 +1,6 @@
-//! Scripted Bully scenarios (SPEC 2.1), on the simulator with a perfect 1 ms network
-//! unless a test says otherwise. Each test drives exactly the steps its name describes.
+//! Scripted Bully scenarios (Garcia-Molina, "Elections in a Distributed Computing System",
+//! 1982), on the simulator with a perfect 1 ms network unless a test says otherwise. Each
+//! test drives exactly the steps its name describes.
 #![cfg(feature = "sim")]
 
 mod common;
@@ -16,9 +17,10 @@ fn with_leader(n: u32, options: BullyOptions) -> Simulation<CAPACITY> {
     led_by(bully_sim(7, n, options, Timing::LAN), n)
 }
 
-/// SPEC 2.1's worked example. Nodes 1..6, 6 leads and fails, 3 notices first:
-/// 3 sends `Election` to 4 and 5 (2), both answer `Alive` (2), 3 asks 5 to `Proceed` (1),
-/// 5 leads and sends `Coordinator` to 1, 2, 3 and 4 (4): 2 + 2 + 1 + 4 = 9 messages.
+/// The worked example of Petrov's *Database Internals* (ch. 10). Nodes 1..6, 6 leads and
+/// fails, 3 notices first: 3 sends `Election` to 4 and 5 (2), both answer `Alive` (2), 3
+/// asks 5 to `Proceed` (1), 5 leads and sends `Coordinator` to 1, 2, 3 and 4 (4):
+/// 2 + 2 + 1 + 4 = 9 messages.
 #[test]
 fn worked_example_takes_nine_messages_and_elects_five() {
     let mut sim = with_leader(6, BullyOptions::CLASSIC);

@@ -1,5 +1,5 @@
-//! Candidate/ordinary election with tie-breaker delays (SPEC 2.3), scripted on the
-//! simulator with a perfect 1 ms network.
+//! Candidate/ordinary election with tie-breaker delays (Petrov, *Database Internals*,
+//! ch. 10), scripted on the simulator with a perfect 1 ms network.
 #![cfg(feature = "sim")]
 
 mod common;

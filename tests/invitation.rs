@@ -1,7 +1,8 @@
-//! Scripted invitation scenarios (SPEC 2.4), on the simulator with a perfect 1 ms network
-//! and [`Timing::LAN`] unless a test says otherwise: heartbeat 100 ms, failure timeout
-//! F = 500 ms, failure jitter J < 150 ms; invitations every I = 300 ms plus the tie-breaker
-//! delay δ = 50 ms × (members ranked above the node).
+//! Scripted invitation scenarios (Garcia-Molina, 1982; Petrov, *Database Internals*, ch. 10),
+//! on the simulator with a perfect 1 ms network and [`Timing::LAN`] unless a test says
+//! otherwise: heartbeat 100 ms, failure timeout F = 500 ms, failure jitter J < 150 ms;
+//! invitations every I = 300 ms plus the tie-breaker delay δ = 50 ms × (members ranked
+//! above the node).
 #![cfg(feature = "sim")]
 
 mod common;

@@ -1,4 +1,5 @@
-//! Next-in-line failover (SPEC 2.2), scripted on the simulator with a perfect 1 ms network.
+//! Next-in-line failover (Petrov, *Database Internals*, ch. 10), scripted on the simulator
+//! with a perfect 1 ms network.
 #![cfg(feature = "sim")]
 
 mod common;

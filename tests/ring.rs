@@ -1,6 +1,7 @@
-//! Scripted ring-election scenarios (SPEC 2.5), on the simulator with a perfect 1 ms network
-//! unless a test says otherwise. Each test drives exactly the steps its name describes, for
-//! both variants: the full-list token (`RingElection`) and the max-only token (`RingMax`).
+//! Scripted ring-election scenarios (Chang and Roberts, 1979), on the simulator with a
+//! perfect 1 ms network unless a test says otherwise. Each test drives exactly the steps
+//! its name describes, for both variants: the full-list token (`RingElection`) and the
+//! max-only token (`RingMax`).
 //!
 //! The ring is the members in id order: 1 → 2 → … → n → 1. `sim.deliver_all()` fires no
 //! timer, so a token sent to a dead node waits until the test fires the sender's

@@ -570,8 +570,8 @@ impl CarelessHost {
 }
 
 /// Checks that durable state `next` may follow `previous`: the term never goes back, and
-/// a vote cast in a term is never changed in that term (SPEC 2.6: one vote per node per
-/// term).
+/// a vote cast in a term is never changed in that term (Raft's rule of one vote per node
+/// per term: Ongaro and Ousterhout, 2014, §5.2).
 fn check_succession(previous: DurableState, next: DurableState, what: &str) {
     let follows = next.term > previous.term
         || (next.term == previous.term
