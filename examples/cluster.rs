@@ -12,11 +12,11 @@
 //!    [`Engine::poll_timeout`] comes (the socket's read timeout);
 //! 2. feed the input: [`Engine::handle_bytes`] for a datagram, [`Engine::handle_timeout`]
 //!    once the deadline has passed;
-//! 3. after *every* input, drain: first the durable state (quorum election:
-//!    [`Engine::poll_persist`] until `None`, writing each state to the node's file and
-//!    then calling [`Engine::confirm_persisted`]; no message leaves before that), then
-//!    [`Engine::poll_transmit`] until `Ok(None)`, sending each message to its
-//!    [`Destination`], then [`Engine::poll_event`] until `None`.
+//! 3. after *every* input, drain [`Engine::poll_output`] until it returns
+//!    [`Output::Timeout`]: first the durable state (quorum election: each state is
+//!    written to the node's file, then [`Engine::confirm_persisted`] is called; no message
+//!    leaves before that), then the messages, each sent to its [`Destination`], then the
+//!    events.
 //!
 //! With `quorum`, each node keeps its term and vote in a small file of its own under
 //! [`std::env::temp_dir`] (`bellwether-cluster-<pid>-node-<id>.state`), replaced
@@ -49,7 +49,7 @@ use bellwether::unstable::Kind;
 use bellwether::{
     Algorithm, BullyOptions, CandidateOptions, Config, Destination, Engine, Event, GroupId,
     Instant, InvitationOptions, MAX_MESSAGE_SIZE, Member, Message, NextInLineOptions, NodeId,
-    RingOptions, RingVariant, StdClock, Term, Timing,
+    Output, RingOptions, RingVariant, StdClock, Term, Timing,
 };
 #[cfg(feature = "quorum")]
 use bellwether::{DurableState, QuorumOptions};
@@ -206,18 +206,22 @@ impl Node {
     }
 
     /// Writes the durable state, sends every pending message, then reports every pending
-    /// event (and, for quorum election, a new lease).
+    /// event (and, for quorum election, a new lease): the engine's outputs in its order.
     fn drain(&mut self) {
-        #[cfg(feature = "quorum")]
-        self.persist();
         let mut buf = [0u8; MAX_MESSAGE_SIZE];
-        while let Some(transmit) = (self.engine.poll_transmit(&mut buf))
-            .expect("a buffer of MAX_MESSAGE_SIZE bytes fits every message")
-        {
-            self.send(transmit.to, &buf[..transmit.len]);
-        }
-        while let Some(event) = self.engine.poll_event() {
-            self.report(Note::Event(event));
+        loop {
+            let output = self
+                .engine
+                .poll_output(&mut buf)
+                .expect("a buffer of MAX_MESSAGE_SIZE bytes fits every message");
+            match output {
+                #[cfg(feature = "quorum")]
+                Output::Persist(state) => self.persist(state),
+                Output::Transmit(transmit) => self.send(transmit.to, &buf[..transmit.len]),
+                Output::Event(event) => self.report(Note::Event(event)),
+                Output::Timeout(_) => break,
+                other => unreachable!("this version has no output {other:?}"),
+            }
         }
         #[cfg(feature = "quorum")]
         self.report_new_lease();
@@ -230,24 +234,22 @@ impl Node {
         let _ = self.reports.send(Report { node, at, note });
     }
 
-    /// Writes every durable state the engine hands out and confirms it: until then the
+    /// Writes a durable state the engine handed out and confirms it: until then the
     /// engine keeps its messages (a vote must be on disk before it is sent).
     #[cfg(feature = "quorum")]
-    fn persist(&mut self) {
-        while let Some(state) = self.engine.poll_persist() {
-            if let Err(error) = self.state_file.write(state) {
-                // Without the write the engine must stay silent; a real host would retry.
-                fail(&format!(
-                    "{}: cannot write {}: {error}",
-                    self.engine.id(),
-                    self.state_file.path.display()
-                ));
-            }
-            self.engine
-                .confirm_persisted(state)
-                .expect("the state just handed out is the current one");
-            self.report(Note::Persisted(state));
+    fn persist(&mut self, state: DurableState) {
+        if let Err(error) = self.state_file.write(state) {
+            // Without the write the engine must stay silent; a real host would retry.
+            fail(&format!(
+                "{}: cannot write {}: {error}",
+                self.engine.id(),
+                self.state_file.path.display()
+            ));
         }
+        self.engine
+            .confirm_persisted(state)
+            .expect("the state just handed out is the current one");
+        self.report(Note::Persisted(state));
     }
 
     /// Reports the lease of a leader once per term, when it first holds one.

@@ -13,20 +13,21 @@
 //! * **inputs** — [`Engine::handle_bytes`] (or [`Engine::handle_message`]) for each
 //!   received message, and [`Engine::handle_timeout`] when the deadline has come (spurious
 //!   calls do nothing, so a fixed tick works too);
-//! * **outputs** — after *every* input, drain in this order (quorum election in
-//!   persistent mode first drains `Engine::poll_persist`, writing each state to durable
-//!   storage and then calling `Engine::confirm_persisted`: messages wait for that):
-//!   1. [`Engine::poll_transmit`] (or [`Engine::poll_message`]) until it returns nothing,
-//!      sending each message to its [`Destination`];
-//!   2. [`Engine::poll_event`] until it returns nothing;
-//!   3. [`Engine::poll_timeout`], the instant by which to call `handle_timeout` next.
+//! * **outputs** — after *every* input, call [`Engine::poll_output`] until it returns
+//!   [`Output::Timeout`]. It hands out, in this order: the durable state to write first
+//!   (quorum election in persistent mode: write it, then call
+//!   `Engine::confirm_persisted`; messages wait for that), the messages to send to their
+//!   [`Destination`], the leadership [`Event`]s, and last the instant by which to call
+//!   `handle_timeout` next. The same outputs can be taken one kind at a time, in that
+//!   order, with `poll_persist`, [`Engine::poll_transmit`] (or [`Engine::poll_message`]),
+//!   [`Engine::poll_event`] and [`Engine::poll_timeout`].
 //!
 //! Pending messages and events are kept as state, not as queues, so nothing is lost if a
 //! host drains late; draining after every input keeps timing accurate.
 //!
 //! ```
 //! use bellwether::{Algorithm, BullyOptions, Config, Engine, GroupId, Instant, Member, NodeId,
-//!     MAX_MESSAGE_SIZE};
+//!     Output, MAX_MESSAGE_SIZE};
 //!
 //! let members = [Member::with_id(1), Member::with_id(2), Member::with_id(3)];
 //! let config = Config::<8>::new(GroupId(7), NodeId(2), &members,
@@ -37,15 +38,20 @@
 //! let now = engine.poll_timeout().unwrap();
 //! engine.handle_timeout(now);
 //! let mut buf = [0u8; MAX_MESSAGE_SIZE];
-//! while let Some(transmit) = engine.poll_transmit(&mut buf)? {
-//!     // send &buf[..transmit.len] to transmit.to
-//! #   let _ = &buf[..transmit.len];
-//! }
-//! while let Some(event) = engine.poll_event() {
-//!     // react to leadership changes
-//! #   let _ = event;
-//! }
-//! let _next_wake = engine.poll_timeout();
+//! let _next_wake = loop {
+//!     match engine.poll_output(&mut buf)? {
+//!         Output::Transmit(transmit) => {
+//!             // send &buf[..transmit.len] to transmit.to
+//! #           let _ = &buf[..transmit.len];
+//!         }
+//!         Output::Event(event) => {
+//!             // react to leadership changes
+//! #           let _ = event;
+//!         }
+//!         Output::Timeout(deadline) => break deadline,
+//!         _ => {} // Output::Persist, for quorum election
+//!     }
+//! };
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

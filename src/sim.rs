@@ -56,7 +56,7 @@ use std::vec::Vec;
 use crate::config::{Config, ConfigError, NodeId};
 #[cfg(feature = "quorum")]
 use crate::durable::DurableState;
-use crate::engine::Engine;
+use crate::engine::{Engine, Output};
 use crate::event::{Event, Role};
 use crate::rand::Rng;
 use crate::time::{Duration, Instant};
@@ -702,18 +702,22 @@ impl<const N: usize> Simulation<N> {
         let Some(engine) = node.engine.as_mut() else {
             return Ok(());
         };
-        #[cfg(feature = "quorum")]
-        while let Some(state) = engine.poll_persist() {
-            node.disk = Some(state);
-            // The engine handed this state out just now, so it is current.
-            let _current = engine.confirm_persisted(state);
-        }
-        while let Ok(Some(transmit)) = engine.poll_transmit(&mut buf) {
-            let bytes = buf.get(..transmit.len).unwrap_or_default().to_vec();
-            outgoing.push((transmit.to, bytes));
-        }
-        while let Some(event) = engine.poll_event() {
-            node.events.push((self.now, event));
+        loop {
+            match engine.poll_output(&mut buf) {
+                #[cfg(feature = "quorum")]
+                Ok(Output::Persist(state)) => {
+                    node.disk = Some(state);
+                    // The engine handed this state out just now, so it is current.
+                    let _current = engine.confirm_persisted(state);
+                }
+                Ok(Output::Transmit(transmit)) => {
+                    let bytes = buf.get(..transmit.len).unwrap_or_default().to_vec();
+                    outgoing.push((transmit.to, bytes));
+                }
+                Ok(Output::Event(event)) => node.events.push((self.now, event)),
+                // The deadline ends the drain; a buffer of MAX_MESSAGE_SIZE never fails.
+                Ok(Output::Timeout(_)) | Err(_) => break,
+            }
         }
         for (to, bytes) in outgoing {
             self.send(id, to, bytes)?;

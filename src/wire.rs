@@ -40,7 +40,7 @@ pub const MAX_MESSAGE_SIZE: usize = 1 + 5 + 5 + (1 + 5) + 7 + (1 + 10 + (1 + 10)
 /// Terms run from 0 to [`Term::MAX`], 2⁴⁸ − 1: at one election a millisecond that lasts
 /// almost 9,000 years. A message that carries a larger term is refused
 /// ([`DecodeError::TermOutOfRange`]), and so is durable state that does
-/// ([`ConfigError::TermOutOfRange`](crate::ConfigError::TermOutOfRange)). A group that
+/// ([`RestoreError::TermOutOfRange`](crate::RestoreError::TermOutOfRange)). A group that
 /// reaches the last term can elect no new leader there: quorum election never campaigns
 /// in it (that would need a vote in a term it may already have voted in), and the
 /// rank-based algorithms keep their epoch at the ceiling. Only a faulty or forged message

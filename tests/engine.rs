@@ -4,8 +4,9 @@
 use bellwether::unstable::{Body, Rng, Successors};
 use bellwether::{
     Algorithm, BullyOptions, Config, ConfigError, DecodeError, Destination, Durability, Duration,
-    EncodeError, Engine, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, Message, NodeId,
-    QuorumOptions, ReceiveError, Role, Term, Timing, WIRE_VERSION,
+    EncodeError, Engine, Event, GroupId, Instant, MAX_MESSAGE_SIZE, MAX_SUCCESSORS, Member,
+    Message, NextInLineOptions, NodeId, Output, Preemption, QuorumOptions, ReceiveError, Role,
+    Term, Timing, WIRE_VERSION,
 };
 
 const BULLY: Algorithm = Algorithm::Bully(BullyOptions::CLASSIC);
@@ -60,6 +61,94 @@ fn config_rejects_every_bad_membership() {
         "a group of one is valid: it leads itself"
     );
     assert_eq!(new(4, &[4, 1, 3, 2]), Ok(()));
+}
+
+/// A configuration that can never work is refused, not accepted and run: a group in which
+/// every member is ordinary can never elect, and next-in-line cannot publish more
+/// successors than a message carries (it used to cap them silently).
+#[test]
+fn config_rejects_what_could_never_work() {
+    let ordinary = [
+        Member::with_id(1).ordinary(),
+        Member::with_id(2).ordinary(),
+        Member::with_id(3).ordinary(),
+    ];
+    for algorithm in [BULLY, Algorithm::Quorum(QuorumOptions::DEFAULT)] {
+        assert_eq!(
+            Config::<4>::new(GroupId(1), NodeId(1), &ordinary, algorithm).map(|_| ()),
+            Err(ConfigError::NoCandidate),
+            "{algorithm:?}"
+        );
+    }
+    let mut one_candidate = ordinary;
+    one_candidate[2] = Member::with_id(3);
+    assert!(Config::<4>::new(GroupId(1), NodeId(1), &one_candidate, BULLY).is_ok());
+
+    let next_in_line = |successors| {
+        Algorithm::NextInLine(NextInLineOptions::new(successors, Preemption::Immediate))
+    };
+    let ids = members(&[1, 2, 3, 4, 5, 6]);
+    let new = |successors: u8| {
+        Config::<8>::new(GroupId(1), NodeId(1), &ids, next_in_line(successors)).map(|_| ())
+    };
+    assert_eq!(new(MAX_SUCCESSORS as u8), Ok(()));
+    assert_eq!(
+        new(MAX_SUCCESSORS as u8 + 1),
+        Err(ConfigError::TooManySuccessors)
+    );
+    assert_eq!(new(u8::MAX), Err(ConfigError::TooManySuccessors));
+}
+
+/// `poll_output` drains in the contract's order: the messages first, then the events, and
+/// the deadline last, which ends the drain (Bully: the top node's first timeout makes it
+/// announce itself and lead).
+#[test]
+fn poll_output_sends_then_reports_then_gives_the_deadline() {
+    let mut top = engine(5);
+    let due = top.poll_timeout().expect("a first deadline");
+    top.handle_timeout(due);
+    let mut buf = [0u8; MAX_MESSAGE_SIZE];
+    let mut order = Vec::new();
+    let deadline = loop {
+        match top.poll_output(&mut buf).expect("a full-size buffer") {
+            Output::Transmit(transmit) => order.push(format!("transmit to {:?}", transmit.to)),
+            Output::Event(event) => order.push(format!("{event:?}")),
+            Output::Timeout(deadline) => break deadline,
+            other => panic!("a Bully node handed out {other:?}"),
+        }
+    };
+    let first_event = order.iter().position(|o| !o.starts_with("transmit"));
+    assert!(
+        first_event
+            .is_some_and(|at| at > 0 && order[at..].iter().all(|o| !o.starts_with("transmit"))),
+        "messages, then events: {order:?}"
+    );
+    assert!(
+        order.iter().any(|o| o.starts_with("BecameLeader")),
+        "the top node leads: {order:?}"
+    );
+    assert_eq!(deadline, top.poll_timeout());
+    assert!(deadline.is_some_and(|at| at > due), "the next heartbeat");
+    assert_eq!(
+        top.poll_output(&mut buf),
+        Ok(Output::Timeout(deadline)),
+        "a drained engine gives only its deadline"
+    );
+}
+
+/// A buffer too small for the next message fails the drain and leaves the message queued.
+#[test]
+fn poll_output_keeps_a_message_a_short_buffer_cannot_take() {
+    let mut top = engine(5);
+    top.handle_timeout(top.poll_timeout().expect("a first deadline"));
+    let before = top.clone();
+    assert_eq!(
+        top.poll_output(&mut [0u8; 1]),
+        Err(EncodeError::BufferTooSmall)
+    );
+    assert_eq!(top, before, "nothing was taken");
+    let mut buf = [0u8; MAX_MESSAGE_SIZE];
+    assert!(matches!(top.poll_output(&mut buf), Ok(Output::Transmit(_))));
 }
 
 #[test]

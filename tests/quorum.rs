@@ -20,8 +20,8 @@ use bellwether::sim::{
 use bellwether::unstable::{Body, Kind, Rng};
 use bellwether::{
     Algorithm, BullyOptions, Config, ConfigError, ConfirmError, Destination, Durability,
-    DurableState, Duration, Engine, Event, Instant, Member, Message, NodeId, QuorumOptions,
-    RestoreError, Role, Term, Timing, TransferError,
+    DurableState, Duration, Engine, Event, Instant, MAX_MESSAGE_SIZE, Member, Message, NodeId,
+    Output, QuorumOptions, RestoreError, Role, Term, Timing, TransferError,
 };
 use common::net::{Net, deliver};
 use common::{CAPACITY, GROUP, HEALTHY, MAX_DELAY, assert_some_seeds, configs_of, node, shuffle};
@@ -962,6 +962,67 @@ fn granted(body: Body) -> bool {
 /// When the start's stickiness is over (a node is sticky for `T` after it starts).
 fn after_start() -> Instant {
     Instant::ZERO + T
+}
+
+// ---- The ordered drain ----
+
+/// Every output of one `poll_output` drain, up to and including the deadline that ends it.
+fn drain_outputs(engine: &mut Engine<CAPACITY>) -> Vec<Output> {
+    let mut buf = [0u8; MAX_MESSAGE_SIZE];
+    let mut outputs = Vec::new();
+    loop {
+        let output = engine.poll_output(&mut buf).expect("a full-size buffer");
+        outputs.push(output);
+        if matches!(output, Output::Timeout(_)) {
+            return outputs;
+        }
+    }
+}
+
+/// `poll_output` hands out a campaign's durable state first; until the host confirms it,
+/// no message leaves (the drain goes on to the events and the deadline); once it is
+/// confirmed, the next drain sends the vote requests.
+#[test]
+fn poll_output_persists_before_any_message_leaves() {
+    let mut candidate = engine(3, 1, OPTIONS.with_pre_vote(false));
+    candidate.handle_timeout(candidate.poll_timeout().expect("an election timer"));
+    let campaign = DurableState {
+        term: Term(1),
+        voted_for: Some(node(1)),
+    };
+    let unconfirmed = drain_outputs(&mut candidate);
+    assert_eq!(unconfirmed.first(), Some(&Output::Persist(campaign)));
+    assert!(
+        !unconfirmed
+            .iter()
+            .any(|output| matches!(output, Output::Transmit(_))),
+        "no message before the vote is durable: {unconfirmed:?}"
+    );
+    assert!(
+        unconfirmed
+            .iter()
+            .any(|output| matches!(output, Output::Event(Event::LeaderChanged { .. }))),
+        "the events are not held back: {unconfirmed:?}"
+    );
+    assert_eq!(
+        drain_outputs(&mut candidate),
+        [Output::Timeout(candidate.poll_timeout())],
+        "the state is handed out once"
+    );
+
+    candidate
+        .confirm_persisted(campaign)
+        .expect("the current state");
+    let confirmed = drain_outputs(&mut candidate);
+    let transmits = confirmed
+        .iter()
+        .filter(|output| matches!(output, Output::Transmit(_)))
+        .count();
+    assert_eq!(
+        transmits, 2,
+        "a vote request to each other member: {confirmed:?}"
+    );
+    assert!(matches!(confirmed.last(), Some(Output::Timeout(Some(_)))));
 }
 
 // ---- Election core ----

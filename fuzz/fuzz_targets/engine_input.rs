@@ -12,8 +12,12 @@
 //! node leads.
 #![no_main]
 
-use bellwether::{Algorithm, BullyOptions, CandidateOptions, CommandError, Config, Destination, Durability, DurableState, Duration, Engine, GroupId, Instant, InvitationOptions, MAX_MESSAGE_SIZE, Member, Message, NextInLineOptions, NodeId, QuorumOptions, RingOptions, RingVariant};
-use bellwether::unstable::{Body};
+use bellwether::unstable::Body;
+use bellwether::{
+    Algorithm, BullyOptions, CandidateOptions, Config, ConfirmError, Destination, Durability,
+    DurableState, Duration, Engine, GroupId, Instant, InvitationOptions, MAX_MESSAGE_SIZE, Member,
+    Message, NextInLineOptions, NodeId, QuorumOptions, RingOptions, RingVariant, TransferError,
+};
 use libfuzzer_sys::fuzz_target;
 
 const ALGORITHMS: [Algorithm; 8] = [
@@ -24,10 +28,12 @@ const ALGORITHMS: [Algorithm; 8] = [
     Algorithm::Ring(RingOptions::new(RingVariant::FullList)),
     Algorithm::Ring(RingOptions::new(RingVariant::MaxOnly)),
     Algorithm::Quorum(QuorumOptions::DEFAULT),
-    Algorithm::Quorum(QuorumOptions::DEFAULT
-.with_pre_vote(false)
-.with_check_quorum(false)
-.with_durability(Durability::Volatile)),
+    Algorithm::Quorum(
+        QuorumOptions::DEFAULT
+            .with_pre_vote(false)
+            .with_check_quorum(false)
+            .with_durability(Durability::Volatile),
+    ),
 ];
 
 /// The most handed-out states the host keeps to confirm later.
@@ -47,13 +53,13 @@ impl Storage {
     /// Confirms `state` and checks the engine's answer: accepted exactly when it is the
     /// current durable state of a persistent engine.
     fn confirm(&mut self, engine: &mut Engine<8>, state: DurableState, persistent: bool) {
-        let current = persistent && engine.durable_state() == Some(state);
+        let current = persistent && engine.quorum().map(|q| q.durable_state()) == Some(state);
         let result = engine.confirm_persisted(state);
         if current {
             assert_eq!(result, Ok(()));
             self.confirmed = state;
         } else {
-            assert_eq!(result, Err(CommandError::NotCurrent));
+            assert_eq!(result, Err(ConfirmError::NotCurrent));
         }
     }
 
@@ -81,14 +87,23 @@ impl Storage {
         }
         let argument = op >> 5;
         match (op >> 2) & 0x07 {
-            5 => assert_eq!(engine.set_freshness(u64::from(argument)), Ok(())),
+            5 => engine
+                .quorum_mut()
+                .expect("quorum")
+                .set_freshness(u64::from(argument)),
             6 => {
                 let to = NodeId(u32::from(argument));
-                let result = engine.transfer_leadership(now, to);
+                let result = engine
+                    .quorum_mut()
+                    .expect("quorum")
+                    .transfer_leadership(now, to);
                 if result.is_ok() {
-                    assert!(engine.is_leader() && engine.lease_until().is_none());
+                    assert!(
+                        engine.is_leader()
+                            && engine.quorum().and_then(|q| q.lease_until()).is_none()
+                    );
                 } else if !engine.is_leader() && (1..=5).contains(&to.0) {
-                    assert_eq!(result, Err(CommandError::NotLeader));
+                    assert_eq!(result, Err(TransferError::NotLeader));
                 }
             }
             _ => {}
@@ -125,7 +140,10 @@ fuzz_target!(|data: &[u8]| {
     while let Some((&op, tail)) = rest.split_first() {
         rest = tail;
         now = now + Duration::from_millis(u64::from(op & 0x0F) * 37);
-        let before = engine.durable_state().unwrap_or_default();
+        let before = engine
+            .quorum()
+            .map(|q| q.durable_state())
+            .unwrap_or_default();
         if op & 0x10 != 0 {
             engine.handle_timeout(now);
         } else {
@@ -138,7 +156,10 @@ fuzz_target!(|data: &[u8]| {
             rest = tail;
             storage.step(&mut engine, now, host_op, persistent);
         }
-        let state = engine.durable_state().unwrap_or_default();
+        let state = engine
+            .quorum()
+            .map(|q| q.durable_state())
+            .unwrap_or_default();
         assert!(succeeds(before, state), "{before:?} became {state:?}");
         let unconfirmed = persistent && state != storage.confirmed;
         while let Some(transmit) = engine.poll_transmit(&mut buf).unwrap() {
@@ -147,10 +168,10 @@ fuzz_target!(|data: &[u8]| {
                 "a message left before {state:?} was confirmed"
             );
             let message = Message::decode(&buf[..transmit.len]).unwrap();
-            if persistent && message.body == (Body::Vote { granted: true }) {
+            if persistent && *message.body() == (Body::Vote { granted: true }) {
                 let vote = storage.confirmed.voted_for.map(Destination::Node);
                 assert_eq!(
-                    (message.term, Some(message.to)),
+                    (message.term(), Some(message.to())),
                     (storage.confirmed.term, vote)
                 );
             }
@@ -158,9 +179,13 @@ fuzz_target!(|data: &[u8]| {
         while engine.poll_event().is_some() {}
         let leads = engine.is_leader();
         assert_eq!(leads, engine.leader() == Some(engine.id()));
-        assert!(leads || (engine.lease_until().is_none() && !engine.has_lease(now)));
+        assert!(
+            leads
+                || (engine.quorum().and_then(|q| q.lease_until()).is_none()
+                    && !engine.quorum().is_some_and(|q| q.has_lease(now)))
+        );
         assert_eq!(
-            engine.fencing_token(),
+            engine.quorum().and_then(|q| q.fencing_token()),
             (persistent && leads).then(|| engine.term())
         );
     }

@@ -62,7 +62,7 @@
  *                                    library's answer to an engine error this version has
  *                                    no code for, and every error variant of this version's
  *                                    engine (ConfigError, DecodeError, ReceiveError,
- *                                    EncodeError, CommandError, RecordError) maps to its own
+ *                                    EncodeError, RestoreError, TransferError, ConfirmError, RecordError) maps to its own
  *                                    code; the `_ => Unknown` arms in ffi/src/result.rs exist
  *                                    only because those enums are #[non_exhaustive]. Its
  *                                    text is checked by "result texts".
