@@ -152,27 +152,27 @@ impl Default for Timing {
 pub enum Algorithm {
     /// Bully election (Garcia-Molina, 1982): the highest-ranked live node leads. Split brain possible.
     #[cfg(feature = "bully")]
-    Bully(crate::bully::BullyOptions),
+    Bully(crate::BullyOptions),
     /// Next-in-line failover: the leader names its successors; Bully is the
     /// fallback. Split brain possible.
     #[cfg(feature = "next-in-line")]
-    NextInLine(crate::next_in_line::NextInLineOptions),
+    NextInLine(crate::NextInLineOptions),
     /// Candidate/ordinary election with tie-breaker delays: only candidates
     /// lead. Split brain possible.
     #[cfg(feature = "candidates")]
-    Candidates(crate::candidates::CandidateOptions),
+    Candidates(crate::CandidateOptions),
     /// Invitation (Garcia-Molina, 1982): one leader per group; groups merge, the larger group's
     /// leader leading the merged one. Several leaders by design while partitioned.
     #[cfg(feature = "invitation")]
-    Invitation(crate::invitation::InvitationOptions),
+    Invitation(crate::InvitationOptions),
     /// Ring election (Chang and Roberts, 1979): a token circulates the ring of members. Split brain
     /// possible.
     #[cfg(feature = "ring")]
-    Ring(crate::ring::RingOptions),
+    Ring(crate::RingOptions),
     /// Quorum election (Raft's election): terms and majority votes, with pre-vote, check-quorum,
     /// a leader lease and durable votes. At most one leader per term.
     #[cfg(feature = "quorum")]
-    Quorum(crate::quorum::QuorumOptions),
+    Quorum(crate::QuorumOptions),
 }
 
 impl Algorithm {

@@ -3,115 +3,19 @@
 
 use core::fmt;
 
+#[cfg(feature = "quorum")]
+use crate::algorithms::quorum::{Durability, TransferRefusal};
+use crate::algorithms::Machine;
 use crate::config::{Algorithm, Config, ConfigError, GroupId, MAX_MEMBERS, NodeId};
 use crate::context::Context;
+#[cfg(feature = "quorum")]
+use crate::durable::DurableState;
 use crate::event::{Event, Reported, Role};
 use crate::outbox::Recipient;
 use crate::peers::PeerIndex;
 use crate::time::Instant;
 use crate::timer::Timer;
 use crate::wire::{DecodeError, Destination, EncodeError, Kind, MAX_MESSAGE_SIZE, Message, Term};
-
-use crate::protocol::Protocol;
-
-#[cfg(feature = "quorum")]
-use crate::durable::DurableState;
-#[cfg(feature = "invitation")]
-use crate::invitation::Invitation;
-#[cfg(feature = "quorum")]
-use crate::quorum::{Durability, Quorum, TransferRefusal};
-#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-use crate::ranked::{Ranked, Rules};
-#[cfg(feature = "ring")]
-use crate::ring::Ring;
-
-/// The running algorithm's own state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Machine<const N: usize> {
-    #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-    Ranked(Ranked),
-    #[cfg(feature = "invitation")]
-    Invitation(Invitation),
-    #[cfg(feature = "ring")]
-    Ring(Ring),
-    #[cfg(feature = "quorum")]
-    Quorum(Quorum<N>),
-}
-
-impl<const N: usize> Machine<N> {
-    fn new(algorithm: Algorithm) -> Machine<N> {
-        match algorithm {
-            #[cfg(feature = "bully")]
-            Algorithm::Bully(options) => {
-                Machine::Ranked(Ranked::new(Rules::Bully, options.preemption))
-            }
-            #[cfg(feature = "next-in-line")]
-            Algorithm::NextInLine(options) => Machine::Ranked(Ranked::new(
-                Rules::NextInLine {
-                    successors: usize::from(options.successors),
-                },
-                options.preemption,
-            )),
-            #[cfg(feature = "candidates")]
-            Algorithm::Candidates(options) => Machine::Ranked(Ranked::new(
-                Rules::Candidates {
-                    tie_breaker_step: options.tie_breaker_step,
-                },
-                options.preemption,
-            )),
-            #[cfg(feature = "invitation")]
-            Algorithm::Invitation(options) => Machine::Invitation(Invitation::new(options)),
-            #[cfg(feature = "ring")]
-            Algorithm::Ring(options) => Machine::Ring(Ring::new(options)),
-            #[cfg(feature = "quorum")]
-            Algorithm::Quorum(options) => Machine::Quorum(Quorum::new(options)),
-        }
-    }
-
-    fn protocol(&self) -> &dyn Protocol<N> {
-        match *self {
-            #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-            Machine::Ranked(ref ranked) => ranked,
-            #[cfg(feature = "invitation")]
-            Machine::Invitation(ref invitation) => invitation,
-            #[cfg(feature = "ring")]
-            Machine::Ring(ref ring) => ring,
-            #[cfg(feature = "quorum")]
-            Machine::Quorum(ref quorum) => quorum,
-        }
-    }
-
-    fn protocol_mut(&mut self) -> &mut dyn Protocol<N> {
-        match *self {
-            #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-            Machine::Ranked(ref mut ranked) => ranked,
-            #[cfg(feature = "invitation")]
-            Machine::Invitation(ref mut invitation) => invitation,
-            #[cfg(feature = "ring")]
-            Machine::Ring(ref mut ring) => ring,
-            #[cfg(feature = "quorum")]
-            Machine::Quorum(ref mut quorum) => quorum,
-        }
-    }
-
-    #[cfg(feature = "quorum")]
-    fn quorum(&self) -> Option<&Quorum<N>> {
-        match self {
-            Machine::Quorum(quorum) => Some(quorum),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        }
-    }
-
-    #[cfg(feature = "quorum")]
-    fn quorum_mut(&mut self) -> Result<&mut Quorum<N>, CommandError> {
-        match self {
-            Machine::Quorum(quorum) => Ok(quorum),
-            #[allow(unreachable_patterns)]
-            _ => Err(CommandError::NotQuorum),
-        }
-    }
-}
 
 /// A message ready for the host to send: it was written to the start of the caller's
 /// buffer by [`Engine::poll_transmit`].
@@ -263,7 +167,7 @@ impl<const N: usize> Engine<N> {
         {
             return Err(ConfigError::VoteForNonMember(vote));
         }
-        if let Ok(quorum) = engine.machine.quorum_mut() {
+        if let Some(quorum) = engine.machine.quorum_mut() {
             quorum.restore(&mut engine.cx, state);
         }
         engine.reported = Reported::INITIAL;
@@ -415,7 +319,10 @@ impl<const N: usize> Engine<N> {
     /// candidates at least as fresh as themselves. All start at 0.
     #[cfg(feature = "quorum")]
     pub fn set_freshness(&mut self, freshness: u64) -> Result<(), CommandError> {
-        self.machine.quorum_mut()?.set_freshness(freshness);
+        self.machine
+            .quorum_mut()
+            .ok_or(CommandError::NotQuorum)?
+            .set_freshness(freshness);
         Ok(())
     }
 
@@ -424,7 +331,7 @@ impl<const N: usize> Engine<N> {
     /// timeout.
     #[cfg(feature = "quorum")]
     pub fn transfer_leadership(&mut self, now: Instant, to: NodeId) -> Result<(), CommandError> {
-        let quorum = self.machine.quorum_mut()?;
+        let quorum = self.machine.quorum_mut().ok_or(CommandError::NotQuorum)?;
         let peer = self
             .cx
             .index_of(to)
@@ -445,7 +352,7 @@ impl<const N: usize> Engine<N> {
     /// current state is confirmed, the messages that waited for it can be sent.
     #[cfg(feature = "quorum")]
     pub fn confirm_persisted(&mut self, state: DurableState) -> Result<(), CommandError> {
-        let quorum = self.machine.quorum_mut()?;
+        let quorum = self.machine.quorum_mut().ok_or(CommandError::NotQuorum)?;
         if quorum.confirm_persisted(&self.cx, state) {
             Ok(())
         } else {
@@ -460,7 +367,7 @@ impl<const N: usize> Engine<N> {
     /// [`Engine::confirm_persisted`]; until then `poll_transmit` hands out nothing.
     #[cfg(feature = "quorum")]
     pub fn poll_persist(&mut self) -> Option<DurableState> {
-        self.machine.quorum_mut().ok()?.poll_persist(&self.cx)
+        self.machine.quorum_mut()?.poll_persist(&self.cx)
     }
 
     /// Writes the next outgoing message into `buf` and says where it goes, or returns

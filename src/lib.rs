@@ -94,10 +94,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(feature = "bully")]
-mod bully;
-#[cfg(feature = "candidates")]
-mod candidates;
+mod algorithms;
 mod config;
 mod context;
 mod detector;
@@ -105,22 +102,11 @@ mod detector;
 pub mod durable;
 mod engine;
 mod event;
-#[cfg(feature = "invitation")]
-mod invitation;
 #[cfg(feature = "mutants")]
 mod mutation;
-#[cfg(feature = "next-in-line")]
-mod next_in_line;
 mod outbox;
 mod peers;
-mod protocol;
-#[cfg(feature = "quorum")]
-mod quorum;
 mod rand;
-#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-mod ranked;
-#[cfg(feature = "ring")]
-mod ring;
 mod time;
 mod timer;
 mod wire;
@@ -134,9 +120,19 @@ pub mod sim;
 struct ReadmeDoctests;
 
 #[cfg(feature = "bully")]
-pub use bully::BullyOptions;
+pub use algorithms::bully::BullyOptions;
 #[cfg(feature = "candidates")]
-pub use candidates::CandidateOptions;
+pub use algorithms::candidates::CandidateOptions;
+#[cfg(feature = "invitation")]
+pub use algorithms::invitation::InvitationOptions;
+#[cfg(feature = "next-in-line")]
+pub use algorithms::next_in_line::NextInLineOptions;
+#[cfg(feature = "quorum")]
+pub use algorithms::quorum::{Durability, QuorumOptions};
+#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+pub use algorithms::ranked::Preemption;
+#[cfg(feature = "ring")]
+pub use algorithms::ring::{RingOptions, RingVariant};
 pub use config::{
     Algorithm, Config, ConfigError, GroupId, MAX_MEMBERS, Member, NodeId, Rank, Timing,
 };
@@ -144,20 +140,10 @@ pub use config::{
 pub use durable::DurableState;
 pub use engine::{CommandError, Engine, ReceiveError, Transmit};
 pub use event::{Event, Role};
-#[cfg(feature = "invitation")]
-pub use invitation::InvitationOptions;
 #[cfg(feature = "mutants")]
 #[doc(hidden)]
 pub use mutation::Mutation;
-#[cfg(feature = "next-in-line")]
-pub use next_in_line::NextInLineOptions;
-#[cfg(feature = "quorum")]
-pub use quorum::{Durability, QuorumOptions};
 pub use rand::Rng;
-#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-pub use ranked::Preemption;
-#[cfg(feature = "ring")]
-pub use ring::{RingOptions, RingVariant};
 #[cfg(feature = "std")]
 pub use time::StdClock;
 pub use time::{Duration, Instant};

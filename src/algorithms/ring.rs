@@ -101,10 +101,10 @@
 //! a fixed size (two node ids) whatever the ring's size.
 
 use crate::Role;
+use crate::algorithms::Protocol;
 use crate::context::{Context, Rivalry};
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
-use crate::protocol::Protocol;
 use crate::time::{Duration, Instant};
 use crate::timer::Timer;
 use crate::wire::{Body, Kind, Successors, Term};

@@ -6,14 +6,14 @@
 //! it, best first. A node that suspects the leader sends `TakeOver` to the first
 //! successor; that node leads at once and announces it to everyone (`Coordinator`), unless
 //! it still hears the leader (the asker is cut off from a live leader: it declines, as in
-//! rule 5 of [`crate::ranked`]). A successor that does not announce within the round-trip
+//! rule 5 of [`crate::algorithms::ranked`]). A successor that does not announce within the round-trip
 //! timeout is skipped for the next; a node that finds itself next in line leads. When the
 //! list is exhausted, or the node never received one from the suspected leader (a stale
 //! list), it falls back to a Bully election. Fewer steps than Bully: one request and the
 //! announcement.
 
+use crate::algorithms::ranked::{Preemption, Ranked};
 use crate::context::Context;
-use crate::ranked::{Preemption, Ranked};
 use crate::wire::{Kind, Successors};
 
 /// Options of next-in-line failover.

@@ -72,12 +72,12 @@
 //! interval a leader of k members (n configured) sends n - 1 heartbeats and gets k - 1
 //! acks.
 
+use crate::algorithms::Protocol;
 use crate::config::NodeId;
 use crate::context::Context;
 use crate::event::Role;
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
-use crate::protocol::Protocol;
 use crate::time::{Duration, Instant};
 use crate::timer::Timer;
 use crate::wire::{Body, Kind, MemberSet, Successors, Term};

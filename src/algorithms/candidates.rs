@@ -15,7 +15,7 @@
 //!
 //! [`Member::ordinary`]: crate::Member::ordinary
 
-use crate::ranked::Preemption;
+use crate::algorithms::ranked::Preemption;
 use crate::time::Duration;
 
 /// Options of candidate/ordinary election.

@@ -1,6 +1,6 @@
-//! Rank-based election: the machinery shared by [Bully](crate::bully),
-//! [next-in-line failover](crate::next_in_line) and
-//! [candidate/ordinary](crate::candidates). **Safety class: split brain possible.**
+//! Rank-based election: the machinery shared by [Bully](crate::algorithms::bully),
+//! [next-in-line failover](crate::algorithms::next_in_line) and
+//! [candidate/ordinary](crate::algorithms::candidates). **Safety class: split brain possible.**
 //!
 //! A follower *still hears* its leader if it heard from it within the failure timeout
 //! less the round-trip timeout, F − R: a live leader it can hear is heard every heartbeat
@@ -68,10 +68,10 @@
 //! the change (`tests/churn.rs` derives E for each algorithm and checks the bound).
 
 use crate::Role;
+use crate::algorithms::Protocol;
 use crate::context::{Context, Rivalry};
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
-use crate::protocol::Protocol;
 use crate::time::{Duration, Instant};
 use crate::timer::Timer;
 use crate::wire::{Body, Kind, Successors, Term};
@@ -283,7 +283,7 @@ impl Ranked {
         match self.rules {
             #[cfg(feature = "next-in-line")]
             Rules::NextInLine { successors } if cx.role == Role::Leader => {
-                crate::next_in_line::successors_of(cx, successors)
+                crate::algorithms::next_in_line::successors_of(cx, successors)
             }
             _ => Successors::new(),
         }
@@ -368,7 +368,7 @@ impl<const N: usize> Protocol<N> for Ranked {
             (Timer::Round, Phase::TieBreak) => self.start_election(cx),
             #[cfg(feature = "next-in-line")]
             (Timer::Round, Phase::TryingSuccessor(position)) => {
-                crate::next_in_line::try_successor(self, cx, position + 1)
+                crate::algorithms::next_in_line::try_successor(self, cx, position + 1)
             }
             (Timer::Round, Phase::Collecting { .. }) => match cx.highest(self.answered) {
                 Some(highest) => self.ask_to_proceed(cx, highest),
@@ -396,7 +396,7 @@ impl<const N: usize> Protocol<N> for Ranked {
         match self.rules {
             #[cfg(feature = "next-in-line")]
             Rules::NextInLine { .. } if !self.successors.is_empty() && self.suspect.is_some() => {
-                crate::next_in_line::try_successor(self, cx, 0)
+                crate::algorithms::next_in_line::try_successor(self, cx, 0)
             }
             #[cfg(feature = "candidates")]
             Rules::Candidates {

@@ -80,12 +80,12 @@
 
 mod preferred;
 
+use crate::algorithms::Protocol;
 use crate::context::Context;
 use crate::durable::DurableState;
 use crate::event::Role;
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
-use crate::protocol::Protocol;
 use crate::time::{Duration, Instant};
 use crate::timer::Timer;
 use crate::wire::{Body, Kind, Term};
