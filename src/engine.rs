@@ -3,18 +3,17 @@
 
 use core::fmt;
 
+use crate::algorithms::Machine;
 #[cfg(feature = "quorum")]
 use crate::algorithms::quorum::{Durability, TransferRefusal};
-use crate::algorithms::Machine;
 use crate::config::{Algorithm, Config, ConfigError, GroupId, MAX_MEMBERS, NodeId};
-use crate::context::Context;
+use crate::context::{Context, Due};
 #[cfg(feature = "quorum")]
 use crate::durable::DurableState;
 use crate::event::{Event, Reported, Role};
 use crate::outbox::Recipient;
 use crate::peers::PeerIndex;
 use crate::time::Instant;
-use crate::timer::Timer;
 use crate::wire::{DecodeError, Destination, EncodeError, Kind, MAX_MESSAGE_SIZE, Message, Term};
 
 /// A message ready for the host to send: it was written to the start of the caller's
@@ -178,38 +177,38 @@ impl<const N: usize> Engine<N> {
 
     /// This node's id.
     pub fn id(&self) -> NodeId {
-        self.cx.config.node
+        self.cx.config().node
     }
 
     /// The election group this engine belongs to.
     pub fn group(&self) -> GroupId {
-        self.cx.config.group
+        self.cx.config().group
     }
 
     /// The configuration it runs with.
     pub fn config(&self) -> &Config<N> {
-        &self.cx.config
+        self.cx.config()
     }
 
     /// The leader this node knows of, if any (itself when it leads).
     pub fn leader(&self) -> Option<NodeId> {
-        self.cx.leader.map(|peer| self.cx.id_of(peer))
+        self.cx.leader().map(|peer| self.cx.id_of(peer))
     }
 
     /// This node's role.
     pub fn role(&self) -> Role {
-        self.cx.role
+        self.cx.role()
     }
 
     /// Whether this node leads.
     pub fn is_leader(&self) -> bool {
-        self.cx.role == Role::Leader
+        self.cx.role() == Role::Leader
     }
 
     /// The current leader's term (its epoch for rank-based algorithms). While this node
     /// leads, this is its fencing token.
     pub fn term(&self) -> Term {
-        self.cx.term
+        self.cx.term()
     }
 
     /// Until when (on this node's clock) no other leader can exist, while this node leads
@@ -231,7 +230,7 @@ impl<const N: usize> Engine<N> {
     /// clock cannot bring an expired lease back.
     #[cfg(feature = "quorum")]
     pub fn has_lease(&self, now: Instant) -> bool {
-        let now = now.max(self.cx.now);
+        let now = now.max(self.cx.now());
         self.lease_until().is_some_and(|until| now < until)
     }
 
@@ -243,7 +242,7 @@ impl<const N: usize> Engine<N> {
     pub fn fencing_token(&self) -> Option<Term> {
         let quorum = self.machine.quorum()?;
         let durable = quorum.durability() == Durability::Persistent && !self.withholds();
-        (self.is_leader() && durable).then_some(self.cx.term)
+        (self.is_leader() && durable).then_some(self.cx.term())
     }
 
     /// The term and vote as they stand now (quorum election; `None` otherwise).
@@ -263,7 +262,7 @@ impl<const N: usize> Engine<N> {
     /// Handles a message that is already decoded (for hosts that demultiplex groups
     /// themselves, or pass messages in memory). On error nothing changes.
     pub fn handle_message(&mut self, now: Instant, message: &Message) -> Result<(), ReceiveError> {
-        if message.group != self.cx.config.group {
+        if message.group != self.cx.config().group {
             return Err(ReceiveError::WrongGroup(message.group));
         }
         if !message.term.is_valid() {
@@ -271,11 +270,11 @@ impl<const N: usize> Engine<N> {
                 message.term.0,
             )));
         }
-        if message.from == self.cx.config.node {
+        if message.from == self.cx.config().node {
             return Err(ReceiveError::FromSelf);
         }
         if let Destination::Node(to) = message.to
-            && to != self.cx.config.node
+            && to != self.cx.config().node
         {
             return Err(ReceiveError::Misaddressed(to));
         }
@@ -284,7 +283,7 @@ impl<const N: usize> Engine<N> {
             .index_of(message.from)
             .ok_or(ReceiveError::UnknownSender(message.from))?;
         self.advance(now);
-        self.cx.heard.insert(from);
+        self.cx.record_heard(from);
         self.machine
             .protocol_mut()
             .handle_message(&mut self.cx, from, message.term, &message.body);
@@ -295,22 +294,13 @@ impl<const N: usize> Engine<N> {
     /// timers not yet due are left alone.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.advance(now);
-        let now = self.cx.now;
         for _ in 0..MAX_FIRINGS_PER_CALL {
-            if self.cx.detector.take_expired(now) {
-                self.machine
-                    .protocol_mut()
-                    .handle_leader_silent(&mut self.cx);
-            } else if let Some(timer) = self.cx.timers.take_expired(now) {
-                match timer {
-                    Timer::Heartbeat => self.machine.protocol_mut().heartbeat(&mut self.cx),
-                    other => self
-                        .machine
-                        .protocol_mut()
-                        .handle_timer(&mut self.cx, other),
-                }
-            } else {
-                return;
+            let protocol = self.machine.protocol_mut();
+            match self.cx.take_due() {
+                Some(Due::LeaderSilent) => protocol.handle_leader_silent(&mut self.cx),
+                Some(Due::Heartbeat) => protocol.heartbeat(&mut self.cx),
+                Some(Due::Timer(timer)) => protocol.handle_timer(&mut self.cx, timer),
+                None => return,
             }
         }
     }
@@ -336,16 +326,17 @@ impl<const N: usize> Engine<N> {
             .cx
             .index_of(to)
             .ok_or(CommandError::UnknownMember(to))?;
-        let before = self.cx.now;
-        self.cx.now = before.max(now);
-        quorum.transfer(&mut self.cx, peer).map_err(|refusal| {
-            self.cx.now = before; // A refused command changes nothing.
-            match refusal {
+        // A refused command changes nothing, not even the clock.
+        quorum
+            .check_transfer(&self.cx, peer)
+            .map_err(|refusal| match refusal {
                 TransferRefusal::NotLeader => CommandError::NotLeader,
                 TransferRefusal::ToSelf => CommandError::ToSelf,
                 TransferRefusal::NotCandidate => CommandError::NotCandidate(to),
-            }
-        })
+            })?;
+        self.cx.advance(now);
+        quorum.transfer(&mut self.cx, peer);
+        Ok(())
     }
 
     /// The host finished writing `state` (handed out by [`Engine::poll_persist`]). Once the
@@ -379,9 +370,9 @@ impl<const N: usize> Engine<N> {
         if self.withholds() {
             return Ok(None);
         }
-        while let Some((recipient, kind)) = self.cx.outbox.peek() {
+        while let Some((recipient, kind)) = self.cx.next_message() {
             let Some(message) = self.build(recipient, kind) else {
-                self.cx.outbox.remove(recipient, kind);
+                self.cx.message_taken(recipient, kind);
                 continue;
             };
             // Encoded aside first, so a short buffer is left untouched.
@@ -391,7 +382,7 @@ impl<const N: usize> Engine<N> {
                 return Err(EncodeError::BufferTooSmall);
             };
             out.copy_from_slice(bytes);
-            self.cx.outbox.remove(recipient, kind);
+            self.cx.message_taken(recipient, kind);
             return Ok(Some(Transmit {
                 to: message.to,
                 len,
@@ -405,8 +396,8 @@ impl<const N: usize> Engine<N> {
         if self.withholds() {
             return None;
         }
-        while let Some((recipient, kind)) = self.cx.outbox.peek() {
-            self.cx.outbox.remove(recipient, kind);
+        while let Some((recipient, kind)) = self.cx.next_message() {
+            self.cx.message_taken(recipient, kind);
             if let Some(message) = self.build(recipient, kind) {
                 return Some(message);
             }
@@ -428,7 +419,7 @@ impl<const N: usize> Engine<N> {
     /// Whether a message is ready to be taken by `poll_transmit` or `poll_message` (not
     /// while it waits for durable state to be confirmed written).
     pub fn has_transmit(&self) -> bool {
-        !self.withholds() && !self.cx.outbox.is_empty()
+        !self.withholds() && self.cx.has_messages()
     }
 
     fn withholds(&self) -> bool {
@@ -442,8 +433,8 @@ impl<const N: usize> Engine<N> {
         };
         let protocol = self.machine.protocol();
         Some(Message {
-            group: self.cx.config.group,
-            from: self.cx.config.node,
+            group: self.cx.config().group,
+            from: self.cx.config().node,
             to,
             term: protocol.message_term(&self.cx, kind),
             body: protocol.body(&self.cx, kind, recipient)?,
@@ -451,6 +442,6 @@ impl<const N: usize> Engine<N> {
     }
 
     fn advance(&mut self, now: Instant) {
-        self.cx.now = self.cx.now.max(now);
+        self.cx.advance(now);
     }
 }

@@ -163,7 +163,7 @@ impl Invitation {
 
     /// Whether this node follows `peer`.
     fn follows<const N: usize>(cx: &Context<N>, peer: PeerIndex) -> bool {
-        cx.role == Role::Follower && cx.leader == Some(peer)
+        cx.role() == Role::Follower && cx.leader() == Some(peer)
     }
 
     /// Leads a group of its own in a new term (rules 1 and 4); the first invitations go
@@ -175,19 +175,19 @@ impl Invitation {
         self.accepted = PeerSet::EMPTY;
         cx.lead(self.term);
         let _stale = cx.take_heard();
-        cx.timers.set(Timer::Invite, first_invitations.max(cx.now));
-        let window = cx.config.timing.failure_timeout;
-        cx.set_timer(Timer::Sweep, window);
+        cx.arm_at(Timer::Invite, first_invitations.max(cx.now()));
+        let window = cx.config().timing.failure_timeout;
+        cx.arm(Timer::Sweep, window);
     }
 
     /// Follows `leader` in `term`: this node's own group, if it had one, is handed over.
     fn follow<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex, term: Term) {
         self.term = term;
         self.members = PeerSet::EMPTY;
-        self.leader_heard_at = cx.now;
+        self.leader_heard_at = cx.now();
         cx.follow(leader, term);
-        cx.timers.stop(Timer::Invite);
-        cx.timers.stop(Timer::Sweep);
+        cx.cancel(Timer::Invite);
+        cx.cancel(Timer::Sweep);
     }
 
     /// Rules 6 and 9: `from` invites this node into its group of `group_size`.
@@ -203,16 +203,16 @@ impl Invitation {
             cx.send(from, Kind::HeartbeatAck);
             return;
         }
-        if cx.role != Role::Leader {
+        if cx.role() != Role::Leader {
             return;
         }
         self.members.remove(from);
         let theirs = (usize::from(group_size), cx.rank(from));
-        let ours = (self.group_size(), cx.rank(cx.me));
+        let ours = (self.group_size(), cx.rank(cx.me()));
         if theirs > ours {
             let former = self.members;
             self.accepted = former;
-            self.accepted.insert(cx.me);
+            self.accepted.insert(cx.me());
             self.follow(cx, from, term);
             cx.send(from, Kind::Accept);
             cx.send_many(former, Kind::Join);
@@ -229,16 +229,16 @@ impl Invitation {
         term: Term,
         members: MemberSet,
     ) {
-        let Some(mut joining) = PeerSet::from_wire(members, cx.config.members().len()) else {
+        let Some(mut joining) = PeerSet::from_wire(members, cx.config().members().len()) else {
             return;
         };
         joining.insert(from);
-        joining.remove(cx.me);
-        match cx.role {
+        joining.remove(cx.me());
+        match cx.role() {
             Role::Leader if term == self.term => {
                 for peer in joining.iter() {
                     self.members.insert(peer);
-                    cx.heard.insert(peer);
+                    cx.record_heard(peer);
                 }
             }
             Role::Follower => cx.send_many(joining, Kind::Join),
@@ -258,8 +258,8 @@ impl Invitation {
             return;
         }
         match cx.index_of(leader) {
-            Some(leader) if leader == cx.me => {
-                let first_invitations = cx.now + self.tie_breaker_delay(cx);
+            Some(leader) if leader == cx.me() => {
+                let first_invitations = cx.now() + self.tie_breaker_delay(cx);
                 self.lead_alone(cx, first_invitations);
             }
             Some(leader) => self.follow(cx, leader, term),
@@ -274,21 +274,21 @@ impl Invitation {
         cx.send_many(outside, Kind::Invite);
         // Never zero: configuration validation refuses a zero interval.
         let period = self.options.invite_interval + self.tie_breaker_delay(cx);
-        cx.set_timer(Timer::Invite, period);
+        cx.arm(Timer::Invite, period);
     }
 
     /// Rule 3: members not heard from since the last sweep leave the group.
     fn sweep<const N: usize>(&mut self, cx: &mut Context<N>) {
         let heard = cx.take_heard();
         self.members = self.members.filter(|peer| heard.contains(peer));
-        let window = cx.config.timing.failure_timeout;
-        cx.set_timer(Timer::Sweep, window);
+        let window = cx.config().timing.failure_timeout;
+        cx.arm(Timer::Sweep, window);
     }
 }
 
 impl<const N: usize> Protocol<N> for Invitation {
     fn start(&mut self, cx: &mut Context<N>) {
-        let first_invitations = cx.now + self.tie_breaker_delay(cx);
+        let first_invitations = cx.now() + self.tie_breaker_delay(cx);
         self.lead_alone(cx, first_invitations);
     }
 
@@ -299,10 +299,10 @@ impl<const N: usize> Protocol<N> for Invitation {
                 self.follow(cx, from, term);
                 cx.send(from, Kind::HeartbeatAck);
             }
-            Body::HeartbeatAck if cx.role == Role::Leader && term == self.term => {
+            Body::HeartbeatAck if cx.role() == Role::Leader && term == self.term => {
                 self.members.insert(from);
             }
-            Body::HeartbeatAck if cx.role == Role::Follower && !self.accepted.contains(from) => {
+            Body::HeartbeatAck if cx.role() == Role::Follower && !self.accepted.contains(from) => {
                 cx.send(from, Kind::Join);
             }
             Body::Invite { group_size } => self.on_invite(cx, from, term, group_size),
@@ -313,7 +313,7 @@ impl<const N: usize> Protocol<N> for Invitation {
     }
 
     fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
-        if cx.role != Role::Leader {
+        if cx.role() != Role::Leader {
             return;
         }
         match timer {
@@ -324,10 +324,10 @@ impl<const N: usize> Protocol<N> for Invitation {
     }
 
     fn handle_leader_silent(&mut self, cx: &mut Context<N>) {
-        if cx.role == Role::Leader {
+        if cx.role() == Role::Leader {
             return;
         }
-        let timing = cx.config.timing;
+        let timing = cx.config().timing;
         let first_invitations = self.leader_heard_at
             + timing.failure_timeout
             + timing.failure_jitter
@@ -340,8 +340,8 @@ impl<const N: usize> Protocol<N> for Invitation {
     }
 
     fn body(&self, cx: &Context<N>, kind: Kind, _to: Recipient) -> Option<Body> {
-        let leading = cx.role == Role::Leader;
-        let leader = cx.leader.filter(|_| cx.role == Role::Follower);
+        let leading = cx.role() == Role::Leader;
+        let leader = cx.leader().filter(|_| cx.role() == Role::Follower);
         Some(match (kind, leader) {
             (Kind::Heartbeat, _) if leading => Body::Heartbeat {
                 successors: Successors::new(),

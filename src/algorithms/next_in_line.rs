@@ -82,7 +82,7 @@ pub(crate) fn try_successor<const N: usize>(
         .skip(position)
         .find(|&(_, &id)| Some(id) != suspect && cx.index_of(id).is_some());
     match next.map(|(at, &id)| (at, cx.index_of(id))) {
-        Some((_, Some(peer))) if peer == cx.me => {
+        Some((_, Some(peer))) if peer == cx.me() => {
             let audience = cx.peers();
             ranked.lead(cx, audience);
         }

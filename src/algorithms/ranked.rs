@@ -152,7 +152,7 @@ impl Ranked {
     /// Whether this node may answer `peer`'s `Election` or take over when `peer` asks: it
     /// may lead, and outranks `peer` unless `peer` is ordinary.
     fn stands_above<const N: usize>(cx: &Context<N>, peer: PeerIndex) -> bool {
-        cx.may_lead(cx.me) && (!cx.may_lead(peer) || cx.outranks(cx.me, peer))
+        cx.may_lead(cx.me()) && (!cx.may_lead(peer) || cx.outranks(cx.me(), peer))
     }
 
     fn on_announcement<const N: usize>(
@@ -164,7 +164,7 @@ impl Ranked {
         if !cx.may_lead(from) {
             return;
         }
-        if cx.role == Role::Leader {
+        if cx.role() == Role::Leader {
             match cx.rivalry(from, term) {
                 Rivalry::Yield => self.follow(cx, from, term),
                 Rivalry::Reassert => self.lead(cx, cx.peers()),
@@ -172,13 +172,15 @@ impl Ranked {
             }
             return;
         }
-        let accept = match cx.leader {
-            Some(leader) if leader == from => term >= cx.term,
+        let accept = match cx.leader() {
+            Some(leader) if leader == from => term >= cx.term(),
             Some(leader) => {
-                (term, cx.rank(from)) > (cx.term, cx.rank(leader))
+                (term, cx.rank(from)) > (cx.term(), cx.rank(leader))
                     && (cx.outranks(from, leader) || !cx.hears_leader(self.leader_heard_at))
             }
-            None if cx.role == Role::Candidate => cx.outranks(from, cx.me) || !cx.may_lead(cx.me),
+            None if cx.role() == Role::Candidate => {
+                cx.outranks(from, cx.me()) || !cx.may_lead(cx.me())
+            }
             None => true,
         };
         if accept {
@@ -187,23 +189,23 @@ impl Ranked {
     }
 
     fn follow<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex, term: Term) {
-        if cx.leader != Some(leader) {
+        if cx.leader() != Some(leader) {
             self.successors.clear();
         }
         self.end_election(cx);
         self.suspect = None;
-        self.leader_heard_at = cx.now;
+        self.leader_heard_at = cx.now();
         cx.follow(leader, term);
-        if !(cx.may_lead(cx.me) && cx.outranks(cx.me, leader)) {
-            cx.timers.stop(Timer::Preempt);
+        if !(cx.may_lead(cx.me()) && cx.outranks(cx.me(), leader)) {
+            cx.cancel(Timer::Preempt);
             return;
         }
         match self.preemption {
             Preemption::Immediate => self.start_election(cx),
             Preemption::AfterUptime(wait) if cx.uptime() >= wait => self.start_election(cx),
             Preemption::AfterUptime(wait) => {
-                if !cx.timers.is_armed(Timer::Preempt) {
-                    cx.timers.set(Timer::Preempt, cx.started_at + wait);
+                if !cx.is_armed(Timer::Preempt) {
+                    cx.arm_at(Timer::Preempt, cx.started_at() + wait);
                 }
             }
             Preemption::Never => {}
@@ -212,9 +214,9 @@ impl Ranked {
 
     pub(crate) fn start_election<const N: usize>(&mut self, cx: &mut Context<N>) {
         self.end_election(cx);
-        let mut asked = cx
-            .peers()
-            .filter(|peer| cx.may_lead(peer) && (!cx.may_lead(cx.me) || cx.outranks(peer, cx.me)));
+        let mut asked = cx.peers().filter(|peer| {
+            cx.may_lead(peer) && (!cx.may_lead(cx.me()) || cx.outranks(peer, cx.me()))
+        });
         if let Some(suspect) = self.suspect {
             asked.remove(suspect);
         }
@@ -222,15 +224,15 @@ impl Ranked {
             cx.stand();
             cx.send_many(asked, Kind::Election);
             self.phase = Phase::Collecting { asked };
-            let wait = cx.config.timing.round_trip_timeout;
-            cx.set_timer(Timer::Round, wait);
+            let wait = cx.config().timing.round_trip_timeout;
+            cx.arm(Timer::Round, wait);
         } else {
             self.lead_or_retry(cx);
         }
     }
 
     fn lead_or_retry<const N: usize>(&mut self, cx: &mut Context<N>) {
-        if cx.may_lead(cx.me) {
+        if cx.may_lead(cx.me()) {
             self.lead(cx, self.audience(cx));
         } else {
             // No candidate is reachable; an ordinary node can only try again later.
@@ -242,8 +244,8 @@ impl Ranked {
     fn ask_to_proceed<const N: usize>(&mut self, cx: &mut Context<N>, peer: PeerIndex) {
         cx.send(peer, Kind::Proceed);
         self.phase = Phase::AwaitingCoordinator(peer);
-        let wait = cx.config.timing.round_trip_timeout;
-        cx.set_timer(Timer::Round, wait);
+        let wait = cx.config().timing.round_trip_timeout;
+        cx.arm(Timer::Round, wait);
     }
 
     /// Whom a new leader tells: Bully tells the members below it; the others tell all.
@@ -263,26 +265,26 @@ impl Ranked {
         }
         self.end_election(cx);
         self.successors.clear();
-        self.highest_term = self.highest_term.max(cx.term).next();
+        self.highest_term = self.highest_term.max(cx.term()).next();
         cx.lead(self.highest_term);
-        cx.timers.stop(Timer::Preempt);
+        cx.cancel(Timer::Preempt);
         cx.send_many(audience, Kind::Coordinator);
     }
 
     fn end_election<const N: usize>(&mut self, cx: &mut Context<N>) {
         self.phase = Phase::Idle;
         self.answered = PeerSet::EMPTY;
-        cx.timers.stop(Timer::Round);
-        cx.outbox.cancel(Kind::Election);
-        cx.outbox.cancel(Kind::Proceed);
-        cx.outbox.cancel(Kind::TakeOver);
+        cx.cancel(Timer::Round);
+        cx.retract(Kind::Election);
+        cx.retract(Kind::Proceed);
+        cx.retract(Kind::TakeOver);
     }
 
     /// The successor list this node publishes while it leads.
     fn published_successors<const N: usize>(&self, cx: &Context<N>) -> Successors {
         match self.rules {
             #[cfg(feature = "next-in-line")]
-            Rules::NextInLine { successors } if cx.role == Role::Leader => {
+            Rules::NextInLine { successors } if cx.role() == Role::Leader => {
                 crate::algorithms::next_in_line::successors_of(cx, successors)
             }
             _ => Successors::new(),
@@ -294,7 +296,7 @@ impl<const N: usize> Protocol<N> for Ranked {
     /// The epoch of the leader this node follows or replaces (its own while it leads): an
     /// asked node can tell from it whether the asker has missed a newer leader.
     fn message_term(&self, cx: &Context<N>, _kind: Kind) -> Term {
-        cx.term
+        cx.term()
     }
 
     fn body(&self, cx: &Context<N>, kind: Kind, _to: Recipient) -> Option<Body> {
@@ -318,12 +320,12 @@ impl<const N: usize> Protocol<N> for Ranked {
         match body {
             Body::Heartbeat { successors } | Body::Coordinator { successors } => {
                 self.on_announcement(cx, from, term);
-                if cx.leader == Some(from) && cx.role == Role::Follower {
+                if cx.leader() == Some(from) && cx.role() == Role::Follower {
                     self.successors.clone_from(successors);
                 }
             }
             Body::Election if Self::stands_above(cx, from) => {
-                let answer = if cx.role == Role::Leader {
+                let answer = if cx.role() == Role::Leader {
                     Kind::Coordinator
                 } else {
                     Kind::Alive
@@ -345,14 +347,14 @@ impl<const N: usize> Protocol<N> for Ranked {
                 // Rule 5: an asker still on an older epoch than this node's leader missed
                 // that leader's announcement, and one whose leader this node still hears
                 // is cut off from it; either way taking over would depose a live leader.
-                let leader_lives = cx.role == Role::Follower
-                    && (term < cx.term || cx.hears_leader(self.leader_heard_at));
-                if cx.role == Role::Leader {
+                let leader_lives = cx.role() == Role::Follower
+                    && (term < cx.term() || cx.hears_leader(self.leader_heard_at));
+                if cx.role() == Role::Leader {
                     cx.send(from, Kind::Coordinator);
-                } else if cx.may_lead(cx.me) && asked_by_right && !leader_lives {
+                } else if cx.may_lead(cx.me()) && asked_by_right && !leader_lives {
                     // The asker found the leader gone: no point announcing to it.
                     let mut audience = self.audience(cx);
-                    if let Some(gone) = cx.leader {
+                    if let Some(gone) = cx.leader() {
                         audience.remove(gone);
                     }
                     self.lead(cx, audience);
@@ -382,8 +384,8 @@ impl<const N: usize> Protocol<N> for Ranked {
                 }
             }
             (Timer::Preempt, _)
-                if cx.role == Role::Follower
-                    && cx.leader.is_some_and(|l| cx.outranks(cx.me, l)) =>
+                if cx.role() == Role::Follower
+                    && cx.leader().is_some_and(|l| cx.outranks(cx.me(), l)) =>
             {
                 self.start_election(cx);
             }
@@ -392,7 +394,7 @@ impl<const N: usize> Protocol<N> for Ranked {
     }
 
     fn handle_leader_silent(&mut self, cx: &mut Context<N>) {
-        self.suspect = cx.leader;
+        self.suspect = cx.leader();
         match self.rules {
             #[cfg(feature = "next-in-line")]
             Rules::NextInLine { .. } if !self.successors.is_empty() && self.suspect.is_some() => {
@@ -406,7 +408,7 @@ impl<const N: usize> Protocol<N> for Ranked {
                 self.end_election(cx);
                 cx.stand();
                 self.phase = Phase::TieBreak;
-                cx.set_timer(Timer::Round, delay);
+                cx.arm(Timer::Round, delay);
             }
             _ => self.start_election(cx),
         }
@@ -432,7 +434,7 @@ impl Ranked {
         self.end_election(cx);
         cx.stand();
         self.phase = Phase::TryingSuccessor(position);
-        let wait = cx.config.timing.round_trip_timeout;
-        cx.set_timer(Timer::Round, wait);
+        let wait = cx.config().timing.round_trip_timeout;
+        cx.arm(Timer::Round, wait);
     }
 }

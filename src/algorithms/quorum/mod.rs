@@ -100,7 +100,7 @@ const MILLION: u64 = 1_000_000;
 macro_rules! undone {
     ($cx:expr, $fix:ident) => {{
         #[cfg(feature = "mutants")]
-        let undone = $cx.config.is_mutated(crate::Mutation::$fix);
+        let undone = $cx.config().is_mutated(crate::Mutation::$fix);
         #[cfg(not(feature = "mutants"))]
         let undone = false;
         undone
@@ -358,7 +358,7 @@ impl<const N: usize> Quorum<N> {
     /// Resumes from durable state the host persisted before a restart (already validated:
     /// the vote names a member).
     pub(crate) fn restore(&mut self, cx: &mut Context<N>, state: DurableState) {
-        cx.term = state.term;
+        cx.adopt_term(state.term);
         self.voted_for = state.voted_for.and_then(|id| cx.index_of(id));
         self.persisted = state;
         self.handed_out = state;
@@ -368,7 +368,7 @@ impl<const N: usize> Quorum<N> {
 
     pub(crate) fn durable_state(&self, cx: &Context<N>) -> DurableState {
         DurableState {
-            term: cx.term,
+            term: cx.term(),
             voted_for: self.voted_for.map(|peer| cx.id_of(peer)),
         }
     }
@@ -405,7 +405,7 @@ impl<const N: usize> Quorum<N> {
     }
 
     pub(crate) fn lease_until(&self, cx: &Context<N>) -> Option<Instant> {
-        if cx.role != Role::Leader || self.transfer_to.is_some() {
+        if cx.role() != Role::Leader || self.transfer_to.is_some() {
             return None;
         }
         self.lease_until
@@ -413,35 +413,40 @@ impl<const N: usize> Quorum<N> {
 
     // ---- Leadership transfer ----
 
-    pub(crate) fn transfer(
-        &mut self,
-        cx: &mut Context<N>,
+    /// Why this node cannot hand leadership over to `to` now, if it cannot.
+    pub(crate) fn check_transfer(
+        &self,
+        cx: &Context<N>,
         to: PeerIndex,
     ) -> Result<(), TransferRefusal> {
         if self.phase != Phase::Leader {
             return Err(TransferRefusal::NotLeader);
         }
-        if to == cx.me {
+        if to == cx.me() {
             return Err(TransferRefusal::ToSelf);
         }
         if !cx.may_lead(to) {
             return Err(TransferRefusal::NotCandidate);
         }
+        Ok(())
+    }
+
+    /// Hands leadership over to `to` (rule 10), which [`Quorum::check_transfer`] allows.
+    pub(crate) fn transfer(&mut self, cx: &mut Context<N>, to: PeerIndex) {
         self.transfer_to = Some(to);
-        self.transfer_started_at = cx.now;
+        self.transfer_started_at = cx.now();
         self.reset_lease(cx);
         cx.send(to, Kind::TimeoutNow);
-        let t = cx.config.timing.failure_timeout;
-        cx.set_timer(Timer::Transfer, t);
-        Ok(())
+        let t = cx.config().timing.failure_timeout;
+        cx.arm(Timer::Transfer, t);
     }
 
     /// Gives up a transfer whose new leader did not appear; the lease starts afresh.
     fn abandon_transfer(&mut self, cx: &mut Context<N>) {
         if self.transfer_to.take().is_some() {
             self.reset_lease(cx);
-            let t = cx.config.timing.failure_timeout;
-            self.preferred.transfer_failed(cx.now, t);
+            let t = cx.config().timing.failure_timeout;
+            self.preferred.transfer_failed(cx.now(), t);
         }
     }
 
@@ -452,15 +457,15 @@ impl<const N: usize> Quorum<N> {
         if self.transfer_to.is_some() {
             return;
         }
-        let mine = Self::priority(cx, cx.me);
+        let mine = Self::priority(cx, cx.me());
         let best = responsive
             .filter(|peer| cx.may_lead(peer) && Self::priority(cx, peer) > mine)
             .iter()
             .max_by_key(|&peer| cx.rank(peer));
-        let t = cx.config.timing.failure_timeout;
-        if let Some(peer) = self.preferred.choose(cx.now, t, best) {
-            // Cannot fail: this node leads, and `peer` is another member that may lead.
-            let _ = self.transfer(cx, peer);
+        let t = cx.config().timing.failure_timeout;
+        if let Some(peer) = self.preferred.choose(cx.now(), t, best) {
+            // This node leads, and `peer` is another member that may lead.
+            self.transfer(cx, peer);
         }
     }
 
@@ -476,24 +481,24 @@ impl<const N: usize> Quorum<N> {
             return;
         };
         let above = Self::priority(cx, previous.leader);
-        if above > Self::priority(cx, cx.me) && above > Self::priority(cx, leader) {
-            let t = cx.config.timing.failure_timeout;
-            self.preferred.leader_failed(cx.now, t);
+        if above > Self::priority(cx, cx.me()) && above > Self::priority(cx, leader) {
+            let t = cx.config().timing.failure_timeout;
+            self.preferred.leader_failed(cx.now(), t);
         }
     }
 
     // ---- Elections ----
 
     fn majority(cx: &Context<N>) -> usize {
-        cx.config.members().len() / 2 + 1
+        cx.config().members().len() / 2 + 1
     }
 
     fn is_sticky(&self, cx: &Context<N>) -> bool {
-        self.phase == Phase::Leader || cx.now < self.sticky_until
+        self.phase == Phase::Leader || cx.now() < self.sticky_until
     }
 
     fn become_sticky(&mut self, cx: &Context<N>) {
-        self.sticky_until = cx.now + cx.config.timing.failure_timeout;
+        self.sticky_until = cx.now() + cx.config().timing.failure_timeout;
     }
 
     /// Whether this node would vote for `peer` with `freshness` (the term aside), setting
@@ -505,7 +510,7 @@ impl<const N: usize> Quorum<N> {
         freshness: u64,
         handed_over: bool,
     ) -> bool {
-        cx.now >= self.restart_wait_until
+        cx.now() >= self.restart_wait_until
             && (handed_over || !self.is_sticky(cx))
             && freshness >= self.freshness
             && cx.may_lead(peer)
@@ -531,7 +536,7 @@ impl<const N: usize> Quorum<N> {
         if self.phase == Phase::Leader {
             return self.transfer_to == Some(candidate);
         }
-        (cx.uptime() >= cx.config.timing.failure_timeout || undone!(cx, HandOverJustAfterStart))
+        (cx.uptime() >= cx.config().timing.failure_timeout || undone!(cx, HandOverJustAfterStart))
             && NewestHeartbeat::allows_transfer(self.newest, term, started_at)
     }
 
@@ -551,9 +556,9 @@ impl<const N: usize> Quorum<N> {
         self.transfer_to = None;
         self.lease_until = None;
         self.become_sticky(cx);
-        cx.timers.stop(Timer::Sweep);
-        cx.timers.stop(Timer::Transfer);
-        let term = cx.term;
+        cx.cancel(Timer::Sweep);
+        cx.cancel(Timer::Transfer);
+        let term = cx.term();
         cx.await_leader(term);
     }
 
@@ -561,15 +566,15 @@ impl<const N: usize> Quorum<N> {
     /// (volatile mode), and has a next term to campaign in (at the last term it never
     /// campaigns again, so it never votes twice in it).
     fn may_campaign(&self, cx: &Context<N>) -> bool {
-        cx.may_lead(cx.me) && cx.now >= self.restart_wait_until && cx.term.next() > cx.term
+        cx.may_lead(cx.me()) && cx.now() >= self.restart_wait_until && cx.term().next() > cx.term()
     }
 
     /// The election timer fired: ask for pre-votes, or campaign.
     fn start_election(&mut self, cx: &mut Context<N>) {
         if !self.may_campaign(cx) {
-            let wait = self.restart_wait_until - cx.now;
+            let wait = self.restart_wait_until - cx.now();
             self.phase = Phase::Follower;
-            let term = cx.term;
+            let term = cx.term();
             cx.await_leader(term);
             cx.retry_after(wait);
             return;
@@ -582,13 +587,13 @@ impl<const N: usize> Quorum<N> {
     fn stand(&mut self, cx: &mut Context<N>, transfer: Option<u64>) {
         if self.options.pre_vote {
             self.phase = Phase::PreCandidate {
-                granted: PeerSet::only(cx.me),
+                granted: PeerSet::only(cx.me()),
                 transfer,
-                round: cx.now.as_millis(),
+                round: cx.now().as_millis(),
             };
             cx.stand();
             cx.retry_later();
-            cx.send_many(cx.peers(), Kind::PreVote);
+            cx.broadcast(Kind::PreVote);
             self.count_pre_votes(cx);
         } else {
             self.campaign(cx, transfer);
@@ -606,16 +611,15 @@ impl<const N: usize> Quorum<N> {
     }
 
     fn campaign(&mut self, cx: &mut Context<N>, transfer: Option<u64>) {
-        let term = cx.term.next();
-        cx.term = term;
-        self.voted_for = Some(cx.me);
+        cx.adopt_term(cx.term().next());
+        self.voted_for = Some(cx.me());
         self.phase = Phase::Candidate {
-            granted: PeerSet::only(cx.me),
+            granted: PeerSet::only(cx.me()),
             transfer,
         };
         cx.stand();
         cx.retry_later();
-        cx.send_many(cx.peers(), Kind::RequestVote);
+        cx.broadcast(Kind::RequestVote);
         self.count_votes(cx);
     }
 
@@ -630,18 +634,18 @@ impl<const N: usize> Quorum<N> {
     fn lead(&mut self, cx: &mut Context<N>) {
         self.phase = Phase::Leader;
         self.transfer_to = None;
-        let term = cx.term;
+        let term = cx.term();
         cx.lead(term);
         if undone!(cx, CheckQuorumCountsAnyMessage) {
             let _stale = cx.take_heard();
         }
         self.acked = PeerSet::EMPTY;
-        self.elected_at = cx.now;
-        self.note_succession(cx, cx.me, term);
+        self.elected_at = cx.now();
+        self.note_succession(cx, cx.me(), term);
         self.preferred.start_leading();
         self.reset_lease(cx);
-        let t = cx.config.timing.failure_timeout;
-        cx.set_timer(Timer::Sweep, t);
+        let t = cx.config().timing.failure_timeout;
+        cx.arm(Timer::Sweep, t);
         self.heartbeat(cx);
     }
 
@@ -649,7 +653,7 @@ impl<const N: usize> Quorum<N> {
 
     /// Forgets the lease: only heartbeats sent from now on count towards a new one.
     fn reset_lease(&mut self, cx: &Context<N>) {
-        self.lease_floor = cx.now;
+        self.lease_floor = cx.now();
         self.lease_until = None;
         self.refresh_lease(cx);
     }
@@ -657,7 +661,7 @@ impl<const N: usize> Quorum<N> {
     /// The newest send time of this leader's heartbeats that a majority (this node
     /// included, at `now`) acknowledged, among those sent at or after `since`.
     fn majority_acked_since(&self, cx: &Context<N>, since: Instant) -> Option<Instant> {
-        let members = cx.config.members().len();
+        let members = cx.config().members().len();
         let mut times = [Instant::ZERO; N];
         let mut count = 0;
         let acked = self
@@ -665,7 +669,7 @@ impl<const N: usize> Quorum<N> {
             .iter()
             .filter_map(|peer| self.acked_at.get(peer.position()).copied())
             .filter(|&sent_at| sent_at >= since)
-            .chain(core::iter::once(cx.now));
+            .chain(core::iter::once(cx.now()));
         for (slot, sent_at) in times.iter_mut().zip(acked) {
             *slot = sent_at;
             count += 1;
@@ -683,7 +687,7 @@ impl<const N: usize> Quorum<N> {
                 .get(peer.position())
                 .is_some_and(|&sent_at| sent_at >= since)
         });
-        responsive.insert(cx.me);
+        responsive.insert(cx.me());
         responsive
     }
 
@@ -693,7 +697,7 @@ impl<const N: usize> Quorum<N> {
         if let Some(base) = self.majority_acked_since(cx, self.lease_floor) {
             let lease = self
                 .options
-                .lease_duration(cx.config.timing.failure_timeout);
+                .lease_duration(cx.config().timing.failure_timeout);
             self.lease_until = Some(base + lease);
         }
     }
@@ -711,20 +715,20 @@ impl<const N: usize> Quorum<N> {
             return;
         }
         let credits = match undone!(cx, AckCreditsAnyLeader) {
-            true => Some(cx.me),
+            true => Some(cx.me()),
             false => credits,
         };
-        if credits.is_some_and(|leader| leader != cx.me) {
+        if credits.is_some_and(|leader| leader != cx.me()) {
             // Another node leads this term too (volatile mode only: a restart forgot a
             // vote): step down, so that at most one of them goes on leading it.
             self.step_down(cx);
             return;
         }
         let sent_at = Instant::from_millis(sent_at);
-        if credits != Some(cx.me)
+        if credits != Some(cx.me())
             || sent_at == Instant::ZERO
             || sent_at < self.elected_at
-            || sent_at > cx.now
+            || sent_at > cx.now()
         {
             return; // Echoes no heartbeat of this leader's term.
         }
@@ -781,7 +785,7 @@ impl<const N: usize> Quorum<N> {
                     && heartbeat.sent_at < newest.sent_at =>
             {
                 NewestHeartbeat {
-                    heard_at: cx.now,
+                    heard_at: cx.now(),
                     ..newest
                 }
             }
@@ -789,7 +793,7 @@ impl<const N: usize> Quorum<N> {
         });
         // A volatile node waiting out its restart may have voted for a newer leader it
         // forgot: its ack must not extend this leader's lease.
-        if cx.now >= self.restart_wait_until {
+        if cx.now() >= self.restart_wait_until {
             cx.send(from, Kind::QuorumAck);
         }
     }
@@ -801,12 +805,12 @@ impl<const N: usize> Quorum<N> {
     /// mode a newer term's leader was elected by a majority, one of which no longer
     /// credited the older leader, whose lease has therefore ended.
     fn credits_another(&self, cx: &Context<N>, from: PeerIndex, term: Term) -> bool {
-        let t = cx.config.timing.failure_timeout;
+        let t = cx.config().timing.failure_timeout;
         let any_term = self.is_volatile() && !undone!(cx, NewerLeaderWhileCrediting);
         self.newest.is_some_and(|credited| {
             credited.leader != from
                 && (credited.term == term || any_term)
-                && cx.now < credited.heard_at + t
+                && cx.now() < credited.heard_at + t
                 && !undone!(cx, SecondLeaderOfATerm)
         })
     }
@@ -820,7 +824,7 @@ impl<const N: usize> Quorum<N> {
         round: u64,
         handed_over: bool,
     ) {
-        if term > cx.term {
+        if term > cx.term() {
             if self.would_vote(cx, from, freshness, handed_over) {
                 self.granted = Some((from, round));
                 cx.send(from, Kind::PreVoteGranted);
@@ -838,7 +842,7 @@ impl<const N: usize> Quorum<N> {
         freshness: u64,
         handed_over: bool,
     ) {
-        if term == cx.term
+        if term == cx.term()
             && self.voted_for.is_none_or(|vote| vote == from)
             && self.would_vote(cx, from, freshness, handed_over)
         {
@@ -857,8 +861,8 @@ impl<const N: usize> Quorum<N> {
         term: Term,
         started_at: u64,
     ) {
-        if term == cx.term
-            && cx.leader == Some(from)
+        if term == cx.term()
+            && cx.leader() == Some(from)
             && self.phase == Phase::Follower
             && NewestHeartbeat::allows_transfer(self.newest, term.next(), started_at)
             && self.may_campaign(cx)
@@ -874,8 +878,8 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
         // heartbeat just before it, so it honours that leader's lease.
         self.become_sticky(cx);
         if self.is_volatile() {
-            let t = cx.config.timing.failure_timeout;
-            self.restart_wait_until = cx.now + self.options.volatile_wait(t);
+            let t = cx.config().timing.failure_timeout;
+            self.restart_wait_until = cx.now() + self.options.volatile_wait(t);
         }
     }
 
@@ -891,7 +895,7 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
             Body::RequestVote { .. } => handed_over || !self.is_sticky(cx),
             _ => true,
         };
-        if term > cx.term && adopts_term {
+        if term > cx.term() && adopts_term {
             self.adopt(cx, term);
         }
         match *body {
@@ -907,16 +911,16 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                     ..
                 } = self.phase
                     && (round == asked || undone!(cx, GrantOfAnyRound))
-                    && term <= cx.term
+                    && term <= cx.term()
                 {
                     granted.insert(from);
                     self.count_pre_votes(cx);
                 }
             }
-            _ if term != cx.term => {
-                if term < cx.term && matches!(body, Body::RequestVote { .. }) {
+            _ if term != cx.term() => {
+                if term < cx.term() && matches!(body, Body::RequestVote { .. }) {
                     cx.send(from, Kind::Vote);
-                } else if term < cx.term && matches!(body, Body::QuorumHeartbeat { .. }) {
+                } else if term < cx.term() && matches!(body, Body::QuorumHeartbeat { .. }) {
                     cx.send(from, Kind::QuorumAck);
                 }
             }
@@ -926,7 +930,7 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                     leader: from,
                     sent_at,
                     transfer,
-                    heard_at: cx.now,
+                    heard_at: cx.now(),
                 };
                 self.on_heartbeat(cx, from, term, heartbeat)
             }
@@ -955,17 +959,17 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
     fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
         match timer {
             Timer::Sweep if self.phase == Phase::Leader => {
-                let t = cx.config.timing.failure_timeout;
-                let mut responsive = self.acked_since(cx, cx.now - t);
+                let t = cx.config().timing.failure_timeout;
+                let mut responsive = self.acked_since(cx, cx.now() - t);
                 if undone!(cx, CheckQuorumCountsAnyMessage) {
                     responsive = cx.take_heard();
-                    responsive.insert(cx.me);
+                    responsive.insert(cx.me());
                 }
                 if self.options.check_quorum && responsive.len() < Self::majority(cx) {
                     self.step_down(cx);
                     return;
                 }
-                cx.set_timer(Timer::Sweep, t);
+                cx.arm(Timer::Sweep, t);
                 self.prefer_leader(cx, responsive);
             }
             Timer::Transfer if self.phase == Phase::Leader => self.abandon_transfer(cx),
@@ -990,8 +994,8 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
 
     fn message_term(&self, cx: &Context<N>, kind: Kind) -> Term {
         match kind {
-            Kind::PreVote => cx.term.next(),
-            _ => cx.term,
+            Kind::PreVote => cx.term().next(),
+            _ => cx.term(),
         }
     }
 
@@ -1030,7 +1034,7 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                 granted: peer.is_some_and(|peer| self.voted_for == Some(peer)),
             }),
             Kind::QuorumHeartbeat => leading.then_some(Body::QuorumHeartbeat {
-                sent_at: cx.now.as_millis(),
+                sent_at: cx.now().as_millis(),
                 transfer,
             }),
             // Only the receiver's own heartbeat of this term is echoed: another leader's send
@@ -1040,11 +1044,11 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                 sent_at: match undone!(cx, AckCreditsAnyLeader) {
                     true => self
                         .newest
-                        .filter(|heard| heard.term == cx.term)
+                        .filter(|heard| heard.term == cx.term())
                         .map_or(0, |heard| heard.sent_at),
-                    false => NewestHeartbeat::echo_for(self.newest, peer?, cx.term),
+                    false => NewestHeartbeat::echo_for(self.newest, peer?, cx.term()),
                 },
-                leader: cx.leader.map(|leader| cx.id_of(leader)),
+                leader: cx.leader().map(|leader| cx.id_of(leader)),
             }),
             Kind::TimeoutNow => leading
                 .then_some(transfer)
