@@ -21,7 +21,7 @@ use crate::outbox::{Outbox, Recipient};
 use crate::peers::{PeerIndex, PeerSet};
 use crate::rand::Rng;
 use crate::time::{Duration, Instant};
-use crate::timer::{Timer, Timers};
+use crate::timer::{AlgorithmTimer, Slot, Timers};
 use crate::wire::{Kind, Term};
 
 /// What a leader does when another member claims to lead (the rank-based algorithms and
@@ -50,8 +50,8 @@ pub(crate) enum Due {
     LeaderSilent,
     /// The leader's next heartbeat.
     Heartbeat,
-    /// One of the algorithm's own timers.
-    Timer(Timer),
+    /// One of the algorithm's own timers, in this slot.
+    Timer(Slot),
 }
 
 /// One node's shared state; see the [module documentation](self).
@@ -160,8 +160,8 @@ impl<const N: usize> Context<N> {
     }
 
     /// Whether `timer` is armed.
-    pub(crate) fn is_armed(&self, timer: Timer) -> bool {
-        self.timers.is_armed(timer)
+    pub(crate) fn is_armed<T: AlgorithmTimer>(&self, timer: T) -> bool {
+        self.timers.is_armed(Slot::of(timer))
     }
 
     /// The leadership state to report to the host.
@@ -288,7 +288,7 @@ impl<const N: usize> Context<N> {
         self.role = Role::Follower;
         self.leader = Some(leader);
         self.term = term;
-        self.timers.stop(Timer::Heartbeat);
+        self.timers.stop(Slot::HEARTBEAT);
         self.retry_later();
     }
 
@@ -298,8 +298,7 @@ impl<const N: usize> Context<N> {
         self.leader = Some(self.me);
         self.term = term;
         self.detector.stop();
-        let interval = self.config.timing.heartbeat_interval;
-        self.arm(Timer::Heartbeat, interval);
+        self.next_heartbeat();
     }
 
     /// Follows no leader in `term` and waits one failure timeout to hear one.
@@ -307,7 +306,7 @@ impl<const N: usize> Context<N> {
         self.role = Role::Follower;
         self.leader = None;
         self.term = term;
-        self.timers.stop(Timer::Heartbeat);
+        self.timers.stop(Slot::HEARTBEAT);
         self.retry_later();
     }
 
@@ -316,7 +315,7 @@ impl<const N: usize> Context<N> {
         self.role = Role::Candidate;
         self.leader = None;
         self.detector.stop();
-        self.timers.stop(Timer::Heartbeat);
+        self.timers.stop(Slot::HEARTBEAT);
     }
 
     /// Moves on to `term` in the role this node has (a candidate campaigning in the next
@@ -345,19 +344,25 @@ impl<const N: usize> Context<N> {
     // ---- Timers ----
 
     /// Arms `timer` to fire `after` from now (again, if it was armed).
-    pub(crate) fn arm(&mut self, timer: Timer, after: Duration) {
-        self.timers.set(timer, self.now + after);
+    pub(crate) fn arm<T: AlgorithmTimer>(&mut self, timer: T, after: Duration) {
+        self.timers.set(Slot::of(timer), self.now + after);
     }
 
     /// Arms `timer` to fire at `at` (again, if it was armed); a time already past fires at
     /// the next timeout.
-    pub(crate) fn arm_at(&mut self, timer: Timer, at: Instant) {
-        self.timers.set(timer, at);
+    pub(crate) fn arm_at<T: AlgorithmTimer>(&mut self, timer: T, at: Instant) {
+        self.timers.set(Slot::of(timer), at);
     }
 
     /// Disarms `timer`: what it waited for no longer matters.
-    pub(crate) fn cancel(&mut self, timer: Timer) {
-        self.timers.stop(timer);
+    pub(crate) fn cancel<T: AlgorithmTimer>(&mut self, timer: T) {
+        self.timers.stop(Slot::of(timer));
+    }
+
+    /// Arms the leader's heartbeat timer one heartbeat interval from now.
+    fn next_heartbeat(&mut self) {
+        let at = self.now + self.config.timing.heartbeat_interval;
+        self.timers.set(Slot::HEARTBEAT, at);
     }
 
     // ---- Messages ----
@@ -388,8 +393,7 @@ impl<const N: usize> Context<N> {
     pub(crate) fn heartbeat(&mut self, kind: Kind) {
         if self.role == Role::Leader {
             self.broadcast(kind);
-            let interval = self.config.timing.heartbeat_interval;
-            self.arm(Timer::Heartbeat, interval);
+            self.next_heartbeat();
         }
     }
 
@@ -419,8 +423,8 @@ impl<const N: usize> Context<N> {
             return Some(Due::LeaderSilent);
         }
         Some(match self.timers.take_expired(self.now)? {
-            Timer::Heartbeat => Due::Heartbeat,
-            timer => Due::Timer(timer),
+            Slot::HEARTBEAT => Due::Heartbeat,
+            slot => Due::Timer(slot),
         })
     }
 

@@ -79,7 +79,7 @@ use crate::event::Role;
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
 use crate::time::{Duration, Instant};
-use crate::timer::Timer;
+use crate::timer::{AlgorithmTimer, Slot};
 use crate::wire::{Body, Kind, MemberSet, Successors, Term};
 
 /// Options of invitation election.
@@ -117,6 +117,23 @@ impl Default for InvitationOptions {
     fn default() -> Self {
         InvitationOptions::DEFAULT
     }
+}
+
+/// What a group leader waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InvitationTimer {
+    /// Its next round of invitations to the members outside its group (rule 5).
+    NextInvitations,
+    /// The end of a liveness window: the members not heard from in it leave the group
+    /// (rule 3).
+    LivenessWindow,
+}
+
+impl AlgorithmTimer for InvitationTimer {
+    const ALL: &'static [InvitationTimer] = &[
+        InvitationTimer::NextInvitations,
+        InvitationTimer::LivenessWindow,
+    ];
 }
 
 /// The invitation state of one node.
@@ -175,9 +192,12 @@ impl Invitation {
         self.accepted = PeerSet::EMPTY;
         cx.lead(self.term);
         let _stale = cx.take_heard();
-        cx.arm_at(Timer::Invite, first_invitations.max(cx.now()));
+        cx.arm_at(
+            InvitationTimer::NextInvitations,
+            first_invitations.max(cx.now()),
+        );
         let window = cx.config().timing.failure_timeout;
-        cx.arm(Timer::Sweep, window);
+        cx.arm(InvitationTimer::LivenessWindow, window);
     }
 
     /// Follows `leader` in `term`: this node's own group, if it had one, is handed over.
@@ -186,8 +206,8 @@ impl Invitation {
         self.members = PeerSet::EMPTY;
         self.leader_heard_at = cx.now();
         cx.follow(leader, term);
-        cx.cancel(Timer::Invite);
-        cx.cancel(Timer::Sweep);
+        cx.cancel(InvitationTimer::NextInvitations);
+        cx.cancel(InvitationTimer::LivenessWindow);
     }
 
     /// Rules 6 and 9: `from` invites this node into its group of `group_size`.
@@ -274,7 +294,7 @@ impl Invitation {
         cx.send_many(outside, Kind::Invite);
         // Never zero: configuration validation refuses a zero interval.
         let period = self.options.invite_interval + self.tie_breaker_delay(cx);
-        cx.arm(Timer::Invite, period);
+        cx.arm(InvitationTimer::NextInvitations, period);
     }
 
     /// Rule 3: members not heard from since the last sweep leave the group.
@@ -282,7 +302,7 @@ impl Invitation {
         let heard = cx.take_heard();
         self.members = self.members.filter(|peer| heard.contains(peer));
         let window = cx.config().timing.failure_timeout;
-        cx.arm(Timer::Sweep, window);
+        cx.arm(InvitationTimer::LivenessWindow, window);
     }
 }
 
@@ -312,14 +332,14 @@ impl<const N: usize> Protocol<N> for Invitation {
         }
     }
 
-    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
+    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Slot) {
         if cx.role() != Role::Leader {
             return;
         }
-        match timer {
-            Timer::Invite => self.invite_outsiders(cx),
-            Timer::Sweep => self.sweep(cx),
-            _ => {}
+        match timer.timer() {
+            Some(InvitationTimer::NextInvitations) => self.invite_outsiders(cx),
+            Some(InvitationTimer::LivenessWindow) => self.sweep(cx),
+            None => {}
         }
     }
 

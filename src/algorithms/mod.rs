@@ -27,7 +27,7 @@ use crate::config::Algorithm;
 use crate::context::Context;
 use crate::outbox::Recipient;
 use crate::peers::PeerIndex;
-use crate::timer::Timer;
+use crate::timer::Slot;
 use crate::wire::{Body, Kind, Term};
 
 #[cfg(feature = "invitation")]
@@ -49,9 +49,10 @@ pub(crate) trait Protocol<const N: usize> {
     /// A message from member `from`, carrying the sender's `term`.
     fn handle_message(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term, body: &Body);
 
-    /// A protocol timer fired (the engine handles [`Timer::Heartbeat`] itself, through
-    /// [`Protocol::heartbeat`]).
-    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer);
+    /// One of the algorithm's own timers fired: `timer` is its slot, which
+    /// [`Slot::timer`] turns back into the algorithm's timer type. (The leader's
+    /// heartbeat comes to [`Protocol::heartbeat`] instead.)
+    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Slot);
 
     /// The leader's heartbeat timer fired: by default, heartbeat every peer.
     fn heartbeat(&mut self, cx: &mut Context<N>) {

@@ -73,7 +73,7 @@ use crate::context::{Context, Rivalry};
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
 use crate::time::{Duration, Instant};
-use crate::timer::Timer;
+use crate::timer::{AlgorithmTimer, Slot};
 use crate::wire::{Body, Kind, Successors, Term};
 
 /// When a node may depose a healthy leader that ranks below it: the stability option
@@ -100,6 +100,33 @@ pub(crate) enum Rules {
     Candidates { tie_breaker_step: Option<Duration> },
 }
 
+/// What a node of a rank-based election waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RankedTimer {
+    /// Its tie-breaker delay, after which it starts its election (candidate/ordinary).
+    TieBreakerDelay,
+    /// The successor it asked to `TakeOver` announces itself within a round trip
+    /// (next-in-line).
+    TakeOverAnnouncement,
+    /// The members it asked with `Election` answer `Alive` within a round trip.
+    AliveAnswers,
+    /// The member it asked to `Proceed` announces itself within a round trip.
+    ProceedAnnouncement,
+    /// It has been up long enough to depose a lower-ranked leader
+    /// ([`Preemption::AfterUptime`]).
+    PreemptionUptime,
+}
+
+impl AlgorithmTimer for RankedTimer {
+    const ALL: &'static [RankedTimer] = &[
+        RankedTimer::TieBreakerDelay,
+        RankedTimer::TakeOverAnnouncement,
+        RankedTimer::AliveAnswers,
+        RankedTimer::ProceedAnnouncement,
+        RankedTimer::PreemptionUptime,
+    ];
+}
+
 /// Where a node stands in the election it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Phase {
@@ -115,6 +142,21 @@ enum Phase {
     Collecting { asked: PeerSet },
     /// Asked this node to proceed; waiting for its `Coordinator`.
     AwaitingCoordinator(PeerIndex),
+}
+
+impl Phase {
+    /// The timer that ends this phase's wait.
+    fn timer(self) -> Option<RankedTimer> {
+        match self {
+            Phase::Idle => None,
+            #[cfg(feature = "candidates")]
+            Phase::TieBreak => Some(RankedTimer::TieBreakerDelay),
+            #[cfg(feature = "next-in-line")]
+            Phase::TryingSuccessor(_) => Some(RankedTimer::TakeOverAnnouncement),
+            Phase::Collecting { .. } => Some(RankedTimer::AliveAnswers),
+            Phase::AwaitingCoordinator(_) => Some(RankedTimer::ProceedAnnouncement),
+        }
+    }
 }
 
 /// The state of one node in a rank-based election.
@@ -197,15 +239,15 @@ impl Ranked {
         self.leader_heard_at = cx.now();
         cx.follow(leader, term);
         if !(cx.may_lead(cx.me()) && cx.outranks(cx.me(), leader)) {
-            cx.cancel(Timer::Preempt);
+            cx.cancel(RankedTimer::PreemptionUptime);
             return;
         }
         match self.preemption {
             Preemption::Immediate => self.start_election(cx),
             Preemption::AfterUptime(wait) if cx.uptime() >= wait => self.start_election(cx),
             Preemption::AfterUptime(wait) => {
-                if !cx.is_armed(Timer::Preempt) {
-                    cx.arm_at(Timer::Preempt, cx.started_at() + wait);
+                if !cx.is_armed(RankedTimer::PreemptionUptime) {
+                    cx.arm_at(RankedTimer::PreemptionUptime, cx.started_at() + wait);
                 }
             }
             Preemption::Never => {}
@@ -223,9 +265,8 @@ impl Ranked {
         if !asked.is_empty() {
             cx.stand();
             cx.send_many(asked, Kind::Election);
-            self.phase = Phase::Collecting { asked };
             let wait = cx.config().timing.round_trip_timeout;
-            cx.arm(Timer::Round, wait);
+            self.enter(cx, Phase::Collecting { asked }, wait);
         } else {
             self.lead_or_retry(cx);
         }
@@ -243,9 +284,25 @@ impl Ranked {
 
     fn ask_to_proceed<const N: usize>(&mut self, cx: &mut Context<N>, peer: PeerIndex) {
         cx.send(peer, Kind::Proceed);
-        self.phase = Phase::AwaitingCoordinator(peer);
         let wait = cx.config().timing.round_trip_timeout;
-        cx.arm(Timer::Round, wait);
+        self.enter(cx, Phase::AwaitingCoordinator(peer), wait);
+    }
+
+    /// Moves on to `phase`, whose wait ends `wait` from now; the wait of the phase it
+    /// leaves is over.
+    fn enter<const N: usize>(&mut self, cx: &mut Context<N>, phase: Phase, wait: Duration) {
+        self.end_wait(cx);
+        self.phase = phase;
+        if let Some(timer) = phase.timer() {
+            cx.arm(timer, wait);
+        }
+    }
+
+    /// Cancels the timer of the current phase's wait, if it has not fired.
+    fn end_wait<const N: usize>(&mut self, cx: &mut Context<N>) {
+        if let Some(timer) = self.phase.timer() {
+            cx.cancel(timer);
+        }
     }
 
     /// Whom a new leader tells: Bully tells the members below it; the others tell all.
@@ -267,14 +324,14 @@ impl Ranked {
         self.successors.clear();
         self.highest_term = self.highest_term.max(cx.term()).next();
         cx.lead(self.highest_term);
-        cx.cancel(Timer::Preempt);
+        cx.cancel(RankedTimer::PreemptionUptime);
         cx.send_many(audience, Kind::Coordinator);
     }
 
     fn end_election<const N: usize>(&mut self, cx: &mut Context<N>) {
+        self.end_wait(cx);
         self.phase = Phase::Idle;
         self.answered = PeerSet::EMPTY;
-        cx.cancel(Timer::Round);
         cx.retract(Kind::Election);
         cx.retract(Kind::Proceed);
         cx.retract(Kind::TakeOver);
@@ -364,26 +421,31 @@ impl<const N: usize> Protocol<N> for Ranked {
         }
     }
 
-    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
+    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Slot) {
+        let Some(timer) = timer.timer() else {
+            return;
+        };
         match (timer, self.phase) {
             #[cfg(feature = "candidates")]
-            (Timer::Round, Phase::TieBreak) => self.start_election(cx),
+            (RankedTimer::TieBreakerDelay, Phase::TieBreak) => self.start_election(cx),
             #[cfg(feature = "next-in-line")]
-            (Timer::Round, Phase::TryingSuccessor(position)) => {
+            (RankedTimer::TakeOverAnnouncement, Phase::TryingSuccessor(position)) => {
                 crate::algorithms::next_in_line::try_successor(self, cx, position + 1)
             }
-            (Timer::Round, Phase::Collecting { .. }) => match cx.highest(self.answered) {
-                Some(highest) => self.ask_to_proceed(cx, highest),
-                None => self.lead_or_retry(cx),
-            },
-            (Timer::Round, Phase::AwaitingCoordinator(silent)) => {
+            (RankedTimer::AliveAnswers, Phase::Collecting { .. }) => {
+                match cx.highest(self.answered) {
+                    Some(highest) => self.ask_to_proceed(cx, highest),
+                    None => self.lead_or_retry(cx),
+                }
+            }
+            (RankedTimer::ProceedAnnouncement, Phase::AwaitingCoordinator(silent)) => {
                 self.answered.remove(silent);
                 match cx.highest(self.answered) {
                     Some(next) => self.ask_to_proceed(cx, next),
                     None => self.lead_or_retry(cx),
                 }
             }
-            (Timer::Preempt, _)
+            (RankedTimer::PreemptionUptime, _)
                 if cx.role() == Role::Follower
                     && cx.leader().is_some_and(|l| cx.outranks(cx.me(), l)) =>
             {
@@ -407,8 +469,7 @@ impl<const N: usize> Protocol<N> for Ranked {
                 let delay = cx.tie_breaker_delay_without(step, self.suspect);
                 self.end_election(cx);
                 cx.stand();
-                self.phase = Phase::TieBreak;
-                cx.arm(Timer::Round, delay);
+                self.enter(cx, Phase::TieBreak, delay);
             }
             _ => self.start_election(cx),
         }
@@ -433,8 +494,7 @@ impl Ranked {
     pub(crate) fn await_successor<const N: usize>(&mut self, cx: &mut Context<N>, position: usize) {
         self.end_election(cx);
         cx.stand();
-        self.phase = Phase::TryingSuccessor(position);
         let wait = cx.config().timing.round_trip_timeout;
-        cx.arm(Timer::Round, wait);
+        self.enter(cx, Phase::TryingSuccessor(position), wait);
     }
 }

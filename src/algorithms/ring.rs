@@ -106,7 +106,7 @@ use crate::context::{Context, Rivalry};
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
 use crate::time::{Duration, Instant};
-use crate::timer::Timer;
+use crate::timer::{AlgorithmTimer, Slot};
 use crate::wire::{Body, Kind, Successors, Term};
 
 /// Which ring election message is circulated.
@@ -168,6 +168,17 @@ impl Token {
             Token::Election { initiator, .. } | Token::Result { initiator, .. } => initiator,
         }
     }
+}
+
+/// What a ring node waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RingTimer {
+    /// The receiver of the token in flight acknowledges it within a round trip (rule 1).
+    TokenAck,
+}
+
+impl AlgorithmTimer for RingTimer {
+    const ALL: &'static [RingTimer] = &[RingTimer::TokenAck];
 }
 
 /// The token this node sent last, until its receiver acknowledges it.
@@ -247,7 +258,7 @@ impl Ring {
         }
         cx.send(next, self.kind_of(token));
         let ack_due = cx.now() + cx.config().timing.round_trip_timeout;
-        cx.arm_at(Timer::Round, ack_due);
+        cx.arm_at(RingTimer::TokenAck, ack_due);
         self.in_flight = Some(InFlight {
             token,
             to: next,
@@ -259,7 +270,7 @@ impl Ring {
     /// Forgets the token in flight, and its message if the host has not taken it yet.
     fn drop_in_flight<const N: usize>(&mut self, cx: &mut Context<N>) {
         self.in_flight = None;
-        cx.cancel(Timer::Round);
+        cx.cancel(RingTimer::TokenAck);
         for kind in [Kind::RingElection, Kind::RingMax, Kind::RingLeader] {
             cx.retract(kind);
         }
@@ -392,7 +403,7 @@ impl Ring {
     fn on_ack<const N: usize>(&mut self, cx: &mut Context<N>, from: PeerIndex) {
         if self.in_flight.is_some_and(|in_flight| in_flight.to == from) {
             self.in_flight = None;
-            cx.cancel(Timer::Round);
+            cx.cancel(RingTimer::TokenAck);
         }
     }
 
@@ -418,7 +429,7 @@ impl Ring {
         // One lost message (or ack) must not cut a live member out of the election.
         let ack_due = cx.now() + cx.config().timing.round_trip_timeout;
         cx.send(in_flight.to, self.kind_of(in_flight.token));
-        cx.arm_at(Timer::Round, ack_due);
+        cx.arm_at(RingTimer::TokenAck, ack_due);
         self.in_flight = Some(InFlight {
             ack_due,
             resent: true,
@@ -586,8 +597,8 @@ impl<const N: usize> Protocol<N> for Ring {
         }
     }
 
-    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
-        if timer == Timer::Round {
+    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Slot) {
+        if timer.timer() == Some(RingTimer::TokenAck) {
             self.on_ack_timeout(cx);
         }
     }

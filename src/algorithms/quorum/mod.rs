@@ -87,7 +87,7 @@ use crate::event::Role;
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
 use crate::time::{Duration, Instant};
-use crate::timer::Timer;
+use crate::timer::{AlgorithmTimer, Slot};
 use crate::wire::{Body, Kind, Term};
 
 use preferred::PreferredLeader;
@@ -250,6 +250,20 @@ enum Phase {
     },
     /// Leads the current term.
     Leader,
+}
+
+/// What a leader waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum QuorumTimer {
+    /// The end of a window of `T` in which it counts the members that acknowledged its
+    /// heartbeats: check-quorum (rule 8) and the preferred leader (rule 11) act on them.
+    AckWindow,
+    /// The end of a leadership transfer's wait for the new leader (rule 10).
+    TransferTimeout,
+}
+
+impl AlgorithmTimer for QuorumTimer {
+    const ALL: &'static [QuorumTimer] = &[QuorumTimer::AckWindow, QuorumTimer::TransferTimeout];
 }
 
 /// The newest heartbeat a node heard from the leader it follows.
@@ -438,7 +452,7 @@ impl<const N: usize> Quorum<N> {
         self.reset_lease(cx);
         cx.send(to, Kind::TimeoutNow);
         let t = cx.config().timing.failure_timeout;
-        cx.arm(Timer::Transfer, t);
+        cx.arm(QuorumTimer::TransferTimeout, t);
     }
 
     /// Gives up a transfer whose new leader did not appear; the lease starts afresh.
@@ -556,8 +570,8 @@ impl<const N: usize> Quorum<N> {
         self.transfer_to = None;
         self.lease_until = None;
         self.become_sticky(cx);
-        cx.cancel(Timer::Sweep);
-        cx.cancel(Timer::Transfer);
+        cx.cancel(QuorumTimer::AckWindow);
+        cx.cancel(QuorumTimer::TransferTimeout);
         let term = cx.term();
         cx.await_leader(term);
     }
@@ -645,7 +659,7 @@ impl<const N: usize> Quorum<N> {
         self.preferred.start_leading();
         self.reset_lease(cx);
         let t = cx.config().timing.failure_timeout;
-        cx.arm(Timer::Sweep, t);
+        cx.arm(QuorumTimer::AckWindow, t);
         self.heartbeat(cx);
     }
 
@@ -956,9 +970,9 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
         }
     }
 
-    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
-        match timer {
-            Timer::Sweep if self.phase == Phase::Leader => {
+    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Slot) {
+        match timer.timer() {
+            Some(QuorumTimer::AckWindow) if self.phase == Phase::Leader => {
                 let t = cx.config().timing.failure_timeout;
                 let mut responsive = self.acked_since(cx, cx.now() - t);
                 if undone!(cx, CheckQuorumCountsAnyMessage) {
@@ -969,10 +983,12 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                     self.step_down(cx);
                     return;
                 }
-                cx.arm(Timer::Sweep, t);
+                cx.arm(QuorumTimer::AckWindow, t);
                 self.prefer_leader(cx, responsive);
             }
-            Timer::Transfer if self.phase == Phase::Leader => self.abandon_transfer(cx),
+            Some(QuorumTimer::TransferTimeout) if self.phase == Phase::Leader => {
+                self.abandon_transfer(cx)
+            }
             _ => {}
         }
     }
