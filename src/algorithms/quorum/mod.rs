@@ -229,27 +229,24 @@ pub(crate) enum TransferRefusal {
     NotCandidate,
 }
 
-/// Where a node stands in an election.
+/// The election a candidate stands in. (Whether a node follows, stands or leads is its
+/// role, kept by the context.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Phase {
-    /// Follows a leader, or waits to hear one.
-    Follower,
+enum Ballot {
     /// Asked for pre-votes for the next term in `round` (its clock when it asked);
     /// `granted` would vote for it. `transfer`: the leader handed over, at this time on
     /// its clock.
-    PreCandidate {
+    PreVote {
         granted: PeerSet,
         transfer: Option<u64>,
         round: u64,
     },
     /// Campaigns in the current term; `granted` voted for it. `transfer`: the leader
     /// handed over, at this time on its clock.
-    Candidate {
+    Vote {
         granted: PeerSet,
         transfer: Option<u64>,
     },
-    /// Leads the current term.
-    Leader,
 }
 
 /// What a leader waits for.
@@ -306,7 +303,8 @@ impl NewestHeartbeat {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Quorum<const N: usize> {
     options: QuorumOptions,
-    phase: Phase,
+    /// The election this node stands in while its role is `Candidate`; `None` otherwise.
+    ballot: Option<Ballot>,
     /// The vote cast in the current term.
     voted_for: Option<PeerIndex>,
     /// The durable state the host last confirmed written.
@@ -349,7 +347,7 @@ impl<const N: usize> Quorum<N> {
     pub(crate) fn new(options: QuorumOptions) -> Quorum<N> {
         Quorum {
             options,
-            phase: Phase::Follower,
+            ballot: None,
             voted_for: None,
             persisted: DurableState::default(),
             handed_out: DurableState::default(),
@@ -433,7 +431,7 @@ impl<const N: usize> Quorum<N> {
         cx: &Context<N>,
         to: PeerIndex,
     ) -> Result<(), TransferRefusal> {
-        if self.phase != Phase::Leader {
+        if cx.role() != Role::Leader {
             return Err(TransferRefusal::NotLeader);
         }
         if to == cx.me() {
@@ -508,7 +506,7 @@ impl<const N: usize> Quorum<N> {
     }
 
     fn is_sticky(&self, cx: &Context<N>) -> bool {
-        self.phase == Phase::Leader || cx.now() < self.sticky_until
+        cx.role() == Role::Leader || cx.now() < self.sticky_until
     }
 
     fn become_sticky(&mut self, cx: &Context<N>) {
@@ -547,7 +545,7 @@ impl<const N: usize> Quorum<N> {
         let Some(started_at) = transfer else {
             return false;
         };
-        if self.phase == Phase::Leader {
+        if cx.role() == Role::Leader {
             return self.transfer_to == Some(candidate);
         }
         (cx.uptime() >= cx.config().timing.failure_timeout || undone!(cx, HandOverJustAfterStart))
@@ -556,23 +554,27 @@ impl<const N: usize> Quorum<N> {
 
     /// Adopts a newer term: no vote in it yet, no leader known.
     fn adopt(&mut self, cx: &mut Context<N>, term: Term) {
-        if self.phase == Phase::Leader {
+        if cx.role() == Role::Leader {
             self.step_down(cx);
         }
-        self.phase = Phase::Follower;
         self.voted_for = None;
-        cx.await_leader(term);
+        self.await_leader(cx, term);
     }
 
     /// Stops leading: stays sticky for `T` (its own lease may still be running).
     fn step_down(&mut self, cx: &mut Context<N>) {
-        self.phase = Phase::Follower;
         self.transfer_to = None;
         self.lease_until = None;
         self.become_sticky(cx);
         cx.cancel(QuorumTimer::AckWindow);
         cx.cancel(QuorumTimer::TransferTimeout);
         let term = cx.term();
+        self.await_leader(cx, term);
+    }
+
+    /// Follows no leader in `term`, and stands in no election.
+    fn await_leader(&mut self, cx: &mut Context<N>, term: Term) {
+        self.ballot = None;
         cx.await_leader(term);
     }
 
@@ -587,9 +589,8 @@ impl<const N: usize> Quorum<N> {
     fn start_election(&mut self, cx: &mut Context<N>) {
         if !self.may_campaign(cx) {
             let wait = self.restart_wait_until - cx.now();
-            self.phase = Phase::Follower;
             let term = cx.term();
-            cx.await_leader(term);
+            self.await_leader(cx, term);
             cx.retry_after(wait);
             return;
         }
@@ -600,11 +601,11 @@ impl<const N: usize> Quorum<N> {
     /// over, at this time on its clock.
     fn stand(&mut self, cx: &mut Context<N>, transfer: Option<u64>) {
         if self.options.pre_vote {
-            self.phase = Phase::PreCandidate {
+            self.ballot = Some(Ballot::PreVote {
                 granted: PeerSet::only(cx.me()),
                 transfer,
                 round: cx.now().as_millis(),
-            };
+            });
             cx.stand();
             cx.retry_later();
             cx.broadcast(Kind::PreVote);
@@ -615,9 +616,9 @@ impl<const N: usize> Quorum<N> {
     }
 
     fn count_pre_votes(&mut self, cx: &mut Context<N>) {
-        if let Phase::PreCandidate {
+        if let Some(Ballot::PreVote {
             granted, transfer, ..
-        } = self.phase
+        }) = self.ballot
             && granted.len() >= Self::majority(cx)
         {
             self.campaign(cx, transfer);
@@ -627,10 +628,10 @@ impl<const N: usize> Quorum<N> {
     fn campaign(&mut self, cx: &mut Context<N>, transfer: Option<u64>) {
         cx.adopt_term(cx.term().next());
         self.voted_for = Some(cx.me());
-        self.phase = Phase::Candidate {
+        self.ballot = Some(Ballot::Vote {
             granted: PeerSet::only(cx.me()),
             transfer,
-        };
+        });
         cx.stand();
         cx.retry_later();
         cx.broadcast(Kind::RequestVote);
@@ -638,7 +639,7 @@ impl<const N: usize> Quorum<N> {
     }
 
     fn count_votes(&mut self, cx: &mut Context<N>) {
-        if let Phase::Candidate { granted, .. } = self.phase
+        if let Some(Ballot::Vote { granted, .. }) = self.ballot
             && granted.len() >= Self::majority(cx)
         {
             self.lead(cx);
@@ -646,7 +647,7 @@ impl<const N: usize> Quorum<N> {
     }
 
     fn lead(&mut self, cx: &mut Context<N>) {
-        self.phase = Phase::Leader;
+        self.ballot = None;
         self.transfer_to = None;
         let term = cx.term();
         cx.lead(term);
@@ -725,7 +726,7 @@ impl<const N: usize> Quorum<N> {
         sent_at: u64,
         credits: Option<PeerIndex>,
     ) {
-        if self.phase != Phase::Leader {
+        if cx.role() != Role::Leader {
             return;
         }
         let credits = match undone!(cx, AckCreditsAnyLeader) {
@@ -766,7 +767,7 @@ impl<const N: usize> Quorum<N> {
         term: Term,
         heartbeat: NewestHeartbeat,
     ) {
-        if self.phase == Phase::Leader {
+        if cx.role() == Role::Leader {
             if undone!(cx, SecondLeaderOfATerm) {
                 return;
             }
@@ -774,10 +775,10 @@ impl<const N: usize> Quorum<N> {
             // Stop leading it; this node then knows no leader, and follows the other.
             self.step_down(cx);
         }
-        if let Phase::PreCandidate {
+        if let Some(Ballot::PreVote {
             transfer: Some(started_at),
             ..
-        } = self.phase
+        }) = self.ballot
             && heartbeat.transfer == Some(started_at)
         {
             return; // The leader is handing over to this node: keep standing.
@@ -789,8 +790,8 @@ impl<const N: usize> Quorum<N> {
             cx.send(from, Kind::QuorumAck);
             return;
         }
-        self.phase = Phase::Follower;
         self.note_succession(cx, from, term);
+        self.ballot = None;
         cx.follow(from, term);
         self.become_sticky(cx);
         self.newest = Some(match self.newest {
@@ -877,7 +878,7 @@ impl<const N: usize> Quorum<N> {
     ) {
         if term == cx.term()
             && cx.leader() == Some(from)
-            && self.phase == Phase::Follower
+            && cx.role() == Role::Follower
             && NewestHeartbeat::allows_transfer(self.newest, term.next(), started_at)
             && self.may_campaign(cx)
         {
@@ -919,11 +920,11 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
             // Sent in the granter's term, which is below the proposed one; it counts only
             // for the round it answers.
             Body::PreVoteGranted { round } => {
-                if let Phase::PreCandidate {
+                if let Some(Ballot::PreVote {
                     ref mut granted,
                     round: asked,
                     ..
-                } = self.phase
+                }) = self.ballot
                     && (round == asked || undone!(cx, GrantOfAnyRound))
                     && term <= cx.term()
                 {
@@ -957,9 +958,9 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                 self.on_request_vote(cx, from, term, freshness, handed_over)
             }
             Body::Vote { granted: true } => {
-                if let Phase::Candidate {
+                if let Some(Ballot::Vote {
                     ref mut granted, ..
-                } = self.phase
+                }) = self.ballot
                 {
                     granted.insert(from);
                     self.count_votes(cx);
@@ -972,7 +973,7 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
 
     fn handle_timer(&mut self, cx: &mut Context<N>, timer: Slot) {
         match timer.timer() {
-            Some(QuorumTimer::AckWindow) if self.phase == Phase::Leader => {
+            Some(QuorumTimer::AckWindow) if cx.role() == Role::Leader => {
                 let t = cx.config().timing.failure_timeout;
                 let mut responsive = self.acked_since(cx, cx.now() - t);
                 if undone!(cx, CheckQuorumCountsAnyMessage) {
@@ -986,7 +987,7 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                 cx.arm(QuorumTimer::AckWindow, t);
                 self.prefer_leader(cx, responsive);
             }
-            Some(QuorumTimer::TransferTimeout) if self.phase == Phase::Leader => {
+            Some(QuorumTimer::TransferTimeout) if cx.role() == Role::Leader => {
                 self.abandon_transfer(cx)
             }
             _ => {}
@@ -994,7 +995,7 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
     }
 
     fn handle_leader_silent(&mut self, cx: &mut Context<N>) {
-        if self.phase != Phase::Leader {
+        if cx.role() != Role::Leader {
             self.start_election(cx);
         }
     }
@@ -1016,7 +1017,7 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
     }
 
     fn body(&self, cx: &Context<N>, kind: Kind, to: Recipient) -> Option<Body> {
-        let leading = self.phase == Phase::Leader;
+        let leading = cx.role() == Role::Leader;
         let peer = match to {
             Recipient::Peer(peer) => Some(peer),
             Recipient::All => None,
@@ -1025,10 +1026,10 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
             .transfer_to
             .map(|_| self.transfer_started_at.as_millis());
         match kind {
-            Kind::PreVote => match self.phase {
-                Phase::PreCandidate {
+            Kind::PreVote => match self.ballot {
+                Some(Ballot::PreVote {
                     transfer, round, ..
-                } => Some(Body::PreVote {
+                }) => Some(Body::PreVote {
                     freshness: self.freshness,
                     transfer,
                     round,
@@ -1039,8 +1040,8 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                 Some((asker, round)) if Some(asker) == peer => Some(Body::PreVoteGranted { round }),
                 _ => None,
             },
-            Kind::RequestVote => match self.phase {
-                Phase::Candidate { transfer, .. } => Some(Body::RequestVote {
+            Kind::RequestVote => match self.ballot {
+                Some(Ballot::Vote { transfer, .. }) => Some(Body::RequestVote {
                     freshness: self.freshness,
                     transfer,
                 }),
