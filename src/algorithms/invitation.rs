@@ -145,9 +145,6 @@ pub(crate) struct Invitation {
     /// The nodes this node's `Accept` brings to its new leader, itself included. An ack
     /// from any other node after the merge is answered with `Join` (rule 7).
     accepted: PeerSet,
-    /// The term of this node's group: its own while it leads, its leader's while it
-    /// follows.
-    term: Term,
     /// The highest term taken or seen in any message; a new group takes the next one.
     highest_term: Term,
     /// When this node last heard its leader (rule 5 times the first invitations after a
@@ -162,7 +159,6 @@ impl Invitation {
             options,
             members: PeerSet::EMPTY,
             accepted: PeerSet::EMPTY,
-            term: Term(0),
             highest_term: Term(0),
             leader_heard_at: Instant::ZERO,
         }
@@ -186,11 +182,10 @@ impl Invitation {
     /// Leads a group of its own in a new term (rules 1 and 4); the first invitations go
     /// out at `first_invitations` (or at once, if that has passed).
     fn lead_alone<const N: usize>(&mut self, cx: &mut Context<N>, first_invitations: Instant) {
-        self.highest_term = self.highest_term.max(self.term).next();
-        self.term = self.highest_term;
+        self.highest_term = self.highest_term.max(cx.term()).next();
         self.members = PeerSet::EMPTY;
         self.accepted = PeerSet::EMPTY;
-        cx.lead(self.term);
+        cx.lead(self.highest_term);
         let _stale = cx.take_heard();
         cx.arm_at(
             InvitationTimer::NextInvitations,
@@ -202,7 +197,6 @@ impl Invitation {
 
     /// Follows `leader` in `term`: this node's own group, if it had one, is handed over.
     fn follow<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex, term: Term) {
-        self.term = term;
         self.members = PeerSet::EMPTY;
         self.leader_heard_at = cx.now();
         cx.follow(leader, term);
@@ -255,7 +249,7 @@ impl Invitation {
         joining.insert(from);
         joining.remove(cx.me());
         match cx.role() {
-            Role::Leader if term == self.term => {
+            Role::Leader if term == cx.term() => {
                 for peer in joining.iter() {
                     self.members.insert(peer);
                     cx.record_heard(peer);
@@ -319,7 +313,7 @@ impl<const N: usize> Protocol<N> for Invitation {
                 self.follow(cx, from, term);
                 cx.send(from, Kind::HeartbeatAck);
             }
-            Body::HeartbeatAck if cx.role() == Role::Leader && term == self.term => {
+            Body::HeartbeatAck if cx.role() == Role::Leader && term == cx.term() => {
                 self.members.insert(from);
             }
             Body::HeartbeatAck if cx.role() == Role::Follower && !self.accepted.contains(from) => {
@@ -355,8 +349,10 @@ impl<const N: usize> Protocol<N> for Invitation {
         self.lead_alone(cx, first_invitations);
     }
 
-    fn message_term(&self, _cx: &Context<N>, _kind: Kind) -> Term {
-        self.term
+    /// The term of this node's group: its own while it leads, its leader's while it
+    /// follows.
+    fn message_term(&self, cx: &Context<N>, _kind: Kind) -> Term {
+        cx.term()
     }
 
     fn body(&self, cx: &Context<N>, kind: Kind, _to: Recipient) -> Option<Body> {
