@@ -185,11 +185,10 @@ impl AlgorithmTimer for RingTimer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct InFlight {
     token: Token,
-    /// The member it was sent to.
+    /// The member it was sent to. Its ack is due when [`RingTimer::TokenAck`] fires;
+    /// after a second silent wait `to` is presumed dead and the token goes to the member
+    /// after it.
     to: PeerIndex,
-    /// When the ack is due; after a second silent wait `to` is presumed dead and the
-    /// token goes to the member after it.
-    ack_due: Instant,
     /// Whether the token was already sent to `to` a second time.
     resent: bool,
 }
@@ -257,12 +256,10 @@ impl Ring {
             return;
         }
         cx.send(next, self.kind_of(token));
-        let ack_due = cx.now() + cx.config().timing.round_trip_timeout;
-        cx.arm_at(RingTimer::TokenAck, ack_due);
+        self.await_ack(cx);
         self.in_flight = Some(InFlight {
             token,
             to: next,
-            ack_due,
             resent: false,
         });
     }
@@ -411,7 +408,7 @@ impl Ring {
     /// more, and after a second silent wait skip the receiver (or, if it is the election's
     /// initiator, start an election of this node's own).
     fn on_ack_timeout<const N: usize>(&mut self, cx: &mut Context<N>) {
-        let Some(in_flight) = self.in_flight.filter(|f| cx.now() >= f.ack_due) else {
+        let Some(in_flight) = self.in_flight else {
             return;
         };
         if in_flight.resent {
@@ -427,14 +424,18 @@ impl Ring {
             return;
         }
         // One lost message (or ack) must not cut a live member out of the election.
-        let ack_due = cx.now() + cx.config().timing.round_trip_timeout;
         cx.send(in_flight.to, self.kind_of(in_flight.token));
-        cx.arm_at(RingTimer::TokenAck, ack_due);
+        self.await_ack(cx);
         self.in_flight = Some(InFlight {
-            ack_due,
             resent: true,
             ..in_flight
         });
+    }
+
+    /// Rule 1: waits one round trip for the ack of the token just sent.
+    fn await_ack<const N: usize>(&self, cx: &mut Context<N>) {
+        let wait = cx.config().timing.round_trip_timeout;
+        cx.arm(RingTimer::TokenAck, wait);
     }
 
     /// Rule 6: a heartbeat from `from` in `term`. A leader weighs it as a rival's claim
