@@ -15,7 +15,9 @@
 //!
 //! [`Member::ordinary`]: crate::Member::ordinary
 
-use crate::algorithms::ranked::Preemption;
+use crate::algorithms::ranked::{Preemption, Step, Strategy};
+use crate::context::Context;
+use crate::peers::PeerIndex;
 use crate::time::Duration;
 
 /// Options of candidate/ordinary election.
@@ -51,5 +53,36 @@ impl CandidateOptions {
 impl Default for CandidateOptions {
     fn default() -> Self {
         CandidateOptions::DEFAULT
+    }
+}
+
+/// Candidate/ordinary's addition to the rank-based rules: a node that suspects its leader
+/// waits its tie-breaker delay before it starts an election.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Candidates {
+    /// The gap between neighbouring ranks' delays, or `None` for no delay.
+    tie_breaker_step: Option<Duration>,
+}
+
+impl Candidates {
+    /// The strategy of a node with `options`.
+    pub(crate) fn new(options: CandidateOptions) -> Candidates {
+        Candidates {
+            tie_breaker_step: options.tie_breaker_step,
+        }
+    }
+}
+
+impl Strategy for Candidates {
+    /// Waits δ, counting the members ranked above this node other than the suspect.
+    fn leader_silent<const N: usize>(
+        &mut self,
+        cx: &Context<N>,
+        suspect: Option<PeerIndex>,
+    ) -> Step {
+        match self.tie_breaker_step {
+            Some(step) => Step::WaitTieBreaker(cx.tie_breaker_delay_without(step, suspect)),
+            None => Step::Elect,
+        }
     }
 }

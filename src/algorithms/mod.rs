@@ -26,16 +26,22 @@ pub(crate) mod ring;
 use crate::config::Algorithm;
 use crate::context::Context;
 use crate::outbox::Recipient;
-use crate::peers::PeerIndex;
+use crate::peers::{PeerIndex, PeerSet};
 use crate::timer::Slot;
-use crate::wire::{Body, Kind, Term};
+use crate::wire::{Body, Kind, Successors, Term};
 
+#[cfg(feature = "bully")]
+use bully::Bully;
+#[cfg(feature = "candidates")]
+use candidates::Candidates;
 #[cfg(feature = "invitation")]
 use invitation::Invitation;
+#[cfg(feature = "next-in-line")]
+use next_in_line::NextInLine;
 #[cfg(feature = "quorum")]
 use quorum::Quorum;
 #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-use ranked::{Ranked, Rules};
+use ranked::{Ranked, Step, Strategy};
 #[cfg(feature = "ring")]
 use ring::Ring;
 
@@ -81,7 +87,7 @@ pub(crate) trait Protocol<const N: usize> {
 pub(crate) enum Machine<const N: usize> {
     /// Bully, next-in-line or candidate/ordinary.
     #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-    Ranked(Ranked),
+    Ranked(Ranked<RankBased>),
     /// Invitation election.
     #[cfg(feature = "invitation")]
     Invitation(Invitation),
@@ -99,20 +105,16 @@ impl<const N: usize> Machine<N> {
         match algorithm {
             #[cfg(feature = "bully")]
             Algorithm::Bully(options) => {
-                Machine::Ranked(Ranked::new(Rules::Bully, options.preemption))
+                Machine::Ranked(Ranked::new(RankBased::Bully(Bully), options.preemption))
             }
             #[cfg(feature = "next-in-line")]
             Algorithm::NextInLine(options) => Machine::Ranked(Ranked::new(
-                Rules::NextInLine {
-                    successors: usize::from(options.successors),
-                },
+                RankBased::NextInLine(NextInLine::new(options)),
                 options.preemption,
             )),
             #[cfg(feature = "candidates")]
             Algorithm::Candidates(options) => Machine::Ranked(Ranked::new(
-                Rules::Candidates {
-                    tie_breaker_step: options.tie_breaker_step,
-                },
+                RankBased::Candidates(Candidates::new(options)),
                 options.preemption,
             )),
             #[cfg(feature = "invitation")]
@@ -170,5 +172,73 @@ impl<const N: usize> Machine<N> {
             #[allow(unreachable_patterns)]
             _ => None,
         }
+    }
+}
+
+/// The rank-based algorithm that runs: the [`Strategy`] the shared rules of [`ranked`]
+/// consult.
+#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum RankBased {
+    /// Bully election.
+    #[cfg(feature = "bully")]
+    Bully(Bully),
+    /// Next-in-line failover.
+    #[cfg(feature = "next-in-line")]
+    NextInLine(NextInLine),
+    /// Candidate/ordinary election.
+    #[cfg(feature = "candidates")]
+    Candidates(Candidates),
+}
+
+/// Evaluates `$call` with `$strategy` bound to the strategy of the rank-based algorithm
+/// that runs.
+#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+macro_rules! with_strategy {
+    ($rank_based:expr, $strategy:ident => $call:expr) => {
+        match $rank_based {
+            #[cfg(feature = "bully")]
+            RankBased::Bully($strategy) => $call,
+            #[cfg(feature = "next-in-line")]
+            RankBased::NextInLine($strategy) => $call,
+            #[cfg(feature = "candidates")]
+            RankBased::Candidates($strategy) => $call,
+        }
+    };
+}
+
+#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+impl Strategy for RankBased {
+    fn audience<const N: usize>(&self, cx: &Context<N>) -> PeerSet {
+        with_strategy!(self, strategy => strategy.audience(cx))
+    }
+
+    fn successors_to_publish<const N: usize>(&self, cx: &Context<N>) -> Successors {
+        with_strategy!(self, strategy => strategy.successors_to_publish(cx))
+    }
+
+    fn leader_published(&mut self, successors: &Successors) {
+        with_strategy!(self, strategy => strategy.leader_published(successors))
+    }
+
+    fn leader_replaced(&mut self) {
+        with_strategy!(self, strategy => strategy.leader_replaced())
+    }
+
+    fn leader_silent<const N: usize>(
+        &mut self,
+        cx: &Context<N>,
+        suspect: Option<PeerIndex>,
+    ) -> Step {
+        with_strategy!(self, strategy => strategy.leader_silent(cx, suspect))
+    }
+
+    fn successor_silent<const N: usize>(
+        &mut self,
+        cx: &Context<N>,
+        suspect: Option<PeerIndex>,
+        position: usize,
+    ) -> Step {
+        with_strategy!(self, strategy => strategy.successor_silent(cx, suspect, position))
     }
 }

@@ -12,9 +12,10 @@
 //! list), it falls back to a Bully election. Fewer steps than Bully: one request and the
 //! announcement.
 
-use crate::algorithms::ranked::{Preemption, Ranked};
+use crate::algorithms::ranked::{Preemption, Step, Strategy};
 use crate::context::Context;
-use crate::wire::{Kind, Successors};
+use crate::peers::PeerIndex;
+use crate::wire::Successors;
 
 /// Options of next-in-line failover.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -49,50 +50,97 @@ impl Default for NextInLineOptions {
     }
 }
 
-/// The successors a leader publishes: the `count` members ranked just below it, best
-/// first.
-pub(crate) fn successors_of<const N: usize>(cx: &Context<N>, count: usize) -> Successors {
-    let mut list = Successors::new();
-    let mut below = cx.peers_below();
-    while list.len() < count {
-        let Some(best) = cx.highest(below) else {
-            break;
-        };
-        if list.push(cx.id_of(best)).is_err() {
-            break;
-        }
-        below.remove(best);
-    }
-    list
+/// Next-in-line's addition to the rank-based rules: the successor list a leader publishes,
+/// and the one this node last heard from the leader it follows.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct NextInLine {
+    /// How many successors this node publishes while it leads.
+    publish: usize,
+    /// The successors published by the leader this node follows, best first.
+    successors: Successors,
 }
 
-/// Asks the successor at `position` or later in the suspected leader's list to take over,
-/// skipping the suspect; leads if this node comes first; falls back to Bully when the list
-/// is exhausted.
-pub(crate) fn try_successor<const N: usize>(
-    ranked: &mut Ranked,
-    cx: &mut Context<N>,
-    position: usize,
-) {
-    let suspect = ranked.suspect().map(|peer| cx.id_of(peer));
-    let next = ranked
-        .successors()
-        .iter()
-        .enumerate()
-        .skip(position)
-        .find(|&(_, &id)| Some(id) != suspect && cx.index_of(id).is_some());
-    match next.map(|(at, &id)| (at, cx.index_of(id))) {
-        Some((_, Some(peer))) if peer == cx.me() => {
-            let audience = cx.peers();
-            ranked.lead(cx, audience);
+impl NextInLine {
+    /// The strategy of a node with `options` that has heard no successor list yet.
+    pub(crate) fn new(options: NextInLineOptions) -> NextInLine {
+        NextInLine {
+            publish: usize::from(options.successors),
+            successors: Successors::new(),
         }
-        Some((at, Some(peer))) => {
-            ranked.await_successor(cx, at);
-            cx.send(peer, Kind::TakeOver);
+    }
+
+    /// The successor at `position` or later in the suspected leader's list, skipping the
+    /// suspect and non-members: lead if it is this node, else ask it to take over; when
+    /// the list is exhausted, forget it and fall back to Bully.
+    fn try_successor<const N: usize>(
+        &mut self,
+        cx: &Context<N>,
+        suspect: Option<PeerIndex>,
+        position: usize,
+    ) -> Step {
+        let suspect = suspect.map(|peer| cx.id_of(peer));
+        let next = self
+            .successors
+            .iter()
+            .enumerate()
+            .skip(position)
+            .find(|&(_, &id)| Some(id) != suspect && cx.index_of(id).is_some());
+        match next.map(|(at, &id)| (at, cx.index_of(id))) {
+            Some((_, Some(peer))) if peer == cx.me() => Step::Lead,
+            Some((position, Some(peer))) => Step::AskToTakeOver { position, peer },
+            _ => {
+                self.successors.clear();
+                Step::Elect
+            }
         }
-        _ => {
-            ranked.forget_successors();
-            ranked.start_election(cx);
+    }
+}
+
+impl Strategy for NextInLine {
+    /// The members ranked just below this leader, best first.
+    fn successors_to_publish<const N: usize>(&self, cx: &Context<N>) -> Successors {
+        let mut list = Successors::new();
+        let mut below = cx.peers_below();
+        while list.len() < self.publish {
+            let Some(best) = cx.highest(below) else {
+                break;
+            };
+            if list.push(cx.id_of(best)).is_err() {
+                break;
+            }
+            below.remove(best);
         }
+        list
+    }
+
+    fn leader_published(&mut self, successors: &Successors) {
+        self.successors.clone_from(successors);
+    }
+
+    fn leader_replaced(&mut self) {
+        self.successors.clear();
+    }
+
+    /// Asks the first successor in the suspect's list, if this node has one from it.
+    fn leader_silent<const N: usize>(
+        &mut self,
+        cx: &Context<N>,
+        suspect: Option<PeerIndex>,
+    ) -> Step {
+        if !self.successors.is_empty() && suspect.is_some() {
+            self.try_successor(cx, suspect, 0)
+        } else {
+            Step::Elect
+        }
+    }
+
+    /// Asks the next successor in the list.
+    fn successor_silent<const N: usize>(
+        &mut self,
+        cx: &Context<N>,
+        suspect: Option<PeerIndex>,
+        position: usize,
+    ) -> Step {
+        self.try_successor(cx, suspect, position + 1)
     }
 }

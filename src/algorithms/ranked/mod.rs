@@ -1,4 +1,4 @@
-//! Rank-based election: the machinery shared by [Bully](crate::algorithms::bully),
+//! Rank-based election: the rules shared by [Bully](crate::algorithms::bully),
 //! [next-in-line failover](crate::algorithms::next_in_line) and
 //! [candidate/ordinary](crate::algorithms::candidates). **Safety class: split brain possible.**
 //!
@@ -39,9 +39,9 @@
 //! 7. A follower that may lead and outranks its leader challenges it as its [`Preemption`]
 //!    option allows.
 //!
-//! Each algorithm adds its own step: Bully announces only to lower-ranked members; next-in-
-//! line first asks the leader's published successors to take over; candidate/ordinary
-//! waits a tie-breaker delay before it starts.
+//! Each algorithm adds its own step, as the [`Strategy`] these rules consult: Bully
+//! announces only to lower-ranked members; next-in-line first asks the leader's published
+//! successors to take over; candidate/ordinary waits a tie-breaker delay before it starts.
 //!
 //! **Settling.** Under a partition each side elects its own leader, and with links cut
 //! one way only, or a node that hears two nodes that cannot hear each other, several
@@ -67,6 +67,10 @@
 //! reasserts itself over it within h + 2D: all views are final F + J + E + h + 2D after
 //! the change (`tests/churn.rs` derives E for each algorithm and checks the bound).
 
+mod strategy;
+
+pub(crate) use strategy::{Step, Strategy};
+
 use crate::Role;
 use crate::algorithms::Protocol;
 use crate::context::{Context, Rivalry};
@@ -87,17 +91,6 @@ pub enum Preemption {
     AfterUptime(Duration),
     /// Never: a returning node follows the current leader until that leader fails.
     Never,
-}
-
-/// What distinguishes the three rank-based algorithms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Rules {
-    #[cfg(feature = "bully")]
-    Bully,
-    #[cfg(feature = "next-in-line")]
-    NextInLine { successors: usize },
-    #[cfg(feature = "candidates")]
-    Candidates { tie_breaker_step: Option<Duration> },
 }
 
 /// What a node of a rank-based election waits for.
@@ -159,10 +152,11 @@ impl Phase {
     }
 }
 
-/// The state of one node in a rank-based election.
+/// The state of one node in a rank-based election, with the strategy of the algorithm it
+/// runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Ranked {
-    rules: Rules,
+pub(crate) struct Ranked<S> {
+    strategy: S,
     preemption: Preemption,
     phase: Phase,
     /// Nodes that answered `Alive` in the current election.
@@ -171,22 +165,20 @@ pub(crate) struct Ranked {
     suspect: Option<PeerIndex>,
     /// The highest epoch seen in any message; a new leader takes the next one.
     highest_term: Term,
-    /// The current leader's published successor list (next-in-line).
-    successors: Successors,
     /// When this node last heard the leader it follows (rules 5 and 6).
     leader_heard_at: Instant,
 }
 
-impl Ranked {
-    pub(crate) fn new(rules: Rules, preemption: Preemption) -> Ranked {
+impl<S: Strategy> Ranked<S> {
+    /// A node that runs no election yet, with `strategy` and the given preemption rule.
+    pub(crate) fn new(strategy: S, preemption: Preemption) -> Ranked<S> {
         Ranked {
-            rules,
+            strategy,
             preemption,
             phase: Phase::Idle,
             answered: PeerSet::EMPTY,
             suspect: None,
             highest_term: Term(0),
-            successors: Successors::new(),
             leader_heard_at: Instant::ZERO,
         }
     }
@@ -232,7 +224,7 @@ impl Ranked {
 
     fn follow<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex, term: Term) {
         if cx.leader() != Some(leader) {
-            self.successors.clear();
+            self.strategy.leader_replaced();
         }
         self.end_election(cx);
         self.suspect = None;
@@ -254,7 +246,7 @@ impl Ranked {
         }
     }
 
-    pub(crate) fn start_election<const N: usize>(&mut self, cx: &mut Context<N>) {
+    fn start_election<const N: usize>(&mut self, cx: &mut Context<N>) {
         self.end_election(cx);
         let mut asked = cx.peers().filter(|peer| {
             cx.may_lead(peer) && (!cx.may_lead(cx.me()) || cx.outranks(peer, cx.me()))
@@ -274,7 +266,7 @@ impl Ranked {
 
     fn lead_or_retry<const N: usize>(&mut self, cx: &mut Context<N>) {
         if cx.may_lead(cx.me()) {
-            self.lead(cx, self.audience(cx));
+            self.lead(cx, self.strategy.audience(cx));
         } else {
             // No candidate is reachable; an ordinary node can only try again later.
             cx.stand();
@@ -305,23 +297,13 @@ impl Ranked {
         }
     }
 
-    /// Whom a new leader tells: Bully tells the members below it; the others tell all.
-    fn audience<const N: usize>(&self, cx: &Context<N>) -> PeerSet {
-        match self.rules {
-            #[cfg(feature = "bully")]
-            Rules::Bully => cx.peers_below(),
-            #[allow(unreachable_patterns)]
-            _ => cx.peers(),
-        }
-    }
-
     /// Leads in a new epoch and announces it to `audience`, less the suspected leader.
-    pub(crate) fn lead<const N: usize>(&mut self, cx: &mut Context<N>, mut audience: PeerSet) {
+    fn lead<const N: usize>(&mut self, cx: &mut Context<N>, mut audience: PeerSet) {
         if let Some(gone) = self.suspect.take() {
             audience.remove(gone);
         }
         self.end_election(cx);
-        self.successors.clear();
+        self.strategy.leader_replaced();
         self.highest_term = self.highest_term.max(cx.term()).next();
         cx.lead(self.highest_term);
         cx.cancel(RankedTimer::PreemptionUptime);
@@ -337,19 +319,43 @@ impl Ranked {
         cx.retract(Kind::TakeOver);
     }
 
-    /// The successor list this node publishes while it leads.
+    /// The successor list this node publishes: its strategy's while it leads, else none.
     fn published_successors<const N: usize>(&self, cx: &Context<N>) -> Successors {
-        match self.rules {
+        if cx.role() == Role::Leader {
+            self.strategy.successors_to_publish(cx)
+        } else {
+            Successors::new()
+        }
+    }
+
+    /// Goes on as the strategy said, when the leader is suspected or a successor silent.
+    fn proceed<const N: usize>(&mut self, cx: &mut Context<N>, step: Step) {
+        match step {
+            Step::Elect => self.start_election(cx),
             #[cfg(feature = "next-in-line")]
-            Rules::NextInLine { successors } if cx.role() == Role::Leader => {
-                crate::algorithms::next_in_line::successors_of(cx, successors)
+            Step::Lead => {
+                let audience = self.strategy.audience(cx);
+                self.lead(cx, audience);
             }
-            _ => Successors::new(),
+            #[cfg(feature = "next-in-line")]
+            Step::AskToTakeOver { position, peer } => {
+                self.end_election(cx);
+                cx.stand();
+                let wait = cx.config().timing.round_trip_timeout;
+                self.enter(cx, Phase::TryingSuccessor(position), wait);
+                cx.send(peer, Kind::TakeOver);
+            }
+            #[cfg(feature = "candidates")]
+            Step::WaitTieBreaker(delay) => {
+                self.end_election(cx);
+                cx.stand();
+                self.enter(cx, Phase::TieBreak, delay);
+            }
         }
     }
 }
 
-impl<const N: usize> Protocol<N> for Ranked {
+impl<const N: usize, S: Strategy> Protocol<N> for Ranked<S> {
     /// The epoch of the leader this node follows or replaces (its own while it leads): an
     /// asked node can tell from it whether the asker has missed a newer leader.
     fn message_term(&self, cx: &Context<N>, _kind: Kind) -> Term {
@@ -378,7 +384,7 @@ impl<const N: usize> Protocol<N> for Ranked {
             Body::Heartbeat { successors } | Body::Coordinator { successors } => {
                 self.on_announcement(cx, from, term);
                 if cx.leader() == Some(from) && cx.role() == Role::Follower {
-                    self.successors.clone_from(successors);
+                    self.strategy.leader_published(successors);
                 }
             }
             Body::Election if Self::stands_above(cx, from) => {
@@ -410,7 +416,7 @@ impl<const N: usize> Protocol<N> for Ranked {
                     cx.send(from, Kind::Coordinator);
                 } else if cx.may_lead(cx.me()) && asked_by_right && !leader_lives {
                     // The asker found the leader gone: no point announcing to it.
-                    let mut audience = self.audience(cx);
+                    let mut audience = self.strategy.audience(cx);
                     if let Some(gone) = cx.leader() {
                         audience.remove(gone);
                     }
@@ -430,7 +436,8 @@ impl<const N: usize> Protocol<N> for Ranked {
             (RankedTimer::TieBreakerDelay, Phase::TieBreak) => self.start_election(cx),
             #[cfg(feature = "next-in-line")]
             (RankedTimer::TakeOverAnnouncement, Phase::TryingSuccessor(position)) => {
-                crate::algorithms::next_in_line::try_successor(self, cx, position + 1)
+                let step = self.strategy.successor_silent(cx, self.suspect, position);
+                self.proceed(cx, step);
             }
             (RankedTimer::AliveAnswers, Phase::Collecting { .. }) => {
                 match cx.highest(self.answered) {
@@ -457,44 +464,7 @@ impl<const N: usize> Protocol<N> for Ranked {
 
     fn handle_leader_silent(&mut self, cx: &mut Context<N>) {
         self.suspect = cx.leader();
-        match self.rules {
-            #[cfg(feature = "next-in-line")]
-            Rules::NextInLine { .. } if !self.successors.is_empty() && self.suspect.is_some() => {
-                crate::algorithms::next_in_line::try_successor(self, cx, 0)
-            }
-            #[cfg(feature = "candidates")]
-            Rules::Candidates {
-                tie_breaker_step: Some(step),
-            } => {
-                let delay = cx.tie_breaker_delay_without(step, self.suspect);
-                self.end_election(cx);
-                cx.stand();
-                self.enter(cx, Phase::TieBreak, delay);
-            }
-            _ => self.start_election(cx),
-        }
-    }
-}
-
-/// What next-in-line failover needs of the shared state.
-#[cfg(feature = "next-in-line")]
-impl Ranked {
-    pub(crate) fn successors(&self) -> &Successors {
-        &self.successors
-    }
-
-    pub(crate) fn suspect(&self) -> Option<PeerIndex> {
-        self.suspect
-    }
-
-    pub(crate) fn forget_successors(&mut self) {
-        self.successors.clear();
-    }
-
-    pub(crate) fn await_successor<const N: usize>(&mut self, cx: &mut Context<N>, position: usize) {
-        self.end_election(cx);
-        cx.stand();
-        let wait = cx.config().timing.round_trip_timeout;
-        self.enter(cx, Phase::TryingSuccessor(position), wait);
+        let step = self.strategy.leader_silent(cx, self.suspect);
+        self.proceed(cx, step);
     }
 }
