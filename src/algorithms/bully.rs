@@ -14,6 +14,7 @@
 //! 2 `Election`, 2 `Alive`, 1 `Proceed`, 4 `Coordinator` (see `tests/bully.rs`).
 
 use crate::algorithms::ranked::{Preemption, Strategy};
+use crate::config::AlgorithmOptions;
 use crate::context::Context;
 use crate::peers::PeerSet;
 
@@ -36,6 +37,9 @@ impl BullyOptions {
         BullyOptions { preemption }
     }
 }
+
+/// Every value is valid.
+impl AlgorithmOptions for BullyOptions {}
 
 impl Default for BullyOptions {
     fn default() -> Self {

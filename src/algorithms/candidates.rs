@@ -16,6 +16,7 @@
 //! [`Member::ordinary`]: crate::Member::ordinary
 
 use crate::algorithms::ranked::{Preemption, Step, Strategy};
+use crate::config::{AlgorithmOptions, ConfigError, Timing};
 use crate::context::Context;
 use crate::peers::PeerIndex;
 use crate::time::Duration;
@@ -46,6 +47,16 @@ impl CandidateOptions {
         CandidateOptions {
             tie_breaker_step,
             preemption,
+        }
+    }
+}
+
+impl AlgorithmOptions for CandidateOptions {
+    /// The tie-breaker step must exceed one round trip.
+    fn validate(&self, timing: &Timing) -> Result<(), ConfigError> {
+        match self.tie_breaker_step {
+            Some(step) => timing.validate_tie_breaker_step(step),
+            None => Ok(()),
         }
     }
 }

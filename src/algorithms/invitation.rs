@@ -73,7 +73,9 @@
 //! acks.
 
 use crate::algorithms::Protocol;
-use crate::config::NodeId;
+use crate::config::{
+    AlgorithmOptions, ConfigError, Member, NodeId, Timing, refuse_ordinary_members,
+};
 use crate::context::Context;
 use crate::event::Role;
 use crate::outbox::Recipient;
@@ -110,6 +112,23 @@ impl InvitationOptions {
             invite_interval,
             tie_breaker_step,
         }
+    }
+}
+
+impl AlgorithmOptions for InvitationOptions {
+    /// Invitation elects every member, so none may be ordinary; invitations need an
+    /// interval.
+    fn validate_without_timing(&self, members: &[Member]) -> Result<(), ConfigError> {
+        refuse_ordinary_members(members)?;
+        if self.invite_interval.is_zero() {
+            return Err(ConfigError::ZeroInviteInterval);
+        }
+        Ok(())
+    }
+
+    /// The tie-breaker step must exceed one round trip.
+    fn validate(&self, timing: &Timing) -> Result<(), ConfigError> {
+        timing.validate_tie_breaker_step(self.tie_breaker_step)
     }
 }
 

@@ -13,6 +13,7 @@
 //! announcement.
 
 use crate::algorithms::ranked::{Preemption, Step, Strategy};
+use crate::config::AlgorithmOptions;
 use crate::context::Context;
 use crate::peers::PeerIndex;
 use crate::wire::Successors;
@@ -43,6 +44,9 @@ impl NextInLineOptions {
         }
     }
 }
+
+/// Every value is valid.
+impl AlgorithmOptions for NextInLineOptions {}
 
 impl Default for NextInLineOptions {
     fn default() -> Self {

@@ -102,6 +102,7 @@
 
 use crate::Role;
 use crate::algorithms::Protocol;
+use crate::config::{AlgorithmOptions, ConfigError, Member, refuse_ordinary_members};
 use crate::context::{Context, Rivalry};
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
@@ -130,6 +131,13 @@ impl RingOptions {
     /// Ring election with the given variant.
     pub const fn new(variant: RingVariant) -> RingOptions {
         RingOptions { variant }
+    }
+}
+
+impl AlgorithmOptions for RingOptions {
+    /// The ring elects every member, so none may be ordinary.
+    fn validate_without_timing(&self, members: &[Member]) -> Result<(), ConfigError> {
+        refuse_ordinary_members(members)
     }
 }
 

@@ -81,6 +81,7 @@
 mod preferred;
 
 use crate::algorithms::Protocol;
+use crate::config::{AlgorithmOptions, ConfigError, Member, Timing};
 use crate::context::Context;
 use crate::durable::DurableState;
 use crate::event::Role;
@@ -198,18 +199,24 @@ impl QuorumOptions {
             None => u64::MAX,
         })
     }
+}
 
-    /// Whether ρ is below 100 %, so that some lease can be safe.
-    pub(crate) fn has_drift_bound(&self) -> bool {
-        u64::from(self.clock_drift_ppm) < MILLION
+impl AlgorithmOptions for QuorumOptions {
+    /// ρ must be below 100 %, so that some lease can be safe.
+    fn validate_without_timing(&self, _members: &[Member]) -> Result<(), ConfigError> {
+        if u64::from(self.clock_drift_ppm) >= MILLION {
+            return Err(ConfigError::DriftBoundTooLarge);
+        }
+        Ok(())
     }
 
-    pub(crate) fn validate(&self, t: Duration) -> Result<(), crate::ConfigError> {
-        if !self.has_drift_bound() {
-            return Err(crate::ConfigError::DriftBoundTooLarge);
-        }
-        if self.lease.is_some_and(|lease| lease > self.max_lease(t)) {
-            return Err(crate::ConfigError::LeaseTooLong);
+    /// The lease must be safe for the election timeout and ρ.
+    fn validate(&self, timing: &Timing) -> Result<(), ConfigError> {
+        if self
+            .lease
+            .is_some_and(|lease| lease > self.max_lease(timing.failure_timeout))
+        {
+            return Err(ConfigError::LeaseTooLong);
         }
         Ok(())
     }
