@@ -6,9 +6,9 @@
 //! answered to take over (`Proceed`), which leads and tells every node ranked below it
 //! (`Coordinator`). If nobody above answers, or every node that answered declines because
 //! it still hears a live leader that the asker is cut off from, the node leads itself. The
-//! rules, shared with the other rank-based algorithms, are in [`crate::algorithms::ranked`]; Bully's
-//! own are that a new leader announces only to the members below it ([`Bully`]), and
-//! [`Preemption`].
+//! rules, shared with the other rank-based algorithms, are in [`ranked`](super::ranked);
+//! Bully's own are that a new leader announces only to the members below it ([`Bully`]),
+//! and [`Preemption`].
 //!
 //! The worked example of Petrov's *Database Internals* (ch. 10) (nodes 1..6, 6 fails, 3 notices) takes exactly 9 messages:
 //! 2 `Election`, 2 `Alive`, 1 `Proceed`, 4 `Coordinator` (see `tests/bully.rs`).

@@ -10,8 +10,10 @@
 //! To keep several nodes from running elections at once, each node waits its tie-breaker
 //! delay δ before it starts: δ = `tie_breaker_step` × (number of members ranked above it,
 //! not counting the failed leader), so the highest-ranked survivor starts at once and the
-//! others normally hear the result before their own δ runs out. The step **must exceed one round trip**; validation requires it to
-//! be at least the round-trip timeout.
+//! others normally hear the result before their own δ runs out. The step **must exceed one
+//! round trip**; validation requires it to be at least the round-trip timeout. The rules
+//! shared with the other rank-based algorithms are in [`ranked`](super::ranked); the delay
+//! is [`Candidates`], the strategy they consult.
 //!
 //! [`Member::ordinary`]: crate::Member::ordinary
 

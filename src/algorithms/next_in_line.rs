@@ -6,11 +6,12 @@
 //! it, best first. A node that suspects the leader sends `TakeOver` to the first
 //! successor; that node leads at once and announces it to everyone (`Coordinator`), unless
 //! it still hears the leader (the asker is cut off from a live leader: it declines, as in
-//! rule 5 of [`crate::algorithms::ranked`]). A successor that does not announce within the round-trip
-//! timeout is skipped for the next; a node that finds itself next in line leads. When the
-//! list is exhausted, or the node never received one from the suspected leader (a stale
-//! list), it falls back to a Bully election. Fewer steps than Bully: one request and the
-//! announcement.
+//! rule 5 of [`ranked`](super::ranked)). A successor that does not announce within the
+//! round-trip timeout is skipped for the next; a node that finds itself next in line leads.
+//! When the list is exhausted, or the node never received one from the suspected leader (a
+//! stale list), it falls back to a Bully election. Fewer steps than Bully: one request and
+//! the announcement. These additions to the shared rules are [`NextInLine`], the strategy
+//! the rank-based core consults.
 
 use crate::algorithms::ranked::{Preemption, Step, Strategy};
 use crate::config::AlgorithmOptions;

@@ -351,6 +351,7 @@ pub(crate) struct Quorum<const N: usize> {
 }
 
 impl<const N: usize> Quorum<N> {
+    /// A node that has voted for nobody in term 0.
     pub(crate) fn new(options: QuorumOptions) -> Quorum<N> {
         Quorum {
             options,
@@ -385,6 +386,7 @@ impl<const N: usize> Quorum<N> {
 
     // ---- Host-facing state ----
 
+    /// The term and vote as they stand now.
     pub(crate) fn durable_state(&self, cx: &Context<N>) -> DurableState {
         DurableState {
             term: cx.term(),
@@ -392,10 +394,12 @@ impl<const N: usize> Quorum<N> {
         }
     }
 
+    /// How the term and vote survive a restart.
     pub(crate) fn durability(&self) -> Durability {
         self.options.durability
     }
 
+    /// Whether nothing is persisted.
     fn is_volatile(&self) -> bool {
         self.options.durability == Durability::Volatile
     }
@@ -419,10 +423,12 @@ impl<const N: usize> Quorum<N> {
         current
     }
 
+    /// The host's freshness value is now `freshness`.
     pub(crate) fn set_freshness(&mut self, freshness: u64) {
         self.freshness = freshness;
     }
 
+    /// Until when no other leader can exist, while this node leads and hands over to nobody.
     pub(crate) fn lease_until(&self, cx: &Context<N>) -> Option<Instant> {
         if cx.role() != Role::Leader || self.transfer_to.is_some() {
             return None;
@@ -488,6 +494,7 @@ impl<const N: usize> Quorum<N> {
         }
     }
 
+    /// The configured priority of `peer`.
     fn priority(cx: &Context<N>, peer: PeerIndex) -> u8 {
         cx.member(peer).map_or(0, |m| m.priority)
     }
@@ -508,14 +515,17 @@ impl<const N: usize> Quorum<N> {
 
     // ---- Elections ----
 
+    /// How many members make a majority.
     fn majority(cx: &Context<N>) -> usize {
         cx.config().members().len() / 2 + 1
     }
 
+    /// Rule 5: whether this node refuses votes and pre-votes now.
     fn is_sticky(&self, cx: &Context<N>) -> bool {
         cx.role() == Role::Leader || cx.now() < self.sticky_until
     }
 
+    /// Rule 5: refuses votes and pre-votes for `T` from now.
     fn become_sticky(&mut self, cx: &Context<N>) {
         self.sticky_until = cx.now() + cx.config().timing.failure_timeout;
     }
@@ -622,6 +632,7 @@ impl<const N: usize> Quorum<N> {
         }
     }
 
+    /// Rule 2: campaigns once a majority granted its pre-vote.
     fn count_pre_votes(&mut self, cx: &mut Context<N>) {
         if let Some(Ballot::PreVote {
             granted, transfer, ..
@@ -632,6 +643,7 @@ impl<const N: usize> Quorum<N> {
         }
     }
 
+    /// Rule 3: votes for itself in the next term and asks every member for its vote.
     fn campaign(&mut self, cx: &mut Context<N>, transfer: Option<u64>) {
         cx.adopt_term(cx.term().next());
         self.voted_for = Some(cx.me());
@@ -645,6 +657,7 @@ impl<const N: usize> Quorum<N> {
         self.count_votes(cx);
     }
 
+    /// Rule 3: leads once a majority voted for it.
     fn count_votes(&mut self, cx: &mut Context<N>) {
         if let Some(Ballot::Vote { granted, .. }) = self.ballot
             && granted.len() >= Self::majority(cx)
@@ -653,6 +666,7 @@ impl<const N: usize> Quorum<N> {
         }
     }
 
+    /// Leads the current term: heartbeats at once, and checks its majority every `T`.
     fn lead(&mut self, cx: &mut Context<N>) {
         self.ballot = None;
         self.transfer_to = None;
@@ -767,6 +781,7 @@ impl<const N: usize> Quorum<N> {
 
     // ---- Messages ----
 
+    /// Rules 6 and 7: a heartbeat of the current term from `from`.
     fn on_heartbeat(
         &mut self,
         cx: &mut Context<N>,
@@ -837,6 +852,7 @@ impl<const N: usize> Quorum<N> {
         })
     }
 
+    /// Rules 2 and 4: `from` asks whether this node would vote for it in `term`.
     fn on_pre_vote(
         &mut self,
         cx: &mut Context<N>,
@@ -856,6 +872,7 @@ impl<const N: usize> Quorum<N> {
         }
     }
 
+    /// Rule 4: `from` asks for this node's vote in `term`.
     fn on_request_vote(
         &mut self,
         cx: &mut Context<N>,

@@ -1,6 +1,6 @@
-//! Rank-based election: the rules shared by [Bully](crate::algorithms::bully),
-//! [next-in-line failover](crate::algorithms::next_in_line) and
-//! [candidate/ordinary](crate::algorithms::candidates). **Safety class: split brain possible.**
+//! Rank-based election: the rules shared by [Bully](super::bully),
+//! [next-in-line failover](super::next_in_line) and
+//! [candidate/ordinary](super::candidates). **Safety class: split brain possible.**
 //!
 //! A follower *still hears* its leader if it heard from it within the failure timeout
 //! less the round-trip timeout, F − R: a live leader it can hear is heard every heartbeat
@@ -189,6 +189,7 @@ impl<S: Strategy> Ranked<S> {
         cx.may_lead(cx.me()) && (!cx.may_lead(peer) || cx.outranks(cx.me(), peer))
     }
 
+    /// Rule 6: `from` announces that it leads in `term` (a `Coordinator` or a heartbeat).
     fn on_announcement<const N: usize>(
         &mut self,
         cx: &mut Context<N>,
@@ -222,6 +223,7 @@ impl<S: Strategy> Ranked<S> {
         }
     }
 
+    /// Follows `leader` in `term`, heard just now; challenges it if rule 7 allows.
     fn follow<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex, term: Term) {
         if cx.leader() != Some(leader) {
             self.strategy.leader_replaced();
@@ -246,6 +248,8 @@ impl<S: Strategy> Ranked<S> {
         }
     }
 
+    /// Rules 1 and 4: asks the members that may lead above this node, or leads (or retries)
+    /// if there are none.
     fn start_election<const N: usize>(&mut self, cx: &mut Context<N>) {
         self.end_election(cx);
         let mut asked = cx.peers().filter(|peer| {
@@ -264,6 +268,7 @@ impl<S: Strategy> Ranked<S> {
         }
     }
 
+    /// Rule 4: nobody above answered, or all that did declined.
     fn lead_or_retry<const N: usize>(&mut self, cx: &mut Context<N>) {
         if cx.may_lead(cx.me()) {
             self.lead(cx, self.strategy.audience(cx));
@@ -274,6 +279,7 @@ impl<S: Strategy> Ranked<S> {
         }
     }
 
+    /// Rule 3: asks `peer`, which answered, to take over.
     fn ask_to_proceed<const N: usize>(&mut self, cx: &mut Context<N>, peer: PeerIndex) {
         cx.send(peer, Kind::Proceed);
         let wait = cx.config().timing.round_trip_timeout;
@@ -310,6 +316,7 @@ impl<S: Strategy> Ranked<S> {
         cx.send_many(audience, Kind::Coordinator);
     }
 
+    /// Ends this node's own election, and withdraws its requests the host has not sent.
     fn end_election<const N: usize>(&mut self, cx: &mut Context<N>) {
         self.end_wait(cx);
         self.phase = Phase::Idle;
