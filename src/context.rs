@@ -66,6 +66,9 @@ pub(crate) struct Context<const N: usize> {
     role: Role,
     leader: Option<PeerIndex>,
     term: Term,
+    /// When this node last followed its leader on that leader's word (a heartbeat, an
+    /// announcement, a result): [`Context::follow`] sets it.
+    leader_heard_at: Instant,
     timers: Timers,
     detector: FailureDetector,
     outbox: Outbox<N>,
@@ -88,6 +91,7 @@ impl<const N: usize> Hash for Context<N> {
         self.role.hash(state);
         self.leader.hash(state);
         self.term.hash(state);
+        self.leader_heard_at.hash(state);
         self.timers.hash(state);
         self.detector.hash(state);
         self.outbox.hash(state);
@@ -108,6 +112,7 @@ impl<const N: usize> Context<N> {
             role: Role::Follower,
             leader: None,
             term: Term(0),
+            leader_heard_at: Instant::ZERO,
             timers: Timers::default(),
             detector: FailureDetector::default(),
             outbox: Outbox::default(),
@@ -256,18 +261,24 @@ impl<const N: usize> Context<N> {
         set.iter().max_by_key(|&peer| self.rank(peer))
     }
 
-    /// Whether this node follows a leader it still hears, having last heard it at
-    /// `heard_at`: within the last F − R (failure timeout less round-trip timeout). A live
+    /// When this node last heard the leader it follows, or followed last.
+    pub(crate) fn leader_heard_at(&self) -> Instant {
+        self.leader_heard_at
+    }
+
+    /// Whether this node follows a leader it still hears: heard within the last F − R (failure timeout less round-trip timeout). A live
     /// leader that can reach this node is heard every heartbeat interval, which the timing
     /// keeps well below F − R (Timing::LAN: 100 ms against 450 ms, so even a few lost
     /// heartbeats do not count). A leader that has gone silent is suspected by a member F
     /// after that member last heard it, and the others heard its last message within one
     /// delay of that member (below R/2), so when the suspicion reaches them (an
     /// `Election`, a token) they too last heard it more than F − R ago.
-    pub(crate) fn hears_leader(&self, heard_at: Instant) -> bool {
+    pub(crate) fn hears_leader(&self) -> bool {
         let timing = self.config.timing;
         let window = timing.failure_timeout - timing.round_trip_timeout;
-        self.role == Role::Follower && self.leader.is_some() && self.now < heard_at + window
+        self.role == Role::Follower
+            && self.leader.is_some()
+            && self.now < self.leader_heard_at + window
     }
 
     /// What this leader does about `rival`, which claims to lead in `term`.
@@ -283,11 +294,12 @@ impl<const N: usize> Context<N> {
 
     // ---- Leadership and terms ----
 
-    /// Follows `leader` in `term` and (re)starts watching it.
+    /// Follows `leader` in `term`, heard from just now, and (re)starts watching it.
     pub(crate) fn follow(&mut self, leader: PeerIndex, term: Term) {
         self.role = Role::Follower;
         self.leader = Some(leader);
         self.term = term;
+        self.leader_heard_at = self.now;
         self.timers.stop(Slot::HEARTBEAT);
         self.retry_later();
     }

@@ -166,9 +166,6 @@ pub(crate) struct Invitation {
     accepted: PeerSet,
     /// The highest term taken or seen in any message; a new group takes the next one.
     highest_term: Term,
-    /// When this node last heard its leader (rule 5 times the first invitations after a
-    /// fall-back from it).
-    leader_heard_at: Instant,
 }
 
 impl Invitation {
@@ -179,7 +176,6 @@ impl Invitation {
             members: PeerSet::EMPTY,
             accepted: PeerSet::EMPTY,
             highest_term: Term(0),
-            leader_heard_at: Instant::ZERO,
         }
     }
 
@@ -217,7 +213,6 @@ impl Invitation {
     /// Follows `leader` in `term`: this node's own group, if it had one, is handed over.
     fn follow<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex, term: Term) {
         self.members = PeerSet::EMPTY;
-        self.leader_heard_at = cx.now();
         cx.follow(leader, term);
         cx.cancel(InvitationTimer::NextInvitations);
         cx.cancel(InvitationTimer::LivenessWindow);
@@ -361,7 +356,7 @@ impl<const N: usize> Protocol<N> for Invitation {
             return;
         }
         let timing = cx.config().timing;
-        let first_invitations = self.leader_heard_at
+        let first_invitations = cx.leader_heard_at()
             + timing.failure_timeout
             + timing.failure_jitter
             + self.tie_breaker_delay(cx);

@@ -106,7 +106,7 @@ use crate::config::{AlgorithmOptions, ConfigError, Member, refuse_ordinary_membe
 use crate::context::{Context, Rivalry};
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
-use crate::time::{Duration, Instant};
+use crate::time::Duration;
 use crate::timer::{AlgorithmTimer, Slot};
 use crate::wire::{Body, Kind, Successors, Term};
 
@@ -213,9 +213,6 @@ pub(crate) struct Ring {
     stage: Stage,
     /// The token awaiting its ack, if any.
     in_flight: Option<InFlight>,
-    /// When this node last heard the leader it follows, directly or by a result (rules 3
-    /// and 4).
-    leader_heard_at: Instant,
 }
 
 impl Ring {
@@ -226,7 +223,6 @@ impl Ring {
             highest_term: Term(0),
             stage: Stage::Open,
             in_flight: None,
-            leader_heard_at: Instant::ZERO,
         }
     }
 
@@ -315,14 +311,8 @@ impl Ring {
         if leader == cx.me() {
             cx.lead(self.highest_term);
         } else {
-            self.follow(cx, leader, self.highest_term);
+            cx.follow(leader, self.highest_term);
         }
-    }
-
-    /// Follows `leader` in `term`, heard just now (directly, or by its election's result).
-    fn follow<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex, term: Term) {
-        self.leader_heard_at = cx.now();
-        cx.follow(leader, term);
     }
 
     /// Rule 3: an election token of the current epoch from another node.
@@ -380,7 +370,7 @@ impl Ring {
         let takes_no_part = match token {
             Token::Result { leader, .. } if leader == cx.me() => false,
             Token::Result { .. } if cx.role() == Role::Leader => true,
-            _ => cx.hears_leader(self.leader_heard_at) && term > cx.term(),
+            _ => cx.hears_leader() && term > cx.term(),
         };
         takes_no_part && token.initiator() != cx.me()
     }
@@ -451,7 +441,7 @@ impl Ring {
     fn on_heartbeat<const N: usize>(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term) {
         if cx.role() == Role::Leader {
             match cx.rivalry(from, term) {
-                Rivalry::Yield => self.follow(cx, from, term),
+                Rivalry::Yield => cx.follow(from, term),
                 Rivalry::Reassert => {
                     self.observe(cx, self.highest_term.next());
                     self.apply(cx, cx.me());
@@ -467,7 +457,7 @@ impl Ring {
             None => true,
         };
         if accept {
-            self.follow(cx, from, term);
+            cx.follow(from, term);
             if self.stage == (Stage::Electing { champion: cx.me() }) {
                 self.abandon_election(cx);
             }

@@ -279,10 +279,9 @@ struct NewestHeartbeat {
     leader: PeerIndex,
     /// When the leader sent it, on the leader's clock.
     sent_at: u64,
-    /// The start of the transfer the leader was making when it sent it, if any.
+    /// The start of the transfer the leader was making when it sent it, if any. (When
+    /// this node last heard that leader is the context's `leader_heard_at`.)
     transfer: Option<u64>,
-    /// When this node last heard that leader in that term (its own clock).
-    heard_at: Instant,
 }
 
 impl NewestHeartbeat {
@@ -821,10 +820,7 @@ impl<const N: usize> Quorum<N> {
                 if (newest.leader, newest.term) == (from, term)
                     && heartbeat.sent_at < newest.sent_at =>
             {
-                NewestHeartbeat {
-                    heard_at: cx.now(),
-                    ..newest
-                }
+                newest
             }
             _ => heartbeat,
         });
@@ -847,7 +843,7 @@ impl<const N: usize> Quorum<N> {
         self.newest.is_some_and(|credited| {
             credited.leader != from
                 && (credited.term == term || any_term)
-                && cx.now() < credited.heard_at + t
+                && cx.now() < cx.leader_heard_at() + t
                 && !undone!(cx, SecondLeaderOfATerm)
         })
     }
@@ -969,7 +965,6 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                     leader: from,
                     sent_at,
                     transfer,
-                    heard_at: cx.now(),
                 };
                 self.on_heartbeat(cx, from, term, heartbeat)
             }

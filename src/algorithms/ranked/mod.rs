@@ -76,7 +76,7 @@ use crate::algorithms::Protocol;
 use crate::context::{Context, Rivalry};
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
-use crate::time::{Duration, Instant};
+use crate::time::Duration;
 use crate::timer::{AlgorithmTimer, Slot};
 use crate::wire::{Body, Kind, Successors, Term};
 
@@ -165,8 +165,6 @@ pub(crate) struct Ranked<S> {
     suspect: Option<PeerIndex>,
     /// The highest epoch seen in any message; a new leader takes the next one.
     highest_term: Term,
-    /// When this node last heard the leader it follows (rules 5 and 6).
-    leader_heard_at: Instant,
 }
 
 impl<S: Strategy> Ranked<S> {
@@ -179,7 +177,6 @@ impl<S: Strategy> Ranked<S> {
             answered: PeerSet::EMPTY,
             suspect: None,
             highest_term: Term(0),
-            leader_heard_at: Instant::ZERO,
         }
     }
 
@@ -211,7 +208,7 @@ impl<S: Strategy> Ranked<S> {
             Some(leader) if leader == from => term >= cx.term(),
             Some(leader) => {
                 (term, cx.rank(from)) > (cx.term(), cx.rank(leader))
-                    && (cx.outranks(from, leader) || !cx.hears_leader(self.leader_heard_at))
+                    && (cx.outranks(from, leader) || !cx.hears_leader())
             }
             None if cx.role() == Role::Candidate => {
                 cx.outranks(from, cx.me()) || !cx.may_lead(cx.me())
@@ -230,7 +227,6 @@ impl<S: Strategy> Ranked<S> {
         }
         self.end_election(cx);
         self.suspect = None;
-        self.leader_heard_at = cx.now();
         cx.follow(leader, term);
         if !(cx.may_lead(cx.me()) && cx.outranks(cx.me(), leader)) {
             cx.cancel(RankedTimer::PreemptionUptime);
@@ -417,8 +413,8 @@ impl<const N: usize, S: Strategy> Protocol<N> for Ranked<S> {
                 // Rule 5: an asker still on an older epoch than this node's leader missed
                 // that leader's announcement, and one whose leader this node still hears
                 // is cut off from it; either way taking over would depose a live leader.
-                let leader_lives = cx.role() == Role::Follower
-                    && (term < cx.term() || cx.hears_leader(self.leader_heard_at));
+                let leader_lives =
+                    cx.role() == Role::Follower && (term < cx.term() || cx.hears_leader());
                 if cx.role() == Role::Leader {
                     cx.send(from, Kind::Coordinator);
                 } else if cx.may_lead(cx.me()) && asked_by_right && !leader_lives {
