@@ -57,20 +57,30 @@ pub(crate) enum Due {
 /// One node's shared state; see the [module documentation](self).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Context<const N: usize> {
+    /// The configuration, fixed for the engine's life.
     config: Config<N>,
+    /// This node's position in the membership.
     me: PeerIndex,
     /// The latest time the host passed in: it never runs backwards.
     now: Instant,
+    /// When the engine was created.
     started_at: Instant,
+    /// The jitter generator.
     rng: Rng,
+    /// Whether this node follows, stands for election or leads.
     role: Role,
+    /// The leader it follows (itself while it leads), if it knows one.
     leader: Option<PeerIndex>,
+    /// That leader's term (the epoch for rank-based algorithms and ring).
     term: Term,
     /// When this node last followed its leader on that leader's word (a heartbeat, an
     /// announcement, a result): [`Context::follow`] sets it.
     leader_heard_at: Instant,
+    /// The heartbeat's and the algorithm's timers.
     timers: Timers,
+    /// When the leader will be suspected.
     detector: FailureDetector,
+    /// The messages waiting for the host.
     outbox: Outbox<N>,
     /// Peers heard from since the last [`Context::take_heard`]: a liveness window.
     heard: PeerSet,

@@ -144,7 +144,7 @@ pub struct QuorumOptions {
     /// time. Must be below 1,000,000.
     pub clock_drift_ppm: u32,
     /// The lease duration `L`; `None` takes the longest safe one, `T(1−ρ)/(1+ρ)`. A longer
-    /// one is refused ([`ConfigError::LeaseTooLong`](crate::ConfigError::LeaseTooLong)).
+    /// one is refused ([`ConfigError::LeaseTooLong`]).
     pub lease: Option<Duration>,
     /// How the term and vote survive a restart.
     pub durability: Durability,
