@@ -135,6 +135,15 @@ impl Timing {
         }
         Ok(())
     }
+
+    /// Refuses a tie-breaker `step` shorter than the round-trip timeout: neighbouring
+    /// ranks could then act within one round trip of each other.
+    pub(crate) fn validate_tie_breaker_step(&self, step: Duration) -> Result<(), ConfigError> {
+        if step < self.round_trip_timeout {
+            return Err(ConfigError::TieBreakerStepTooShort);
+        }
+        Ok(())
+    }
 }
 
 impl Default for Timing {
@@ -152,30 +161,72 @@ impl Default for Timing {
 pub enum Algorithm {
     /// Bully election (Garcia-Molina, 1982): the highest-ranked live node leads. Split brain possible.
     #[cfg(feature = "bully")]
-    Bully(crate::bully::BullyOptions),
+    Bully(crate::BullyOptions),
     /// Next-in-line failover: the leader names its successors; Bully is the
     /// fallback. Split brain possible.
     #[cfg(feature = "next-in-line")]
-    NextInLine(crate::next_in_line::NextInLineOptions),
+    NextInLine(crate::NextInLineOptions),
     /// Candidate/ordinary election with tie-breaker delays: only candidates
     /// lead. Split brain possible.
     #[cfg(feature = "candidates")]
-    Candidates(crate::candidates::CandidateOptions),
+    Candidates(crate::CandidateOptions),
     /// Invitation (Garcia-Molina, 1982): one leader per group; groups merge, the larger group's
     /// leader leading the merged one. Several leaders by design while partitioned.
     #[cfg(feature = "invitation")]
-    Invitation(crate::invitation::InvitationOptions),
+    Invitation(crate::InvitationOptions),
     /// Ring election (Chang and Roberts, 1979): a token circulates the ring of members. Split brain
     /// possible.
     #[cfg(feature = "ring")]
-    Ring(crate::ring::RingOptions),
+    Ring(crate::RingOptions),
     /// Quorum election (Raft's election): terms and majority votes, with pre-vote, check-quorum,
     /// a leader lease and durable votes. At most one leader per term.
     #[cfg(feature = "quorum")]
-    Quorum(crate::quorum::QuorumOptions),
+    Quorum(crate::QuorumOptions),
+}
+
+/// What the configuration asks of an algorithm's options: each options type implements it
+/// beside its algorithm, and the defaults accept anything.
+pub(crate) trait AlgorithmOptions {
+    /// The checks that do not depend on the timing, of the options alone and against the
+    /// `members` ([`Config::new`] makes them).
+    fn validate_without_timing(&self, _members: &[Member]) -> Result<(), ConfigError> {
+        Ok(())
+    }
+
+    /// The checks against `timing`, made once the timing and
+    /// [`AlgorithmOptions::validate_without_timing`] have passed ([`Config::validate`]).
+    fn validate(&self, _timing: &Timing) -> Result<(), ConfigError> {
+        Ok(())
+    }
+}
+
+/// Refuses ordinary members, for an algorithm that would elect them anyway.
+pub(crate) fn refuse_ordinary_members(members: &[Member]) -> Result<(), ConfigError> {
+    if members.iter().any(|m| !m.candidate) {
+        return Err(ConfigError::OrdinaryMembersUnsupported);
+    }
+    Ok(())
 }
 
 impl Algorithm {
+    /// The options of the algorithm, to validate.
+    fn options(&self) -> &dyn AlgorithmOptions {
+        match *self {
+            #[cfg(feature = "bully")]
+            Algorithm::Bully(ref options) => options,
+            #[cfg(feature = "next-in-line")]
+            Algorithm::NextInLine(ref options) => options,
+            #[cfg(feature = "candidates")]
+            Algorithm::Candidates(ref options) => options,
+            #[cfg(feature = "invitation")]
+            Algorithm::Invitation(ref options) => options,
+            #[cfg(feature = "ring")]
+            Algorithm::Ring(ref options) => options,
+            #[cfg(feature = "quorum")]
+            Algorithm::Quorum(ref options) => options,
+        }
+    }
+
     /// The failure detector's timing for this algorithm: quorum election draws its
     /// election timeout from `[T, 2T)` for `T` = the failure timeout; the others add the
     /// configured jitter.
@@ -306,23 +357,7 @@ impl<const N: usize> Config<N> {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.validate_except_timing()?;
         self.timing.validate()?;
-        let tie_breaker_step: Option<Duration> = match self.algorithm {
-            #[cfg(feature = "candidates")]
-            Algorithm::Candidates(options) => options.tie_breaker_step,
-            #[cfg(feature = "invitation")]
-            Algorithm::Invitation(options) => Some(options.tie_breaker_step),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        };
-        if tie_breaker_step.is_some_and(|step| step < self.timing.round_trip_timeout) {
-            return Err(ConfigError::TieBreakerStepTooShort);
-        }
-        match self.algorithm {
-            #[cfg(feature = "quorum")]
-            Algorithm::Quorum(options) => options.validate(self.timing.failure_timeout),
-            #[allow(unreachable_patterns)]
-            _ => Ok(()),
-        }
+        self.algorithm.options().validate(&self.timing)
     }
 
     /// The rules that do not depend on the timing.
@@ -340,37 +375,12 @@ impl<const N: usize> Config<N> {
         {
             return Err(ConfigError::SelfNotMember);
         }
-        let honours_ordinary_members = match self.algorithm {
-            #[cfg(feature = "invitation")]
-            Algorithm::Invitation(_) => false,
-            #[cfg(feature = "ring")]
-            Algorithm::Ring(_) => false,
-            #[allow(unreachable_patterns)]
-            _ => true,
-        };
-        if !honours_ordinary_members && self.members.iter().any(|m| !m.candidate) {
-            return Err(ConfigError::OrdinaryMembersUnsupported);
-        }
         if !self.members.iter().any(|m| m.candidate) {
             return Err(ConfigError::NoCandidate);
         }
-        match self.algorithm {
-            #[cfg(feature = "next-in-line")]
-            Algorithm::NextInLine(options)
-                if usize::from(options.successors) > crate::MAX_SUCCESSORS =>
-            {
-                Err(ConfigError::TooManySuccessors)
-            }
-            #[cfg(feature = "invitation")]
-            Algorithm::Invitation(options) if options.invite_interval.is_zero() => {
-                Err(ConfigError::ZeroInviteInterval)
-            }
-            #[cfg(feature = "quorum")]
-            Algorithm::Quorum(options) if !options.has_drift_bound() => {
-                Err(ConfigError::DriftBoundTooLarge)
-            }
-            _ => Ok(()),
-        }
+        self.algorithm
+            .options()
+            .validate_without_timing(&self.members)
     }
 }
 

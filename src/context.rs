@@ -1,20 +1,27 @@
 //! The state every algorithm shares: membership and ranks, the clock as last passed in,
 //! jitter, timers, the failure detector, the outbox, and who leads in which term.
 //!
-//! Algorithms change leadership only through [`Context::follow`], [`Context::lead`] and
+//! Its fields are private: algorithms state what they intend (follow this leader, arm
+//! this timer, send this to that peer) and the context keeps its parts consistent, the
+//! way smoltcp keeps `InterfaceInner` to itself. Algorithms change leadership only through
+//! [`Context::follow`], [`Context::lead`], [`Context::await_leader`] and
 //! [`Context::stand`], so the failure detector, the heartbeat timer and the reported state
 //! always agree with each other.
+//!
+//! Methods come in groups: getters and membership queries (`&self`), what an algorithm
+//! intends (leadership, terms, timers, messages, liveness), and what the engine does with
+//! its inputs and outputs (the clock, timers due, pending messages).
 
 use core::hash::{Hash, Hasher};
 
 use crate::config::{Config, Member, NodeId, Rank, Timing};
 use crate::detector::FailureDetector;
 use crate::event::{Leadership, Role};
-use crate::outbox::Outbox;
+use crate::outbox::{Outbox, Recipient};
 use crate::peers::{PeerIndex, PeerSet};
 use crate::rand::Rng;
 use crate::time::{Duration, Instant};
-use crate::timer::{Timer, Timers};
+use crate::timer::{AlgorithmTimer, Slot, Timers};
 use crate::wire::{Kind, Term};
 
 /// What a leader does when another member claims to lead (the rank-based algorithms and
@@ -36,21 +43,47 @@ pub(crate) enum Rivalry {
     Ignore,
 }
 
+/// Something due when the engine handles a timeout, in the order the engine handles them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Due {
+    /// The failure detector suspects the leader (or no leader was heard since start).
+    LeaderSilent,
+    /// The leader's next heartbeat.
+    Heartbeat,
+    /// One of the algorithm's own timers, in this slot.
+    Timer(Slot),
+}
+
+/// One node's shared state; see the [module documentation](self).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Context<const N: usize> {
-    pub(crate) config: Config<N>,
-    pub(crate) me: PeerIndex,
-    pub(crate) now: Instant,
-    pub(crate) started_at: Instant,
-    pub(crate) rng: Rng,
-    pub(crate) role: Role,
-    pub(crate) leader: Option<PeerIndex>,
-    pub(crate) term: Term,
-    pub(crate) timers: Timers,
-    pub(crate) detector: FailureDetector,
-    pub(crate) outbox: Outbox<N>,
+    /// The configuration, fixed for the engine's life.
+    config: Config<N>,
+    /// This node's position in the membership.
+    me: PeerIndex,
+    /// The latest time the host passed in: it never runs backwards.
+    now: Instant,
+    /// When the engine was created.
+    started_at: Instant,
+    /// The jitter generator.
+    rng: Rng,
+    /// Whether this node follows, stands for election or leads.
+    role: Role,
+    /// The leader it follows (itself while it leads), if it knows one.
+    leader: Option<PeerIndex>,
+    /// That leader's term (the epoch for rank-based algorithms and ring).
+    term: Term,
+    /// When this node last followed its leader on that leader's word (a heartbeat, an
+    /// announcement, a result): [`Context::follow`] sets it.
+    leader_heard_at: Instant,
+    /// The heartbeat's and the algorithm's timers.
+    timers: Timers,
+    /// When the leader will be suspected.
+    detector: FailureDetector,
+    /// The messages waiting for the host.
+    outbox: Outbox<N>,
     /// Peers heard from since the last [`Context::take_heard`]: a liveness window.
-    pub(crate) heard: PeerSet,
+    heard: PeerSet,
     /// The failure detector's timing: the configured one, with the jitter the algorithm
     /// wants.
     watch: Timing,
@@ -68,6 +101,7 @@ impl<const N: usize> Hash for Context<N> {
         self.role.hash(state);
         self.leader.hash(state);
         self.term.hash(state);
+        self.leader_heard_at.hash(state);
         self.timers.hash(state);
         self.detector.hash(state);
         self.outbox.hash(state);
@@ -88,6 +122,7 @@ impl<const N: usize> Context<N> {
             role: Role::Follower,
             leader: None,
             term: Term(0),
+            leader_heard_at: Instant::ZERO,
             timers: Timers::default(),
             detector: FailureDetector::default(),
             outbox: Outbox::default(),
@@ -97,14 +132,75 @@ impl<const N: usize> Context<N> {
         context
     }
 
+    // ---- Getters ----
+
+    /// The configuration this node runs with.
+    pub(crate) fn config(&self) -> &Config<N> {
+        &self.config
+    }
+
+    /// This node.
+    pub(crate) fn me(&self) -> PeerIndex {
+        self.me
+    }
+
+    /// The latest time the host passed in.
+    pub(crate) fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// When this node's engine was created.
+    pub(crate) fn started_at(&self) -> Instant {
+        self.started_at
+    }
+
+    /// How long this node has been up.
+    pub(crate) fn uptime(&self) -> Duration {
+        self.now - self.started_at
+    }
+
+    /// This node's role.
+    pub(crate) fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The leader this node follows or is, if it knows one.
+    pub(crate) fn leader(&self) -> Option<PeerIndex> {
+        self.leader
+    }
+
+    /// The term of the leader this node follows, replaces or is.
+    pub(crate) fn term(&self) -> Term {
+        self.term
+    }
+
+    /// Whether `timer` is armed.
+    pub(crate) fn is_armed<T: AlgorithmTimer>(&self, timer: T) -> bool {
+        self.timers.is_armed(Slot::of(timer))
+    }
+
+    /// The leadership state to report to the host.
+    pub(crate) fn leadership(&self) -> Leadership {
+        Leadership {
+            leader: self.leader.map(|peer| self.id_of(peer)),
+            term: self.term,
+            leading: self.role == Role::Leader,
+        }
+    }
+
+    // ---- Membership and leadership queries ----
+
+    /// The configured member at `peer`.
     pub(crate) fn member(&self, peer: PeerIndex) -> Option<&Member> {
         self.config.members().get(peer.position())
     }
 
+    /// The id of `peer` (`u32::MAX` for a position beyond the membership).
     pub(crate) fn id_of(&self, peer: PeerIndex) -> NodeId {
         self.member(peer).map_or(NodeId(u32::MAX), |m| m.id)
     }
 
+    /// The position of the member with `id`, if it is one.
     pub(crate) fn index_of(&self, id: NodeId) -> Option<PeerIndex> {
         let position = self
             .config
@@ -119,6 +215,7 @@ impl<const N: usize> Context<N> {
         self.member(peer).map(Member::rank)
     }
 
+    /// Whether `peer` ranks above `other`.
     pub(crate) fn outranks(&self, peer: PeerIndex, other: PeerIndex) -> bool {
         self.rank(peer) > self.rank(other)
     }
@@ -149,11 +246,6 @@ impl<const N: usize> Context<N> {
         self.member(peer).is_some_and(|m| m.candidate)
     }
 
-    /// The peers heard from since the last call, which starts a new window.
-    pub(crate) fn take_heard(&mut self) -> PeerSet {
-        core::mem::take(&mut self.heard)
-    }
-
     /// The tie-breaker delay δ of this node: `step` times the number of members ranked
     /// above it, so the highest-ranked node waits least.
     pub(crate) fn tie_breaker_delay(&self, step: Duration) -> Duration {
@@ -179,51 +271,24 @@ impl<const N: usize> Context<N> {
         set.iter().max_by_key(|&peer| self.rank(peer))
     }
 
-    pub(crate) fn send(&mut self, peer: PeerIndex, kind: Kind) {
-        self.outbox.push(peer, kind);
+    /// When this node last heard the leader it follows, or followed last.
+    pub(crate) fn leader_heard_at(&self) -> Instant {
+        self.leader_heard_at
     }
 
-    pub(crate) fn send_many(&mut self, peers: PeerSet, kind: Kind) {
-        self.outbox.push_many(peers, kind, self.config.broadcast);
-    }
-
-    pub(crate) fn set_timer(&mut self, timer: Timer, after: Duration) {
-        self.timers.set(timer, self.now + after);
-    }
-
-    pub(crate) fn uptime(&self) -> Duration {
-        self.now - self.started_at
-    }
-
-    pub(crate) fn leadership(&self) -> Leadership {
-        Leadership {
-            leader: self.leader.map(|peer| self.id_of(peer)),
-            term: self.term,
-            leading: self.role == Role::Leader,
-        }
-    }
-
-    /// Follows `leader` in `term` and (re)starts watching it.
-    pub(crate) fn follow(&mut self, leader: PeerIndex, term: Term) {
-        self.role = Role::Follower;
-        self.leader = Some(leader);
-        self.term = term;
-        self.timers.stop(Timer::Heartbeat);
-        self.retry_later();
-    }
-
-    /// Whether this node follows a leader it still hears, having last heard it at
-    /// `heard_at`: within the last F − R (failure timeout less round-trip timeout). A live
+    /// Whether this node follows a leader it still hears: heard within the last F − R (failure timeout less round-trip timeout). A live
     /// leader that can reach this node is heard every heartbeat interval, which the timing
     /// keeps well below F − R (Timing::LAN: 100 ms against 450 ms, so even a few lost
     /// heartbeats do not count). A leader that has gone silent is suspected by a member F
     /// after that member last heard it, and the others heard its last message within one
     /// delay of that member (below R/2), so when the suspicion reaches them (an
     /// `Election`, a token) they too last heard it more than F − R ago.
-    pub(crate) fn hears_leader(&self, heard_at: Instant) -> bool {
+    pub(crate) fn hears_leader(&self) -> bool {
         let timing = self.config.timing;
         let window = timing.failure_timeout - timing.round_trip_timeout;
-        self.role == Role::Follower && self.leader.is_some() && self.now < heard_at + window
+        self.role == Role::Follower
+            && self.leader.is_some()
+            && self.now < self.leader_heard_at + window
     }
 
     /// What this leader does about `rival`, which claims to lead in `term`.
@@ -237,14 +302,49 @@ impl<const N: usize> Context<N> {
         }
     }
 
+    // ---- Leadership and terms ----
+
+    /// Follows `leader` in `term`, heard from just now, and (re)starts watching it.
+    pub(crate) fn follow(&mut self, leader: PeerIndex, term: Term) {
+        self.role = Role::Follower;
+        self.leader = Some(leader);
+        self.term = term;
+        self.leader_heard_at = self.now;
+        self.timers.stop(Slot::HEARTBEAT);
+        self.retry_later();
+    }
+
     /// Leads in `term`: heartbeats start, the failure detector stops.
     pub(crate) fn lead(&mut self, term: Term) {
         self.role = Role::Leader;
         self.leader = Some(self.me);
         self.term = term;
         self.detector.stop();
-        let interval = self.config.timing.heartbeat_interval;
-        self.set_timer(Timer::Heartbeat, interval);
+        self.next_heartbeat();
+    }
+
+    /// Follows no leader in `term` and waits one failure timeout to hear one.
+    pub(crate) fn await_leader(&mut self, term: Term) {
+        self.role = Role::Follower;
+        self.leader = None;
+        self.term = term;
+        self.timers.stop(Slot::HEARTBEAT);
+        self.retry_later();
+    }
+
+    /// Stands for election: no leader is known until the election concludes.
+    pub(crate) fn stand(&mut self) {
+        self.role = Role::Candidate;
+        self.leader = None;
+        self.detector.stop();
+        self.timers.stop(Slot::HEARTBEAT);
+    }
+
+    /// Moves on to `term` in the role this node has (a candidate campaigning in the next
+    /// term, a node resuming the term it persisted before a restart). Terms only move
+    /// forward here.
+    pub(crate) fn adopt_term(&mut self, term: Term) {
+        self.term = self.term.max(term);
     }
 
     /// Watches for a leader again after a failed attempt to elect one: the failure
@@ -263,30 +363,91 @@ impl<const N: usize> Context<N> {
         self.detector.heard(self.now, &timing, &mut self.rng);
     }
 
-    /// Follows no leader in `term` and waits one failure timeout to hear one.
-    pub(crate) fn await_leader(&mut self, term: Term) {
-        self.role = Role::Follower;
-        self.leader = None;
-        self.term = term;
-        self.timers.stop(Timer::Heartbeat);
-        self.retry_later();
+    // ---- Timers ----
+
+    /// Arms `timer` to fire `after` from now (again, if it was armed).
+    pub(crate) fn arm<T: AlgorithmTimer>(&mut self, timer: T, after: Duration) {
+        self.timers.set(Slot::of(timer), self.now + after);
     }
 
-    /// Stands for election: no leader is known until the election concludes.
-    pub(crate) fn stand(&mut self) {
-        self.role = Role::Candidate;
-        self.leader = None;
-        self.detector.stop();
-        self.timers.stop(Timer::Heartbeat);
+    /// Arms `timer` to fire at `at` (again, if it was armed); a time already past fires at
+    /// the next timeout.
+    pub(crate) fn arm_at<T: AlgorithmTimer>(&mut self, timer: T, at: Instant) {
+        self.timers.set(Slot::of(timer), at);
+    }
+
+    /// Disarms `timer`: what it waited for no longer matters.
+    pub(crate) fn cancel<T: AlgorithmTimer>(&mut self, timer: T) {
+        self.timers.stop(Slot::of(timer));
+    }
+
+    /// Arms the leader's heartbeat timer one heartbeat interval from now.
+    fn next_heartbeat(&mut self) {
+        let at = self.now + self.config.timing.heartbeat_interval;
+        self.timers.set(Slot::HEARTBEAT, at);
+    }
+
+    // ---- Messages ----
+
+    /// Queues a message of `kind` for `peer`; its contents are built when the host polls.
+    pub(crate) fn send(&mut self, peer: PeerIndex, kind: Kind) {
+        self.outbox.push(peer, kind);
+    }
+
+    /// Queues a message of `kind` for every member of `peers`: once for all of them when
+    /// the medium can broadcast.
+    pub(crate) fn send_many(&mut self, peers: PeerSet, kind: Kind) {
+        self.outbox.push_many(peers, kind, self.config.broadcast);
+    }
+
+    /// Queues a message of `kind` for every other member.
+    pub(crate) fn broadcast(&mut self, kind: Kind) {
+        self.send_many(self.peers(), kind);
+    }
+
+    /// Withdraws every pending message of `kind` the host has not taken yet: its reason
+    /// has gone away.
+    pub(crate) fn retract(&mut self, kind: Kind) {
+        self.outbox.cancel(kind);
     }
 
     /// The leader's heartbeat timer fired: send `kind` to every peer and re-arm.
     pub(crate) fn heartbeat(&mut self, kind: Kind) {
         if self.role == Role::Leader {
-            self.send_many(self.peers(), kind);
-            let interval = self.config.timing.heartbeat_interval;
-            self.set_timer(Timer::Heartbeat, interval);
+            self.broadcast(kind);
+            self.next_heartbeat();
         }
+    }
+
+    // ---- Liveness ----
+
+    /// Counts `peer` as heard from in the current liveness window.
+    pub(crate) fn record_heard(&mut self, peer: PeerIndex) {
+        self.heard.insert(peer);
+    }
+
+    /// The peers heard from since the last call, which starts a new window.
+    pub(crate) fn take_heard(&mut self) -> PeerSet {
+        core::mem::take(&mut self.heard)
+    }
+
+    // ---- The engine's inputs and outputs ----
+
+    /// The host's clock reads `now`: this node's clock moves forward to it, never back.
+    pub(crate) fn advance(&mut self, now: Instant) {
+        self.now = self.now.max(now);
+    }
+
+    /// Takes what is due now, if anything: the failure detector's suspicion first, then
+    /// the timer with the earliest deadline (each is taken once).
+    pub(crate) fn take_due(&mut self) -> Option<Due> {
+        if self.detector.take_expired(self.now) {
+            return Some(Due::LeaderSilent);
+        }
+        Some(match self.timers.take_expired(self.now)? {
+            Slot::HEARTBEAT => Due::Heartbeat,
+            slot => Due::Timer(slot),
+        })
     }
 
     /// The earliest instant at which the engine wants [`handle_timeout`] called.
@@ -297,5 +458,20 @@ impl<const N: usize> Context<N> {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// The pending message the host takes next, if any.
+    pub(crate) fn next_message(&self) -> Option<(Recipient, Kind)> {
+        self.outbox.peek()
+    }
+
+    /// The host took this message (or it was dropped): it is no longer pending.
+    pub(crate) fn message_taken(&mut self, recipient: Recipient, kind: Kind) {
+        self.outbox.remove(recipient, kind);
+    }
+
+    /// Whether any message is pending.
+    pub(crate) fn has_messages(&self) -> bool {
+        !self.outbox.is_empty()
     }
 }

@@ -3,115 +3,18 @@
 
 use core::fmt;
 
+use crate::algorithms::Machine;
+#[cfg(feature = "quorum")]
+use crate::algorithms::quorum::{Durability, Quorum, TransferRefusal};
 use crate::config::{Algorithm, Config, ConfigError, GroupId, MAX_MEMBERS, NodeId};
-use crate::context::Context;
+use crate::context::{Context, Due};
+#[cfg(feature = "quorum")]
+use crate::durable::DurableState;
 use crate::event::{Event, Reported, Role};
 use crate::outbox::Recipient;
 use crate::peers::PeerIndex;
 use crate::time::Instant;
-use crate::timer::Timer;
 use crate::wire::{DecodeError, Destination, EncodeError, Kind, MAX_MESSAGE_SIZE, Message, Term};
-
-use crate::protocol::Protocol;
-
-#[cfg(feature = "quorum")]
-use crate::durable::DurableState;
-#[cfg(feature = "invitation")]
-use crate::invitation::Invitation;
-#[cfg(feature = "quorum")]
-use crate::quorum::{Durability, Quorum, TransferRefusal};
-#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-use crate::ranked::{Ranked, Rules};
-#[cfg(feature = "ring")]
-use crate::ring::Ring;
-
-/// The running algorithm's own state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Machine<const N: usize> {
-    #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-    Ranked(Ranked),
-    #[cfg(feature = "invitation")]
-    Invitation(Invitation),
-    #[cfg(feature = "ring")]
-    Ring(Ring),
-    #[cfg(feature = "quorum")]
-    Quorum(Quorum<N>),
-}
-
-impl<const N: usize> Machine<N> {
-    fn new(algorithm: Algorithm) -> Machine<N> {
-        match algorithm {
-            #[cfg(feature = "bully")]
-            Algorithm::Bully(options) => {
-                Machine::Ranked(Ranked::new(Rules::Bully, options.preemption))
-            }
-            #[cfg(feature = "next-in-line")]
-            Algorithm::NextInLine(options) => Machine::Ranked(Ranked::new(
-                Rules::NextInLine {
-                    successors: usize::from(options.successors),
-                },
-                options.preemption,
-            )),
-            #[cfg(feature = "candidates")]
-            Algorithm::Candidates(options) => Machine::Ranked(Ranked::new(
-                Rules::Candidates {
-                    tie_breaker_step: options.tie_breaker_step,
-                },
-                options.preemption,
-            )),
-            #[cfg(feature = "invitation")]
-            Algorithm::Invitation(options) => Machine::Invitation(Invitation::new(options)),
-            #[cfg(feature = "ring")]
-            Algorithm::Ring(options) => Machine::Ring(Ring::new(options)),
-            #[cfg(feature = "quorum")]
-            Algorithm::Quorum(options) => Machine::Quorum(Quorum::new(options)),
-        }
-    }
-
-    fn protocol(&self) -> &dyn Protocol<N> {
-        match *self {
-            #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-            Machine::Ranked(ref ranked) => ranked,
-            #[cfg(feature = "invitation")]
-            Machine::Invitation(ref invitation) => invitation,
-            #[cfg(feature = "ring")]
-            Machine::Ring(ref ring) => ring,
-            #[cfg(feature = "quorum")]
-            Machine::Quorum(ref quorum) => quorum,
-        }
-    }
-
-    fn protocol_mut(&mut self) -> &mut dyn Protocol<N> {
-        match *self {
-            #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-            Machine::Ranked(ref mut ranked) => ranked,
-            #[cfg(feature = "invitation")]
-            Machine::Invitation(ref mut invitation) => invitation,
-            #[cfg(feature = "ring")]
-            Machine::Ring(ref mut ring) => ring,
-            #[cfg(feature = "quorum")]
-            Machine::Quorum(ref mut quorum) => quorum,
-        }
-    }
-
-    #[cfg(feature = "quorum")]
-    fn quorum(&self) -> Option<&Quorum<N>> {
-        match self {
-            Machine::Quorum(quorum) => Some(quorum),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        }
-    }
-
-    #[cfg(feature = "quorum")]
-    fn quorum_mut(&mut self) -> Option<&mut Quorum<N>> {
-        match self {
-            Machine::Quorum(quorum) => Some(quorum),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        }
-    }
-}
 
 /// A message ready for the host to send: it was written to the start of the caller's
 /// buffer by [`Engine::poll_transmit`].
@@ -358,38 +261,38 @@ impl<const N: usize> Engine<N> {
 
     /// This node's id.
     pub fn id(&self) -> NodeId {
-        self.cx.config.node
+        self.cx.config().node
     }
 
     /// The election group this engine belongs to.
     pub fn group(&self) -> GroupId {
-        self.cx.config.group
+        self.cx.config().group
     }
 
     /// The configuration it runs with.
     pub fn config(&self) -> &Config<N> {
-        &self.cx.config
+        self.cx.config()
     }
 
     /// The leader this node knows of, if any (itself when it leads).
     pub fn leader(&self) -> Option<NodeId> {
-        self.cx.leader.map(|peer| self.cx.id_of(peer))
+        self.cx.leader().map(|peer| self.cx.id_of(peer))
     }
 
     /// This node's role.
     pub fn role(&self) -> Role {
-        self.cx.role
+        self.cx.role()
     }
 
     /// Whether this node leads.
     pub fn is_leader(&self) -> bool {
-        self.cx.role == Role::Leader
+        self.cx.role() == Role::Leader
     }
 
     /// The current leader's term (its epoch for rank-based algorithms). While this node
     /// leads, this is its fencing token.
     pub fn term(&self) -> Term {
-        self.cx.term
+        self.cx.term()
     }
 
     /// Quorum election's own state (leases, fencing tokens, durable state), or `None` for
@@ -422,7 +325,7 @@ impl<const N: usize> Engine<N> {
     /// Handles a message that is already decoded (for hosts that demultiplex groups
     /// themselves, or pass messages in memory). On error nothing changes.
     pub fn handle_message(&mut self, now: Instant, message: &Message) -> Result<(), ReceiveError> {
-        if message.group != self.cx.config.group {
+        if message.group != self.cx.config().group {
             return Err(ReceiveError::WrongGroup(message.group));
         }
         if !message.term.is_valid() {
@@ -430,11 +333,11 @@ impl<const N: usize> Engine<N> {
                 message.term.0,
             )));
         }
-        if message.from == self.cx.config.node {
+        if message.from == self.cx.config().node {
             return Err(ReceiveError::FromSelf);
         }
         if let Destination::Node(to) = message.to
-            && to != self.cx.config.node
+            && to != self.cx.config().node
         {
             return Err(ReceiveError::Misaddressed(to));
         }
@@ -443,7 +346,7 @@ impl<const N: usize> Engine<N> {
             .index_of(message.from)
             .ok_or(ReceiveError::UnknownSender(message.from))?;
         self.advance(now);
-        self.cx.heard.insert(from);
+        self.cx.record_heard(from);
         self.machine
             .protocol_mut()
             .handle_message(&mut self.cx, from, message.term, &message.body);
@@ -454,22 +357,13 @@ impl<const N: usize> Engine<N> {
     /// timers not yet due are left alone.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.advance(now);
-        let now = self.cx.now;
         for _ in 0..MAX_FIRINGS_PER_CALL {
-            if self.cx.detector.take_expired(now) {
-                self.machine
-                    .protocol_mut()
-                    .handle_leader_silent(&mut self.cx);
-            } else if let Some(timer) = self.cx.timers.take_expired(now) {
-                match timer {
-                    Timer::Heartbeat => self.machine.protocol_mut().heartbeat(&mut self.cx),
-                    other => self
-                        .machine
-                        .protocol_mut()
-                        .handle_timer(&mut self.cx, other),
-                }
-            } else {
-                return;
+            let protocol = self.machine.protocol_mut();
+            match self.cx.take_due() {
+                Some(Due::LeaderSilent) => protocol.handle_leader_silent(&mut self.cx),
+                Some(Due::Heartbeat) => protocol.heartbeat(&mut self.cx),
+                Some(Due::Timer(timer)) => protocol.handle_timer(&mut self.cx, timer),
+                None => return,
             }
         }
     }
@@ -553,9 +447,9 @@ impl<const N: usize> Engine<N> {
         if self.withholds() {
             return Ok(None);
         }
-        while let Some((recipient, kind)) = self.cx.outbox.peek() {
+        while let Some((recipient, kind)) = self.cx.next_message() {
             let Some(message) = self.build(recipient, kind) else {
-                self.cx.outbox.remove(recipient, kind);
+                self.cx.message_taken(recipient, kind);
                 continue;
             };
             // Encoded aside first, so a short buffer is left untouched.
@@ -565,7 +459,7 @@ impl<const N: usize> Engine<N> {
                 return Err(EncodeError::BufferTooSmall);
             };
             out.copy_from_slice(bytes);
-            self.cx.outbox.remove(recipient, kind);
+            self.cx.message_taken(recipient, kind);
             return Ok(Some(Transmit {
                 to: message.to,
                 len,
@@ -579,8 +473,8 @@ impl<const N: usize> Engine<N> {
         if self.withholds() {
             return None;
         }
-        while let Some((recipient, kind)) = self.cx.outbox.peek() {
-            self.cx.outbox.remove(recipient, kind);
+        while let Some((recipient, kind)) = self.cx.next_message() {
+            self.cx.message_taken(recipient, kind);
             if let Some(message) = self.build(recipient, kind) {
                 return Some(message);
             }
@@ -602,7 +496,7 @@ impl<const N: usize> Engine<N> {
     /// Whether a message is ready to be taken by `poll_transmit` or `poll_message` (not
     /// while it waits for durable state to be confirmed written).
     pub fn has_transmit(&self) -> bool {
-        !self.withholds() && !self.cx.outbox.is_empty()
+        !self.withholds() && self.cx.has_messages()
     }
 
     fn withholds(&self) -> bool {
@@ -616,8 +510,8 @@ impl<const N: usize> Engine<N> {
         };
         let protocol = self.machine.protocol();
         Some(Message {
-            group: self.cx.config.group,
-            from: self.cx.config.node,
+            group: self.cx.config().group,
+            from: self.cx.config().node,
             to,
             term: protocol.message_term(&self.cx, kind),
             body: protocol.body(&self.cx, kind, recipient)?,
@@ -625,7 +519,7 @@ impl<const N: usize> Engine<N> {
     }
 
     fn advance(&mut self, now: Instant) {
-        self.cx.now = self.cx.now.max(now);
+        self.cx.advance(now);
     }
 }
 
@@ -661,7 +555,7 @@ impl<const N: usize> QuorumRef<'_, N> {
     /// counts as that latest time: the engine's clock never runs backwards, so a stepped
     /// clock cannot bring an expired lease back.
     pub fn has_lease(&self, now: Instant) -> bool {
-        let now = now.max(self.engine.cx.now);
+        let now = now.max(self.engine.cx.now());
         self.lease_until().is_some_and(|until| now < until)
     }
 
@@ -671,7 +565,7 @@ impl<const N: usize> QuorumRef<'_, N> {
     /// leader's late writes.
     pub fn fencing_token(&self) -> Option<Term> {
         let durable = self.durability() == Durability::Persistent && !self.engine.withholds();
-        (self.engine.is_leader() && durable).then_some(self.engine.cx.term)
+        (self.engine.is_leader() && durable).then_some(self.engine.cx.term())
     }
 
     /// The term and vote as they stand now.
@@ -709,15 +603,16 @@ impl<const N: usize> QuorumMut<'_, N> {
         let Some(quorum) = engine.machine.quorum_mut() else {
             return Err(TransferError::NotLeader);
         };
-        let before = engine.cx.now;
-        engine.cx.now = before.max(now);
-        quorum.transfer(&mut engine.cx, peer).map_err(|refusal| {
-            engine.cx.now = before; // A refused command changes nothing.
-            match refusal {
+        // A refused command changes nothing, not even the clock.
+        quorum
+            .check_transfer(&engine.cx, peer)
+            .map_err(|refusal| match refusal {
                 TransferRefusal::NotLeader => TransferError::NotLeader,
                 TransferRefusal::ToSelf => TransferError::ToSelf,
                 TransferRefusal::NotCandidate => TransferError::NotCandidate(to),
-            }
-        })
+            })?;
+        engine.cx.advance(now);
+        quorum.transfer(&mut engine.cx, peer);
+        Ok(())
     }
 }

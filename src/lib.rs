@@ -101,10 +101,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(feature = "bully")]
-mod bully;
-#[cfg(feature = "candidates")]
-mod candidates;
+mod algorithms;
 mod config;
 mod context;
 mod detector;
@@ -112,22 +109,11 @@ mod detector;
 pub mod durable;
 mod engine;
 mod event;
-#[cfg(feature = "invitation")]
-mod invitation;
 #[cfg(feature = "mutants")]
 mod mutation;
-#[cfg(feature = "next-in-line")]
-mod next_in_line;
 mod outbox;
 mod peers;
-mod protocol;
-#[cfg(feature = "quorum")]
-mod quorum;
 mod rand;
-#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-mod ranked;
-#[cfg(feature = "ring")]
-mod ring;
 mod time;
 mod timer;
 mod wire;
@@ -141,9 +127,19 @@ pub mod sim;
 struct ReadmeDoctests;
 
 #[cfg(feature = "bully")]
-pub use bully::BullyOptions;
+pub use algorithms::bully::BullyOptions;
 #[cfg(feature = "candidates")]
-pub use candidates::CandidateOptions;
+pub use algorithms::candidates::CandidateOptions;
+#[cfg(feature = "invitation")]
+pub use algorithms::invitation::InvitationOptions;
+#[cfg(feature = "next-in-line")]
+pub use algorithms::next_in_line::NextInLineOptions;
+#[cfg(feature = "quorum")]
+pub use algorithms::quorum::{Durability, QuorumOptions};
+#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+pub use algorithms::ranked::Preemption;
+#[cfg(feature = "ring")]
+pub use algorithms::ring::{RingOptions, RingVariant};
 pub use config::{
     Algorithm, Config, ConfigError, GroupId, MAX_MEMBERS, Member, NodeId, Rank, Timing,
 };
@@ -153,19 +149,9 @@ pub use engine::{ConfirmError, Engine, Output, ReceiveError, Transmit};
 #[cfg(feature = "quorum")]
 pub use engine::{QuorumMut, QuorumRef, RestoreError, TransferError};
 pub use event::{Event, Role};
-#[cfg(feature = "invitation")]
-pub use invitation::InvitationOptions;
 #[cfg(feature = "mutants")]
 #[doc(hidden)]
 pub use mutation::Mutation;
-#[cfg(feature = "next-in-line")]
-pub use next_in_line::NextInLineOptions;
-#[cfg(feature = "quorum")]
-pub use quorum::{Durability, QuorumOptions};
-#[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-pub use ranked::Preemption;
-#[cfg(feature = "ring")]
-pub use ring::{RingOptions, RingVariant};
 #[cfg(feature = "std")]
 pub use time::StdClock;
 pub use time::{Duration, Instant};

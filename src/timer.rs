@@ -1,61 +1,71 @@
-//! A fixed table of protocol timers: no heap, one slot per timer kind.
+//! A fixed table of protocol timers: no heap, one slot per timer.
+//!
+//! The first slot is the leader's heartbeat, which every algorithm shares. The others
+//! belong to the running algorithm, whose own timer type names what each of them waits
+//! for ([`AlgorithmTimer`]); an engine runs one algorithm, so algorithms share those
+//! slots. The failure detector keeps its own deadline.
 
 use crate::time::Instant;
 
-/// The protocol timers an algorithm can arm (the failure detector keeps its own deadline).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Timer {
-    /// The leader's next heartbeat.
-    Heartbeat = 0,
-    /// The end of the current election round's wait for replies.
-    Round = 1,
-    /// When a node that may not yet preempt a lower-ranked leader may do so.
-    Preempt = 2,
-    /// A group leader's next round of invitations (invitation).
-    Invite = 3,
-    /// The end of a liveness window: members not heard from since the last sweep are
-    /// presumed gone (invitation), or a leader that heard too few steps down (quorum).
-    Sweep = 4,
-    /// The end of a leadership transfer's wait for the new leader (quorum).
-    Transfer = 5,
+/// How many timers of its own an algorithm may have (the rank-based algorithms have the
+/// most).
+const ALGORITHM_SLOTS: usize = 5;
+
+/// The timers of one algorithm, each named for what it waits for.
+pub(crate) trait AlgorithmTimer: Copy + Eq + 'static {
+    /// Every timer of the algorithm, each with a slot of its own, in slot order: of two
+    /// timers due at the same instant, the one listed first fires first.
+    const ALL: &'static [Self];
 }
 
-impl Timer {
-    const ALL: [Timer; 6] = [
-        Timer::Heartbeat,
-        Timer::Round,
-        Timer::Preempt,
-        Timer::Invite,
-        Timer::Sweep,
-        Timer::Transfer,
-    ];
+/// A slot of the table: the heartbeat's, or that of one of the running algorithm's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Slot(usize);
+
+impl Slot {
+    /// The leader's heartbeat.
+    pub(crate) const HEARTBEAT: Slot = Slot(0);
+
+    /// The slot of an algorithm's `timer`.
+    pub(crate) fn of<T: AlgorithmTimer>(timer: T) -> Slot {
+        const { assert!(T::ALL.len() <= ALGORITHM_SLOTS, "too many algorithm timers") };
+        let position = T::ALL.iter().position(|&t| t == timer);
+        // A timer missing from `ALL` gets a slot beyond the table: it is never armed.
+        Slot(1 + position.unwrap_or(ALGORITHM_SLOTS))
+    }
+
+    /// The algorithm timer of type `T` in this slot, if it holds one.
+    pub(crate) fn timer<T: AlgorithmTimer>(self) -> Option<T> {
+        T::ALL.get(self.0.checked_sub(1)?).copied()
+    }
 }
 
-/// When each [`Timer`] fires, if it is armed.
+/// When each timer fires, if it is armed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Timers {
-    deadlines: [Option<Instant>; Timer::ALL.len()],
+    deadlines: [Option<Instant>; 1 + ALGORITHM_SLOTS],
 }
 
 impl Timers {
-    /// Arms `timer` for `at`; a deadline at the end of time ([`Instant::MAX`], where
-    /// saturating arithmetic lands) is never due, so the timer stays disarmed.
-    pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
-        if let Some(slot) = self.deadlines.get_mut(timer as usize) {
-            *slot = (at < Instant::MAX).then_some(at);
+    /// Arms the timer in `slot` for `at`; a deadline at the end of time
+    /// ([`Instant::MAX`], where saturating arithmetic lands) is never due, so the timer
+    /// stays disarmed.
+    pub(crate) fn set(&mut self, slot: Slot, at: Instant) {
+        if let Some(deadline) = self.deadlines.get_mut(slot.0) {
+            *deadline = (at < Instant::MAX).then_some(at);
         }
     }
 
-    pub(crate) fn stop(&mut self, timer: Timer) {
-        if let Some(slot) = self.deadlines.get_mut(timer as usize) {
-            *slot = None;
+    /// Disarms the timer in `slot`.
+    pub(crate) fn stop(&mut self, slot: Slot) {
+        if let Some(deadline) = self.deadlines.get_mut(slot.0) {
+            *deadline = None;
         }
     }
 
-    pub(crate) fn is_armed(&self, timer: Timer) -> bool {
-        self.deadlines
-            .get(timer as usize)
-            .is_some_and(Option::is_some)
+    /// Whether the timer in `slot` is armed.
+    pub(crate) fn is_armed(&self, slot: Slot) -> bool {
+        self.deadlines.get(slot.0).is_some_and(Option::is_some)
     }
 
     /// The earliest armed deadline.
@@ -63,16 +73,17 @@ impl Timers {
         self.deadlines.iter().flatten().min().copied()
     }
 
-    /// Disarms and returns the timer with the earliest deadline at or before `now`, so a
+    /// Disarms and returns the slot with the earliest deadline at or before `now`, so a
     /// host that calls late still sees timers fire in deadline order.
-    pub(crate) fn take_expired(&mut self, now: Instant) -> Option<Timer> {
-        let (timer, slot) = Timer::ALL
-            .into_iter()
-            .zip(self.deadlines.iter_mut())
-            .filter(|(_, slot)| slot.is_some_and(|at| at <= now))
-            .min_by_key(|(_, slot)| **slot)?;
-        *slot = None;
-        Some(timer)
+    pub(crate) fn take_expired(&mut self, now: Instant) -> Option<Slot> {
+        let (position, deadline) = self
+            .deadlines
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, deadline)| deadline.is_some_and(|at| at <= now))
+            .min_by_key(|(_, deadline)| **deadline)?;
+        *deadline = None;
+        Some(Slot(position))
     }
 }
 
@@ -80,34 +91,61 @@ impl Timers {
 mod tests {
     use super::*;
 
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Wait {
+        Short,
+        Long,
+    }
+
+    impl AlgorithmTimer for Wait {
+        const ALL: &'static [Wait] = &[Wait::Short, Wait::Long];
+    }
+
     #[test]
     fn expired_timers_come_out_once_and_others_stay() {
         let mut timers = Timers::default();
-        timers.set(Timer::Round, Instant::from_millis(10));
-        timers.set(Timer::Heartbeat, Instant::from_millis(30));
+        timers.set(Slot::of(Wait::Short), Instant::from_millis(10));
+        timers.set(Slot::HEARTBEAT, Instant::from_millis(30));
         assert_eq!(timers.next_deadline(), Some(Instant::from_millis(10)));
         assert_eq!(timers.take_expired(Instant::from_millis(9)), None);
-        assert_eq!(
-            timers.take_expired(Instant::from_millis(10)),
-            Some(Timer::Round)
-        );
+        let fired = timers.take_expired(Instant::from_millis(10));
+        assert_eq!(fired.and_then(Slot::timer), Some(Wait::Short));
         assert_eq!(timers.take_expired(Instant::from_millis(10)), None);
-        assert!(timers.is_armed(Timer::Heartbeat));
-        timers.set(Timer::Preempt, Instant::from_millis(20));
+        assert!(timers.is_armed(Slot::HEARTBEAT));
+        timers.set(Slot::of(Wait::Long), Instant::from_millis(20));
         assert_eq!(
             timers.take_expired(Instant::from_millis(40)),
-            Some(Timer::Preempt),
+            Some(Slot::of(Wait::Long)),
             "a late call fires the earliest deadline first"
         );
-        timers.stop(Timer::Heartbeat);
+        timers.stop(Slot::HEARTBEAT);
         assert_eq!(timers.next_deadline(), None);
+    }
+
+    #[test]
+    fn timers_due_together_fire_in_slot_order() {
+        let mut timers = Timers::default();
+        let at = Instant::from_millis(5);
+        timers.set(Slot::of(Wait::Long), at);
+        timers.set(Slot::of(Wait::Short), at);
+        timers.set(Slot::HEARTBEAT, at);
+        let order: [Option<Slot>; 3] = core::array::from_fn(|_| timers.take_expired(at));
+        assert_eq!(
+            order,
+            [
+                Some(Slot::HEARTBEAT),
+                Some(Slot::of(Wait::Short)),
+                Some(Slot::of(Wait::Long))
+            ]
+        );
+        assert_eq!(Slot::HEARTBEAT.timer::<Wait>(), None);
     }
 
     #[test]
     fn a_deadline_at_the_end_of_time_is_never_due() {
         let mut timers = Timers::default();
-        timers.set(Timer::Heartbeat, Instant::MAX);
-        assert!(!timers.is_armed(Timer::Heartbeat));
+        timers.set(Slot::HEARTBEAT, Instant::MAX);
+        assert!(!timers.is_armed(Slot::HEARTBEAT));
         assert_eq!(timers.take_expired(Instant::MAX), None);
         assert_eq!(timers.next_deadline(), None);
     }

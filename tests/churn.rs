@@ -88,16 +88,16 @@ fn detection() -> Duration {
 /// F + J + E + h + 2D for the rank-based algorithms, with E = `election`, the longest
 /// election a member of C runs, from its detector to leading or following.
 ///
-/// Every member of C suspects H by F + J and runs an election. It asks the members above
-/// it but H (rule 1 of `src/ranked.rs`); those that still hear H answer but decline to
-/// take over (rule 5: they heard H within h + D, well inside F − R), those in C take over
-/// when asked. It asks the highest answerer as soon as that one answers (2D) and waits R
-/// for each of the at most n − 2 that decline, then leads (rules 3 and 4): Bully's E is
-/// 2D + (n − 2)R, and its highest member leads. Members that still hear H never switch to
-/// that new, lower-ranked leader (rule 6) and never take over, so only H can react: the
+/// Every member of C suspects H by F + J and runs an election. It asks the members above it
+/// but H (rule 1 of `src/algorithms/ranked/mod.rs`); those that still hear H answer but
+/// decline to take over (rule 5: they heard H within h + D, well inside F − R), those in C
+/// take over when asked. It asks the highest answerer as soon as that one answers (2D) and
+/// waits R for each of the at most n − 2 that decline, then leads (rules 3 and 4): Bully's
+/// E is 2D + (n − 2)R, and its highest member leads. Members that still hear H never switch
+/// to that new, lower-ranked leader (rule 6) and never take over, so only H can react: the
 /// new leader's heartbeat reaches it within h + D if their link allows, and H reasserts
-/// itself in a newer epoch, announced to everyone within D (rule 6). The new leader, in
-/// C, cannot hear that; every node now hears its leader, and nothing changes again.
+/// itself in a newer epoch, announced to everyone within D (rule 6). The new leader, in C,
+/// cannot hear that; every node now hears its leader, and nothing changes again.
 fn ranked_bound(election: Duration) -> Duration {
     detection() + election + TIMING.heartbeat_interval + delays(2)
 }
@@ -212,16 +212,16 @@ const INVITATION: Case = Case {
 };
 
 /// Ring (both variants). A member of C sends its token round the ring (rule 2); members
-/// that still hear H take no part in an election of a newer epoch than H's (rules 3 and
-/// 4: no ack), nor does a leader in a result that elects another node, so every hop is
-/// acked within 2D or costs its sender two ack waits before it moves on: a lap takes at
-/// most (n − 1)(2R + D). Concurrent initiators of C cost at most the wavefront's lap
-/// before the winner's lap and the result's lap (the storm bound of `src/ring.rs`): three
+/// that still hear H take no part in an election of a newer epoch than H's (rules 3 and 4:
+/// no ack), nor does a leader in a result that elects another node, so every hop is acked
+/// within 2D or costs its sender two ack waits before it moves on: a lap takes at most
+/// (n − 1)(2R + D). Concurrent initiators of C cost at most the wavefront's lap before the
+/// winner's lap and the result's lap (the storm bound of `src/algorithms/ring.rs`): three
 /// laps. A token that reaches H is stopped without changing H's epoch (rule 7). The new
-/// leader's heartbeats reach everyone its links allow within h + D: H's followers that
-/// hear it may follow it (its epoch is newer), and H, if it hears it, reasserts itself in
-/// a newer epoch above it (rule 6), heartbeating everyone within D, which brings them
-/// back. The new leader, in C, cannot hear H, and nobody's epoch rises again.
+/// leader's heartbeats reach everyone its links allow within h + D: H's followers that hear
+/// it may follow it (its epoch is newer), and H, if it hears it, reasserts itself in a
+/// newer epoch above it (rule 6), heartbeating everyone within D, which brings them back.
+/// The new leader, in C, cannot hear H, and nobody's epoch rises again.
 ///
 /// F + J + 3(n − 1)(2R + D) + h + 2D: 2090 ms for n = 5, 1430 ms for n = 3.
 #[cfg(feature = "ring")]

@@ -52,9 +52,9 @@ const FAILOVER_BOUND: Duration = Duration::from_millis(500 + 150 + 50 + 2 * 10);
 ///    led at the heal, at most one still leads after P plus a few hops (invitation,
 ///    counter-invitation, `Accept`, `Join`: 4D).
 /// 2. Merges that cross each other can leave a node following a node that no longer leads;
-///    the engine's rules 7 and 8 (`src/invitation.rs`) redirect it when its `Accept` or ack
-///    reaches that node, and otherwise it hears no heartbeat and falls back within F + J of
-///    its last follow.
+///    the engine's rules 7 and 8 (`src/algorithms/invitation.rs`) redirect it when its
+///    `Accept` or ack reaches that node, and otherwise it hears no heartbeat and falls back
+///    within F + J of its last follow.
 /// 3. Such a node, now a leader, is invited by the remaining leader (or invites it) within
 ///    P, and the merge takes 3D.
 ///

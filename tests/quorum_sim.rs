@@ -163,7 +163,7 @@ const HEAL_FAILED_ROUNDS: u64 = 1;
 /// The liveness bound: from the heal (all links restored, paused nodes resumed, crashed
 /// ones restarted from disk, the network healthy: no loss, delays `1..=D`) until every
 /// node follows one leader for good (for [`STEADY`] at least). Each step is a rule of
-/// `src/quorum.rs`, and each local duration `x` is taken as real(x):
+/// `src/algorithms/quorum/mod.rs`, and each local duration `x` is taken as real(x):
 ///
 /// - D_c: messages of the chaos phase are still in flight for up to D_c (the longest
 ///   delay of the chaos phase: the ordinary one, or the long delay where a seed's swarm

@@ -40,7 +40,8 @@ GROUPS = [
     ("heapless", r"heapless"),
     ("machine outliner (shared sequences)", r"^OUTLINED_FUNCTION"),
 ]
-BELLWETHER = re.compile(r"bellwether::(\w+)")
+# An algorithm counts under its own name, not under the `algorithms` module that holds it.
+BELLWETHER = re.compile(r"bellwether::(?:algorithms::(?=[a-z_]+::))?(\w+)")
 FIRMWARE = re.compile(
     r"footprint|^(main|Reset|HardFault_|DefaultHandler_|DefaultPreInit)$|rust_begin_unwind")
 FIRMWARE_GROUP = "this firmware (driver, runtime, panic handler)"

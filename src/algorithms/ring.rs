@@ -101,12 +101,13 @@
 //! a fixed size (two node ids) whatever the ring's size.
 
 use crate::Role;
+use crate::algorithms::Protocol;
+use crate::config::{AlgorithmOptions, ConfigError, Member, refuse_ordinary_members};
 use crate::context::{Context, Rivalry};
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
-use crate::protocol::Protocol;
-use crate::time::{Duration, Instant};
-use crate::timer::Timer;
+use crate::time::Duration;
+use crate::timer::{AlgorithmTimer, Slot};
 use crate::wire::{Body, Kind, Successors, Term};
 
 /// Which ring election message is circulated.
@@ -130,6 +131,13 @@ impl RingOptions {
     /// Ring election with the given variant.
     pub const fn new(variant: RingVariant) -> RingOptions {
         RingOptions { variant }
+    }
+}
+
+impl AlgorithmOptions for RingOptions {
+    /// The ring elects every member, so none may be ordinary.
+    fn validate_without_timing(&self, members: &[Member]) -> Result<(), ConfigError> {
+        refuse_ordinary_members(members)
     }
 }
 
@@ -170,15 +178,25 @@ impl Token {
     }
 }
 
+/// What a ring node waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RingTimer {
+    /// The receiver of the token in flight acknowledges it within a round trip (rule 1).
+    TokenAck,
+}
+
+impl AlgorithmTimer for RingTimer {
+    const ALL: &'static [RingTimer] = &[RingTimer::TokenAck];
+}
+
 /// The token this node sent last, until its receiver acknowledges it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct InFlight {
     token: Token,
-    /// The member it was sent to.
+    /// The member it was sent to. Its ack is due when [`RingTimer::TokenAck`] fires;
+    /// after a second silent wait `to` is presumed dead and the token goes to the member
+    /// after it.
     to: PeerIndex,
-    /// When the ack is due; after a second silent wait `to` is presumed dead and the
-    /// token goes to the member after it.
-    ack_due: Instant,
     /// Whether the token was already sent to `to` a second time.
     resent: bool,
 }
@@ -195,9 +213,6 @@ pub(crate) struct Ring {
     stage: Stage,
     /// The token awaiting its ack, if any.
     in_flight: Option<InFlight>,
-    /// When this node last heard the leader it follows, directly or by a result (rules 3
-    /// and 4).
-    leader_heard_at: Instant,
 }
 
 impl Ring {
@@ -208,7 +223,6 @@ impl Ring {
             highest_term: Term(0),
             stage: Stage::Open,
             in_flight: None,
-            leader_heard_at: Instant::ZERO,
         }
     }
 
@@ -225,15 +239,15 @@ impl Ring {
     /// Rule 2: opens a new epoch and sends this node's election token to its successor.
     fn start_election<const N: usize>(&mut self, cx: &mut Context<N>) {
         self.observe(cx, self.highest_term.next());
-        self.stage = Stage::Electing { champion: cx.me };
+        self.stage = Stage::Electing { champion: cx.me() };
         cx.stand();
         cx.retry_after(lap_bound(cx));
         let participants = self.joined(cx, PeerSet::EMPTY);
         let token = Token::Election {
-            initiator: cx.me,
+            initiator: cx.me(),
             participants,
         };
-        self.pass_on(cx, token, cx.me);
+        self.pass_on(cx, token, cx.me());
     }
 
     /// Rule 1: sends `token` to the member after `after` in ring order and waits for its
@@ -241,17 +255,15 @@ impl Ring {
     fn pass_on<const N: usize>(&mut self, cx: &mut Context<N>, token: Token, after: PeerIndex) {
         self.drop_in_flight(cx);
         let next = successor(cx, after);
-        if next == cx.me {
+        if next == cx.me() {
             self.returned(cx, token);
             return;
         }
         cx.send(next, self.kind_of(token));
-        let ack_due = cx.now + cx.config.timing.round_trip_timeout;
-        cx.timers.set(Timer::Round, ack_due);
+        self.await_ack(cx);
         self.in_flight = Some(InFlight {
             token,
             to: next,
-            ack_due,
             resent: false,
         });
     }
@@ -259,9 +271,9 @@ impl Ring {
     /// Forgets the token in flight, and its message if the host has not taken it yet.
     fn drop_in_flight<const N: usize>(&mut self, cx: &mut Context<N>) {
         self.in_flight = None;
-        cx.timers.stop(Timer::Round);
+        cx.cancel(RingTimer::TokenAck);
         for kind in [Kind::RingElection, Kind::RingMax, Kind::RingLeader] {
-            cx.outbox.cancel(kind);
+            cx.retract(kind);
         }
     }
 
@@ -271,8 +283,8 @@ impl Ring {
             Token::Election {
                 initiator,
                 participants,
-            } if initiator == cx.me => {
-                if self.stage == (Stage::Electing { champion: cx.me }) {
+            } if initiator == cx.me() => {
+                if self.stage == (Stage::Electing { champion: cx.me() }) {
                     self.conclude(cx, participants);
                 }
             }
@@ -284,29 +296,23 @@ impl Ring {
 
     /// Rule 4: this node's own token is back; its highest-ranked participant leads.
     fn conclude<const N: usize>(&mut self, cx: &mut Context<N>, participants: PeerSet) {
-        let leader = cx.highest(participants).unwrap_or(cx.me);
+        let leader = cx.highest(participants).unwrap_or(cx.me());
         self.apply(cx, leader);
         let token = Token::Result {
-            initiator: cx.me,
+            initiator: cx.me(),
             leader,
         };
-        self.pass_on(cx, token, cx.me);
+        self.pass_on(cx, token, cx.me());
     }
 
     /// Takes `leader` as the result of the current epoch.
     fn apply<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex) {
         self.stage = Stage::Decided { leader };
-        if leader == cx.me {
+        if leader == cx.me() {
             cx.lead(self.highest_term);
         } else {
-            self.follow(cx, leader, self.highest_term);
+            cx.follow(leader, self.highest_term);
         }
-    }
-
-    /// Follows `leader` in `term`, heard just now (directly, or by its election's result).
-    fn follow<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex, term: Term) {
-        self.leader_heard_at = cx.now;
-        cx.follow(leader, term);
     }
 
     /// Rule 3: an election token of the current epoch from another node.
@@ -316,7 +322,7 @@ impl Ring {
         initiator: PeerIndex,
         participants: PeerSet,
     ) {
-        if initiator == cx.me {
+        if initiator == cx.me() {
             self.returned(
                 cx,
                 Token::Election {
@@ -343,14 +349,14 @@ impl Ring {
             initiator,
             participants,
         };
-        self.pass_on(cx, token, cx.me);
+        self.pass_on(cx, token, cx.me());
     }
 
     /// Rule 7: an election token from `from` reached this leader, which is alive: it acks
     /// the token, forwards nothing and heartbeats the initiator, in its own epoch.
     fn stop_election<const N: usize>(cx: &mut Context<N>, from: PeerIndex, initiator: PeerIndex) {
         cx.send(from, Kind::RingAck);
-        if initiator != cx.me {
+        if initiator != cx.me() {
             cx.send(initiator, Kind::Heartbeat);
         }
     }
@@ -362,11 +368,11 @@ impl Ring {
     /// newer epoch than its leader's, nor in its result unless the result elects it.
     fn stays_out<const N: usize>(&self, cx: &Context<N>, term: Term, token: Token) -> bool {
         let takes_no_part = match token {
-            Token::Result { leader, .. } if leader == cx.me => false,
-            Token::Result { .. } if cx.role == Role::Leader => true,
-            _ => cx.hears_leader(self.leader_heard_at) && term > cx.term,
+            Token::Result { leader, .. } if leader == cx.me() => false,
+            Token::Result { .. } if cx.role() == Role::Leader => true,
+            _ => cx.hears_leader() && term > cx.term(),
         };
-        takes_no_part && token.initiator() != cx.me
+        takes_no_part && token.initiator() != cx.me()
     }
 
     /// Rule 4: a result of the current epoch.
@@ -376,7 +382,7 @@ impl Ring {
         initiator: PeerIndex,
         leader: PeerIndex,
     ) {
-        if initiator == cx.me {
+        if initiator == cx.me() {
             return;
         }
         if let Stage::Decided { leader: known } = self.stage
@@ -385,14 +391,14 @@ impl Ring {
             return;
         }
         self.apply(cx, leader);
-        self.pass_on(cx, Token::Result { initiator, leader }, cx.me);
+        self.pass_on(cx, Token::Result { initiator, leader }, cx.me());
     }
 
     /// Rule 1: `from` acknowledged the token in flight.
     fn on_ack<const N: usize>(&mut self, cx: &mut Context<N>, from: PeerIndex) {
         if self.in_flight.is_some_and(|in_flight| in_flight.to == from) {
             self.in_flight = None;
-            cx.timers.stop(Timer::Round);
+            cx.cancel(RingTimer::TokenAck);
         }
     }
 
@@ -400,7 +406,7 @@ impl Ring {
     /// more, and after a second silent wait skip the receiver (or, if it is the election's
     /// initiator, start an election of this node's own).
     fn on_ack_timeout<const N: usize>(&mut self, cx: &mut Context<N>) {
-        let Some(in_flight) = self.in_flight.filter(|f| cx.now >= f.ack_due) else {
+        let Some(in_flight) = self.in_flight else {
             return;
         };
         if in_flight.resent {
@@ -416,39 +422,43 @@ impl Ring {
             return;
         }
         // One lost message (or ack) must not cut a live member out of the election.
-        let ack_due = cx.now + cx.config.timing.round_trip_timeout;
         cx.send(in_flight.to, self.kind_of(in_flight.token));
-        cx.timers.set(Timer::Round, ack_due);
+        self.await_ack(cx);
         self.in_flight = Some(InFlight {
-            ack_due,
             resent: true,
             ..in_flight
         });
     }
 
+    /// Rule 1: waits one round trip for the ack of the token just sent.
+    fn await_ack<const N: usize>(&self, cx: &mut Context<N>) {
+        let wait = cx.config().timing.round_trip_timeout;
+        cx.arm(RingTimer::TokenAck, wait);
+    }
+
     /// Rule 6: a heartbeat from `from` in `term`. A leader weighs it as a rival's claim
     /// against its own epoch, the one its heartbeats carry (rule 7), and its rank.
     fn on_heartbeat<const N: usize>(&mut self, cx: &mut Context<N>, from: PeerIndex, term: Term) {
-        if cx.role == Role::Leader {
+        if cx.role() == Role::Leader {
             match cx.rivalry(from, term) {
-                Rivalry::Yield => self.follow(cx, from, term),
+                Rivalry::Yield => cx.follow(from, term),
                 Rivalry::Reassert => {
                     self.observe(cx, self.highest_term.next());
-                    self.apply(cx, cx.me);
+                    self.apply(cx, cx.me());
                     cx.heartbeat(Kind::Heartbeat);
                 }
                 Rivalry::Ignore => {}
             }
             return;
         }
-        let accept = match cx.leader {
-            Some(leader) if leader == from => term >= cx.term,
-            Some(leader) => (term, cx.rank(from)) > (cx.term, cx.rank(leader)),
+        let accept = match cx.leader() {
+            Some(leader) if leader == from => term >= cx.term(),
+            Some(leader) => (term, cx.rank(from)) > (cx.term(), cx.rank(leader)),
             None => true,
         };
         if accept {
-            self.follow(cx, from, term);
-            if self.stage == (Stage::Electing { champion: cx.me }) {
+            cx.follow(from, term);
+            if self.stage == (Stage::Electing { champion: cx.me() }) {
                 self.abandon_election(cx);
             }
         }
@@ -462,7 +472,7 @@ impl Ring {
             token: Token::Election { initiator, .. },
             ..
         }) = self.in_flight
-            && initiator == cx.me
+            && initiator == cx.me()
         {
             self.drop_in_flight(cx);
         }
@@ -472,7 +482,7 @@ impl Ring {
     /// higher-ranked of the two.
     fn joined<const N: usize>(&self, cx: &Context<N>, participants: PeerSet) -> PeerSet {
         let mut joined = participants;
-        joined.insert(cx.me);
+        joined.insert(cx.me());
         match self.options.variant {
             RingVariant::FullList => joined,
             RingVariant::MaxOnly => cx.highest(joined).map_or(joined, PeerSet::only),
@@ -527,7 +537,7 @@ impl Ring {
                 participants,
             } => Token::Election {
                 initiator: cx.index_of(initiator)?,
-                participants: PeerSet::from_wire(participants, cx.config.members().len())
+                participants: PeerSet::from_wire(participants, cx.config().members().len())
                     .filter(|set| !set.is_empty())?,
             },
             Body::RingMax { initiator, max } => Token::Election {
@@ -551,7 +561,7 @@ impl<const N: usize> Protocol<N> for Ring {
                 self.on_heartbeat(cx, from, term);
             }
             Body::RingAck => {
-                if cx.role != Role::Leader {
+                if cx.role() != Role::Leader {
                     self.observe(cx, term);
                 }
                 self.on_ack(cx, from);
@@ -561,7 +571,7 @@ impl<const N: usize> Protocol<N> for Ring {
                     return;
                 };
                 if let Token::Election { initiator, .. } = token
-                    && cx.role == Role::Leader
+                    && cx.role() == Role::Leader
                 {
                     Self::stop_election(cx, from, initiator);
                     return;
@@ -586,14 +596,14 @@ impl<const N: usize> Protocol<N> for Ring {
         }
     }
 
-    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
-        if timer == Timer::Round {
+    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Slot) {
+        if timer.timer() == Some(RingTimer::TokenAck) {
             self.on_ack_timeout(cx);
         }
     }
 
     fn handle_leader_silent(&mut self, cx: &mut Context<N>) {
-        if cx.role != Role::Leader {
+        if cx.role() != Role::Leader {
             self.start_election(cx);
         }
     }
@@ -604,7 +614,7 @@ impl<const N: usize> Protocol<N> for Ring {
 
     fn body(&self, cx: &Context<N>, kind: Kind, _to: Recipient) -> Option<Body> {
         match kind {
-            Kind::Heartbeat if cx.role == Role::Leader => Some(Body::Heartbeat {
+            Kind::Heartbeat if cx.role() == Role::Leader => Some(Body::Heartbeat {
                 successors: Successors::new(),
             }),
             Kind::RingAck => Some(Body::RingAck),
@@ -625,8 +635,8 @@ impl<const N: usize> Protocol<N> for Ring {
 /// the ring in which every hop waits out both its ack timeouts, the most an election and
 /// its result can take, so a large ring is never restarted before its token can return.
 fn lap_bound<const N: usize>(cx: &Context<N>) -> Duration {
-    let hops = cx.config.members().len().saturating_sub(1) as u64;
-    cx.config
+    let hops = cx.config().members().len().saturating_sub(1) as u64;
+    cx.config()
         .timing
         .round_trip_timeout
         .saturating_mul(2 * 2 * hops)
@@ -634,10 +644,10 @@ fn lap_bound<const N: usize>(cx: &Context<N>) -> Duration {
 
 /// The member after `peer` in ring order (id order, wrapping around).
 fn successor<const N: usize>(cx: &Context<N>, peer: PeerIndex) -> PeerIndex {
-    let count = cx.config.members().len();
+    let count = cx.config().members().len();
     peer.position()
         .checked_add(1)
         .and_then(|next| next.checked_rem(count))
         .and_then(PeerIndex::from_position)
-        .unwrap_or(cx.me)
+        .unwrap_or(cx.me())
 }

@@ -6,13 +6,17 @@
 //! answered to take over (`Proceed`), which leads and tells every node ranked below it
 //! (`Coordinator`). If nobody above answers, or every node that answered declines because
 //! it still hears a live leader that the asker is cut off from, the node leads itself. The
-//! rules, shared with the other rank-based algorithms, are in [`crate::ranked`]; Bully's
-//! own are that a new leader announces only to the members below it, and [`Preemption`].
+//! rules, shared with the other rank-based algorithms, are in [`ranked`](super::ranked);
+//! Bully's own are that a new leader announces only to the members below it ([`Bully`]),
+//! and [`Preemption`].
 //!
 //! The worked example of Petrov's *Database Internals* (ch. 10) (nodes 1..6, 6 fails, 3 notices) takes exactly 9 messages:
 //! 2 `Election`, 2 `Alive`, 1 `Proceed`, 4 `Coordinator` (see `tests/bully.rs`).
 
-use crate::ranked::Preemption;
+use crate::algorithms::ranked::{Preemption, Strategy};
+use crate::config::AlgorithmOptions;
+use crate::context::Context;
+use crate::peers::PeerSet;
 
 /// Options of the Bully algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -34,8 +38,22 @@ impl BullyOptions {
     }
 }
 
+/// Every value is valid.
+impl AlgorithmOptions for BullyOptions {}
+
 impl Default for BullyOptions {
     fn default() -> Self {
         BullyOptions::CLASSIC
+    }
+}
+
+/// Bully's addition to the rank-based rules: a new leader announces itself only to the
+/// members ranked below it (those above it would take over if they were alive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Bully;
+
+impl Strategy for Bully {
+    fn audience<const N: usize>(&self, cx: &Context<N>) -> PeerSet {
+        cx.peers_below()
     }
 }

@@ -72,14 +72,16 @@
 //! interval a leader of k members (n configured) sends n - 1 heartbeats and gets k - 1
 //! acks.
 
-use crate::config::NodeId;
+use crate::algorithms::Protocol;
+use crate::config::{
+    AlgorithmOptions, ConfigError, Member, NodeId, Timing, refuse_ordinary_members,
+};
 use crate::context::Context;
 use crate::event::Role;
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
-use crate::protocol::Protocol;
 use crate::time::{Duration, Instant};
-use crate::timer::Timer;
+use crate::timer::{AlgorithmTimer, Slot};
 use crate::wire::{Body, Kind, MemberSet, Successors, Term};
 
 /// Options of invitation election.
@@ -113,10 +115,44 @@ impl InvitationOptions {
     }
 }
 
+impl AlgorithmOptions for InvitationOptions {
+    /// Invitation elects every member, so none may be ordinary; invitations need an
+    /// interval.
+    fn validate_without_timing(&self, members: &[Member]) -> Result<(), ConfigError> {
+        refuse_ordinary_members(members)?;
+        if self.invite_interval.is_zero() {
+            return Err(ConfigError::ZeroInviteInterval);
+        }
+        Ok(())
+    }
+
+    /// The tie-breaker step must exceed one round trip.
+    fn validate(&self, timing: &Timing) -> Result<(), ConfigError> {
+        timing.validate_tie_breaker_step(self.tie_breaker_step)
+    }
+}
+
 impl Default for InvitationOptions {
     fn default() -> Self {
         InvitationOptions::DEFAULT
     }
+}
+
+/// What a group leader waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InvitationTimer {
+    /// Its next round of invitations to the members outside its group (rule 5).
+    NextInvitations,
+    /// The end of a liveness window: the members not heard from in it leave the group
+    /// (rule 3).
+    LivenessWindow,
+}
+
+impl AlgorithmTimer for InvitationTimer {
+    const ALL: &'static [InvitationTimer] = &[
+        InvitationTimer::NextInvitations,
+        InvitationTimer::LivenessWindow,
+    ];
 }
 
 /// The invitation state of one node.
@@ -128,14 +164,8 @@ pub(crate) struct Invitation {
     /// The nodes this node's `Accept` brings to its new leader, itself included. An ack
     /// from any other node after the merge is answered with `Join` (rule 7).
     accepted: PeerSet,
-    /// The term of this node's group: its own while it leads, its leader's while it
-    /// follows.
-    term: Term,
     /// The highest term taken or seen in any message; a new group takes the next one.
     highest_term: Term,
-    /// When this node last heard its leader (rule 5 times the first invitations after a
-    /// fall-back from it).
-    leader_heard_at: Instant,
 }
 
 impl Invitation {
@@ -145,9 +175,7 @@ impl Invitation {
             options,
             members: PeerSet::EMPTY,
             accepted: PeerSet::EMPTY,
-            term: Term(0),
             highest_term: Term(0),
-            leader_heard_at: Instant::ZERO,
         }
     }
 
@@ -163,31 +191,31 @@ impl Invitation {
 
     /// Whether this node follows `peer`.
     fn follows<const N: usize>(cx: &Context<N>, peer: PeerIndex) -> bool {
-        cx.role == Role::Follower && cx.leader == Some(peer)
+        cx.role() == Role::Follower && cx.leader() == Some(peer)
     }
 
     /// Leads a group of its own in a new term (rules 1 and 4); the first invitations go
     /// out at `first_invitations` (or at once, if that has passed).
     fn lead_alone<const N: usize>(&mut self, cx: &mut Context<N>, first_invitations: Instant) {
-        self.highest_term = self.highest_term.max(self.term).next();
-        self.term = self.highest_term;
+        self.highest_term = self.highest_term.max(cx.term()).next();
         self.members = PeerSet::EMPTY;
         self.accepted = PeerSet::EMPTY;
-        cx.lead(self.term);
+        cx.lead(self.highest_term);
         let _stale = cx.take_heard();
-        cx.timers.set(Timer::Invite, first_invitations.max(cx.now));
-        let window = cx.config.timing.failure_timeout;
-        cx.set_timer(Timer::Sweep, window);
+        cx.arm_at(
+            InvitationTimer::NextInvitations,
+            first_invitations.max(cx.now()),
+        );
+        let window = cx.config().timing.failure_timeout;
+        cx.arm(InvitationTimer::LivenessWindow, window);
     }
 
     /// Follows `leader` in `term`: this node's own group, if it had one, is handed over.
     fn follow<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex, term: Term) {
-        self.term = term;
         self.members = PeerSet::EMPTY;
-        self.leader_heard_at = cx.now;
         cx.follow(leader, term);
-        cx.timers.stop(Timer::Invite);
-        cx.timers.stop(Timer::Sweep);
+        cx.cancel(InvitationTimer::NextInvitations);
+        cx.cancel(InvitationTimer::LivenessWindow);
     }
 
     /// Rules 6 and 9: `from` invites this node into its group of `group_size`.
@@ -203,16 +231,16 @@ impl Invitation {
             cx.send(from, Kind::HeartbeatAck);
             return;
         }
-        if cx.role != Role::Leader {
+        if cx.role() != Role::Leader {
             return;
         }
         self.members.remove(from);
         let theirs = (usize::from(group_size), cx.rank(from));
-        let ours = (self.group_size(), cx.rank(cx.me));
+        let ours = (self.group_size(), cx.rank(cx.me()));
         if theirs > ours {
             let former = self.members;
             self.accepted = former;
-            self.accepted.insert(cx.me);
+            self.accepted.insert(cx.me());
             self.follow(cx, from, term);
             cx.send(from, Kind::Accept);
             cx.send_many(former, Kind::Join);
@@ -229,16 +257,16 @@ impl Invitation {
         term: Term,
         members: MemberSet,
     ) {
-        let Some(mut joining) = PeerSet::from_wire(members, cx.config.members().len()) else {
+        let Some(mut joining) = PeerSet::from_wire(members, cx.config().members().len()) else {
             return;
         };
         joining.insert(from);
-        joining.remove(cx.me);
-        match cx.role {
-            Role::Leader if term == self.term => {
+        joining.remove(cx.me());
+        match cx.role() {
+            Role::Leader if term == cx.term() => {
                 for peer in joining.iter() {
                     self.members.insert(peer);
-                    cx.heard.insert(peer);
+                    cx.record_heard(peer);
                 }
             }
             Role::Follower => cx.send_many(joining, Kind::Join),
@@ -258,8 +286,8 @@ impl Invitation {
             return;
         }
         match cx.index_of(leader) {
-            Some(leader) if leader == cx.me => {
-                let first_invitations = cx.now + self.tie_breaker_delay(cx);
+            Some(leader) if leader == cx.me() => {
+                let first_invitations = cx.now() + self.tie_breaker_delay(cx);
                 self.lead_alone(cx, first_invitations);
             }
             Some(leader) => self.follow(cx, leader, term),
@@ -274,21 +302,21 @@ impl Invitation {
         cx.send_many(outside, Kind::Invite);
         // Never zero: configuration validation refuses a zero interval.
         let period = self.options.invite_interval + self.tie_breaker_delay(cx);
-        cx.set_timer(Timer::Invite, period);
+        cx.arm(InvitationTimer::NextInvitations, period);
     }
 
     /// Rule 3: members not heard from since the last sweep leave the group.
     fn sweep<const N: usize>(&mut self, cx: &mut Context<N>) {
         let heard = cx.take_heard();
         self.members = self.members.filter(|peer| heard.contains(peer));
-        let window = cx.config.timing.failure_timeout;
-        cx.set_timer(Timer::Sweep, window);
+        let window = cx.config().timing.failure_timeout;
+        cx.arm(InvitationTimer::LivenessWindow, window);
     }
 }
 
 impl<const N: usize> Protocol<N> for Invitation {
     fn start(&mut self, cx: &mut Context<N>) {
-        let first_invitations = cx.now + self.tie_breaker_delay(cx);
+        let first_invitations = cx.now() + self.tie_breaker_delay(cx);
         self.lead_alone(cx, first_invitations);
     }
 
@@ -299,10 +327,10 @@ impl<const N: usize> Protocol<N> for Invitation {
                 self.follow(cx, from, term);
                 cx.send(from, Kind::HeartbeatAck);
             }
-            Body::HeartbeatAck if cx.role == Role::Leader && term == self.term => {
+            Body::HeartbeatAck if cx.role() == Role::Leader && term == cx.term() => {
                 self.members.insert(from);
             }
-            Body::HeartbeatAck if cx.role == Role::Follower && !self.accepted.contains(from) => {
+            Body::HeartbeatAck if cx.role() == Role::Follower && !self.accepted.contains(from) => {
                 cx.send(from, Kind::Join);
             }
             Body::Invite { group_size } => self.on_invite(cx, from, term, group_size),
@@ -312,36 +340,38 @@ impl<const N: usize> Protocol<N> for Invitation {
         }
     }
 
-    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
-        if cx.role != Role::Leader {
+    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Slot) {
+        if cx.role() != Role::Leader {
             return;
         }
-        match timer {
-            Timer::Invite => self.invite_outsiders(cx),
-            Timer::Sweep => self.sweep(cx),
-            _ => {}
+        match timer.timer() {
+            Some(InvitationTimer::NextInvitations) => self.invite_outsiders(cx),
+            Some(InvitationTimer::LivenessWindow) => self.sweep(cx),
+            None => {}
         }
     }
 
     fn handle_leader_silent(&mut self, cx: &mut Context<N>) {
-        if cx.role == Role::Leader {
+        if cx.role() == Role::Leader {
             return;
         }
-        let timing = cx.config.timing;
-        let first_invitations = self.leader_heard_at
+        let timing = cx.config().timing;
+        let first_invitations = cx.leader_heard_at()
             + timing.failure_timeout
             + timing.failure_jitter
             + self.tie_breaker_delay(cx);
         self.lead_alone(cx, first_invitations);
     }
 
-    fn message_term(&self, _cx: &Context<N>, _kind: Kind) -> Term {
-        self.term
+    /// The term of this node's group: its own while it leads, its leader's while it
+    /// follows.
+    fn message_term(&self, cx: &Context<N>, _kind: Kind) -> Term {
+        cx.term()
     }
 
     fn body(&self, cx: &Context<N>, kind: Kind, _to: Recipient) -> Option<Body> {
-        let leading = cx.role == Role::Leader;
-        let leader = cx.leader.filter(|_| cx.role == Role::Follower);
+        let leading = cx.role() == Role::Leader;
+        let leader = cx.leader().filter(|_| cx.role() == Role::Follower);
         Some(match (kind, leader) {
             (Kind::Heartbeat, _) if leading => Body::Heartbeat {
                 successors: Successors::new(),

@@ -1,6 +1,6 @@
-//! Rank-based election: the machinery shared by [Bully](crate::bully),
-//! [next-in-line failover](crate::next_in_line) and
-//! [candidate/ordinary](crate::candidates). **Safety class: split brain possible.**
+//! Rank-based election: the rules shared by [Bully](super::bully),
+//! [next-in-line failover](super::next_in_line) and
+//! [candidate/ordinary](super::candidates). **Safety class: split brain possible.**
 //!
 //! A follower *still hears* its leader if it heard from it within the failure timeout
 //! less the round-trip timeout, F − R: a live leader it can hear is heard every heartbeat
@@ -39,9 +39,9 @@
 //! 7. A follower that may lead and outranks its leader challenges it as its [`Preemption`]
 //!    option allows.
 //!
-//! Each algorithm adds its own step: Bully announces only to lower-ranked members; next-in-
-//! line first asks the leader's published successors to take over; candidate/ordinary
-//! waits a tie-breaker delay before it starts.
+//! Each algorithm adds its own step, as the [`Strategy`] these rules consult: Bully
+//! announces only to lower-ranked members; next-in-line first asks the leader's published
+//! successors to take over; candidate/ordinary waits a tie-breaker delay before it starts.
 //!
 //! **Settling.** Under a partition each side elects its own leader, and with links cut
 //! one way only, or a node that hears two nodes that cannot hear each other, several
@@ -67,13 +67,17 @@
 //! reasserts itself over it within h + 2D: all views are final F + J + E + h + 2D after
 //! the change (`tests/churn.rs` derives E for each algorithm and checks the bound).
 
+mod strategy;
+
+pub(crate) use strategy::{Step, Strategy};
+
 use crate::Role;
+use crate::algorithms::Protocol;
 use crate::context::{Context, Rivalry};
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
-use crate::protocol::Protocol;
-use crate::time::{Duration, Instant};
-use crate::timer::Timer;
+use crate::time::Duration;
+use crate::timer::{AlgorithmTimer, Slot};
 use crate::wire::{Body, Kind, Successors, Term};
 
 /// When a node may depose a healthy leader that ranks below it: the stability option
@@ -89,15 +93,31 @@ pub enum Preemption {
     Never,
 }
 
-/// What distinguishes the three rank-based algorithms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Rules {
-    #[cfg(feature = "bully")]
-    Bully,
-    #[cfg(feature = "next-in-line")]
-    NextInLine { successors: usize },
-    #[cfg(feature = "candidates")]
-    Candidates { tie_breaker_step: Option<Duration> },
+/// What a node of a rank-based election waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RankedTimer {
+    /// Its tie-breaker delay, after which it starts its election (candidate/ordinary).
+    TieBreakerDelay,
+    /// The successor it asked to `TakeOver` announces itself within a round trip
+    /// (next-in-line).
+    TakeOverAnnouncement,
+    /// The members it asked with `Election` answer `Alive` within a round trip.
+    AliveAnswers,
+    /// The member it asked to `Proceed` announces itself within a round trip.
+    ProceedAnnouncement,
+    /// It has been up long enough to depose a lower-ranked leader
+    /// ([`Preemption::AfterUptime`]).
+    PreemptionUptime,
+}
+
+impl AlgorithmTimer for RankedTimer {
+    const ALL: &'static [RankedTimer] = &[
+        RankedTimer::TieBreakerDelay,
+        RankedTimer::TakeOverAnnouncement,
+        RankedTimer::AliveAnswers,
+        RankedTimer::ProceedAnnouncement,
+        RankedTimer::PreemptionUptime,
+    ];
 }
 
 /// Where a node stands in the election it runs.
@@ -117,10 +137,26 @@ enum Phase {
     AwaitingCoordinator(PeerIndex),
 }
 
-/// The state of one node in a rank-based election.
+impl Phase {
+    /// The timer that ends this phase's wait.
+    fn timer(self) -> Option<RankedTimer> {
+        match self {
+            Phase::Idle => None,
+            #[cfg(feature = "candidates")]
+            Phase::TieBreak => Some(RankedTimer::TieBreakerDelay),
+            #[cfg(feature = "next-in-line")]
+            Phase::TryingSuccessor(_) => Some(RankedTimer::TakeOverAnnouncement),
+            Phase::Collecting { .. } => Some(RankedTimer::AliveAnswers),
+            Phase::AwaitingCoordinator(_) => Some(RankedTimer::ProceedAnnouncement),
+        }
+    }
+}
+
+/// The state of one node in a rank-based election, with the strategy of the algorithm it
+/// runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Ranked {
-    rules: Rules,
+pub(crate) struct Ranked<S> {
+    strategy: S,
     preemption: Preemption,
     phase: Phase,
     /// Nodes that answered `Alive` in the current election.
@@ -129,32 +165,28 @@ pub(crate) struct Ranked {
     suspect: Option<PeerIndex>,
     /// The highest epoch seen in any message; a new leader takes the next one.
     highest_term: Term,
-    /// The current leader's published successor list (next-in-line).
-    successors: Successors,
-    /// When this node last heard the leader it follows (rules 5 and 6).
-    leader_heard_at: Instant,
 }
 
-impl Ranked {
-    pub(crate) fn new(rules: Rules, preemption: Preemption) -> Ranked {
+impl<S: Strategy> Ranked<S> {
+    /// A node that runs no election yet, with `strategy` and the given preemption rule.
+    pub(crate) fn new(strategy: S, preemption: Preemption) -> Ranked<S> {
         Ranked {
-            rules,
+            strategy,
             preemption,
             phase: Phase::Idle,
             answered: PeerSet::EMPTY,
             suspect: None,
             highest_term: Term(0),
-            successors: Successors::new(),
-            leader_heard_at: Instant::ZERO,
         }
     }
 
     /// Whether this node may answer `peer`'s `Election` or take over when `peer` asks: it
     /// may lead, and outranks `peer` unless `peer` is ordinary.
     fn stands_above<const N: usize>(cx: &Context<N>, peer: PeerIndex) -> bool {
-        cx.may_lead(cx.me) && (!cx.may_lead(peer) || cx.outranks(cx.me, peer))
+        cx.may_lead(cx.me()) && (!cx.may_lead(peer) || cx.outranks(cx.me(), peer))
     }
 
+    /// Rule 6: `from` announces that it leads in `term` (a `Coordinator` or a heartbeat).
     fn on_announcement<const N: usize>(
         &mut self,
         cx: &mut Context<N>,
@@ -164,7 +196,7 @@ impl Ranked {
         if !cx.may_lead(from) {
             return;
         }
-        if cx.role == Role::Leader {
+        if cx.role() == Role::Leader {
             match cx.rivalry(from, term) {
                 Rivalry::Yield => self.follow(cx, from, term),
                 Rivalry::Reassert => self.lead(cx, cx.peers()),
@@ -172,13 +204,15 @@ impl Ranked {
             }
             return;
         }
-        let accept = match cx.leader {
-            Some(leader) if leader == from => term >= cx.term,
+        let accept = match cx.leader() {
+            Some(leader) if leader == from => term >= cx.term(),
             Some(leader) => {
-                (term, cx.rank(from)) > (cx.term, cx.rank(leader))
-                    && (cx.outranks(from, leader) || !cx.hears_leader(self.leader_heard_at))
+                (term, cx.rank(from)) > (cx.term(), cx.rank(leader))
+                    && (cx.outranks(from, leader) || !cx.hears_leader())
             }
-            None if cx.role == Role::Candidate => cx.outranks(from, cx.me) || !cx.may_lead(cx.me),
+            None if cx.role() == Role::Candidate => {
+                cx.outranks(from, cx.me()) || !cx.may_lead(cx.me())
+            }
             None => true,
         };
         if accept {
@@ -186,52 +220,54 @@ impl Ranked {
         }
     }
 
+    /// Follows `leader` in `term`, heard just now; challenges it if rule 7 allows.
     fn follow<const N: usize>(&mut self, cx: &mut Context<N>, leader: PeerIndex, term: Term) {
-        if cx.leader != Some(leader) {
-            self.successors.clear();
+        if cx.leader() != Some(leader) {
+            self.strategy.leader_replaced();
         }
         self.end_election(cx);
         self.suspect = None;
-        self.leader_heard_at = cx.now;
         cx.follow(leader, term);
-        if !(cx.may_lead(cx.me) && cx.outranks(cx.me, leader)) {
-            cx.timers.stop(Timer::Preempt);
+        if !(cx.may_lead(cx.me()) && cx.outranks(cx.me(), leader)) {
+            cx.cancel(RankedTimer::PreemptionUptime);
             return;
         }
         match self.preemption {
             Preemption::Immediate => self.start_election(cx),
             Preemption::AfterUptime(wait) if cx.uptime() >= wait => self.start_election(cx),
             Preemption::AfterUptime(wait) => {
-                if !cx.timers.is_armed(Timer::Preempt) {
-                    cx.timers.set(Timer::Preempt, cx.started_at + wait);
+                if !cx.is_armed(RankedTimer::PreemptionUptime) {
+                    cx.arm_at(RankedTimer::PreemptionUptime, cx.started_at() + wait);
                 }
             }
             Preemption::Never => {}
         }
     }
 
-    pub(crate) fn start_election<const N: usize>(&mut self, cx: &mut Context<N>) {
+    /// Rules 1 and 4: asks the members that may lead above this node, or leads (or retries)
+    /// if there are none.
+    fn start_election<const N: usize>(&mut self, cx: &mut Context<N>) {
         self.end_election(cx);
-        let mut asked = cx
-            .peers()
-            .filter(|peer| cx.may_lead(peer) && (!cx.may_lead(cx.me) || cx.outranks(peer, cx.me)));
+        let mut asked = cx.peers().filter(|peer| {
+            cx.may_lead(peer) && (!cx.may_lead(cx.me()) || cx.outranks(peer, cx.me()))
+        });
         if let Some(suspect) = self.suspect {
             asked.remove(suspect);
         }
         if !asked.is_empty() {
             cx.stand();
             cx.send_many(asked, Kind::Election);
-            self.phase = Phase::Collecting { asked };
-            let wait = cx.config.timing.round_trip_timeout;
-            cx.set_timer(Timer::Round, wait);
+            let wait = cx.config().timing.round_trip_timeout;
+            self.enter(cx, Phase::Collecting { asked }, wait);
         } else {
             self.lead_or_retry(cx);
         }
     }
 
+    /// Rule 4: nobody above answered, or all that did declined.
     fn lead_or_retry<const N: usize>(&mut self, cx: &mut Context<N>) {
-        if cx.may_lead(cx.me) {
-            self.lead(cx, self.audience(cx));
+        if cx.may_lead(cx.me()) {
+            self.lead(cx, self.strategy.audience(cx));
         } else {
             // No candidate is reachable; an ordinary node can only try again later.
             cx.stand();
@@ -239,62 +275,94 @@ impl Ranked {
         }
     }
 
+    /// Rule 3: asks `peer`, which answered, to take over.
     fn ask_to_proceed<const N: usize>(&mut self, cx: &mut Context<N>, peer: PeerIndex) {
         cx.send(peer, Kind::Proceed);
-        self.phase = Phase::AwaitingCoordinator(peer);
-        let wait = cx.config.timing.round_trip_timeout;
-        cx.set_timer(Timer::Round, wait);
+        let wait = cx.config().timing.round_trip_timeout;
+        self.enter(cx, Phase::AwaitingCoordinator(peer), wait);
     }
 
-    /// Whom a new leader tells: Bully tells the members below it; the others tell all.
-    fn audience<const N: usize>(&self, cx: &Context<N>) -> PeerSet {
-        match self.rules {
-            #[cfg(feature = "bully")]
-            Rules::Bully => cx.peers_below(),
-            #[allow(unreachable_patterns)]
-            _ => cx.peers(),
+    /// Moves on to `phase`, whose wait ends `wait` from now; the wait of the phase it
+    /// leaves is over.
+    fn enter<const N: usize>(&mut self, cx: &mut Context<N>, phase: Phase, wait: Duration) {
+        self.end_wait(cx);
+        self.phase = phase;
+        if let Some(timer) = phase.timer() {
+            cx.arm(timer, wait);
+        }
+    }
+
+    /// Cancels the timer of the current phase's wait, if it has not fired.
+    fn end_wait<const N: usize>(&mut self, cx: &mut Context<N>) {
+        if let Some(timer) = self.phase.timer() {
+            cx.cancel(timer);
         }
     }
 
     /// Leads in a new epoch and announces it to `audience`, less the suspected leader.
-    pub(crate) fn lead<const N: usize>(&mut self, cx: &mut Context<N>, mut audience: PeerSet) {
+    fn lead<const N: usize>(&mut self, cx: &mut Context<N>, mut audience: PeerSet) {
         if let Some(gone) = self.suspect.take() {
             audience.remove(gone);
         }
         self.end_election(cx);
-        self.successors.clear();
-        self.highest_term = self.highest_term.max(cx.term).next();
+        self.strategy.leader_replaced();
+        self.highest_term = self.highest_term.max(cx.term()).next();
         cx.lead(self.highest_term);
-        cx.timers.stop(Timer::Preempt);
+        cx.cancel(RankedTimer::PreemptionUptime);
         cx.send_many(audience, Kind::Coordinator);
     }
 
+    /// Ends this node's own election, and withdraws its requests the host has not sent.
     fn end_election<const N: usize>(&mut self, cx: &mut Context<N>) {
+        self.end_wait(cx);
         self.phase = Phase::Idle;
         self.answered = PeerSet::EMPTY;
-        cx.timers.stop(Timer::Round);
-        cx.outbox.cancel(Kind::Election);
-        cx.outbox.cancel(Kind::Proceed);
-        cx.outbox.cancel(Kind::TakeOver);
+        cx.retract(Kind::Election);
+        cx.retract(Kind::Proceed);
+        cx.retract(Kind::TakeOver);
     }
 
-    /// The successor list this node publishes while it leads.
+    /// The successor list this node publishes: its strategy's while it leads, else none.
     fn published_successors<const N: usize>(&self, cx: &Context<N>) -> Successors {
-        match self.rules {
+        if cx.role() == Role::Leader {
+            self.strategy.successors_to_publish(cx)
+        } else {
+            Successors::new()
+        }
+    }
+
+    /// Goes on as the strategy said, when the leader is suspected or a successor silent.
+    fn proceed<const N: usize>(&mut self, cx: &mut Context<N>, step: Step) {
+        match step {
+            Step::Elect => self.start_election(cx),
             #[cfg(feature = "next-in-line")]
-            Rules::NextInLine { successors } if cx.role == Role::Leader => {
-                crate::next_in_line::successors_of(cx, successors)
+            Step::Lead => {
+                let audience = self.strategy.audience(cx);
+                self.lead(cx, audience);
             }
-            _ => Successors::new(),
+            #[cfg(feature = "next-in-line")]
+            Step::AskToTakeOver { position, peer } => {
+                self.end_election(cx);
+                cx.stand();
+                let wait = cx.config().timing.round_trip_timeout;
+                self.enter(cx, Phase::TryingSuccessor(position), wait);
+                cx.send(peer, Kind::TakeOver);
+            }
+            #[cfg(feature = "candidates")]
+            Step::WaitTieBreaker(delay) => {
+                self.end_election(cx);
+                cx.stand();
+                self.enter(cx, Phase::TieBreak, delay);
+            }
         }
     }
 }
 
-impl<const N: usize> Protocol<N> for Ranked {
+impl<const N: usize, S: Strategy> Protocol<N> for Ranked<S> {
     /// The epoch of the leader this node follows or replaces (its own while it leads): an
     /// asked node can tell from it whether the asker has missed a newer leader.
     fn message_term(&self, cx: &Context<N>, _kind: Kind) -> Term {
-        cx.term
+        cx.term()
     }
 
     fn body(&self, cx: &Context<N>, kind: Kind, _to: Recipient) -> Option<Body> {
@@ -318,12 +386,12 @@ impl<const N: usize> Protocol<N> for Ranked {
         match body {
             Body::Heartbeat { successors } | Body::Coordinator { successors } => {
                 self.on_announcement(cx, from, term);
-                if cx.leader == Some(from) && cx.role == Role::Follower {
-                    self.successors.clone_from(successors);
+                if cx.leader() == Some(from) && cx.role() == Role::Follower {
+                    self.strategy.leader_published(successors);
                 }
             }
             Body::Election if Self::stands_above(cx, from) => {
-                let answer = if cx.role == Role::Leader {
+                let answer = if cx.role() == Role::Leader {
                     Kind::Coordinator
                 } else {
                     Kind::Alive
@@ -345,14 +413,14 @@ impl<const N: usize> Protocol<N> for Ranked {
                 // Rule 5: an asker still on an older epoch than this node's leader missed
                 // that leader's announcement, and one whose leader this node still hears
                 // is cut off from it; either way taking over would depose a live leader.
-                let leader_lives = cx.role == Role::Follower
-                    && (term < cx.term || cx.hears_leader(self.leader_heard_at));
-                if cx.role == Role::Leader {
+                let leader_lives =
+                    cx.role() == Role::Follower && (term < cx.term() || cx.hears_leader());
+                if cx.role() == Role::Leader {
                     cx.send(from, Kind::Coordinator);
-                } else if cx.may_lead(cx.me) && asked_by_right && !leader_lives {
+                } else if cx.may_lead(cx.me()) && asked_by_right && !leader_lives {
                     // The asker found the leader gone: no point announcing to it.
-                    let mut audience = self.audience(cx);
-                    if let Some(gone) = cx.leader {
+                    let mut audience = self.strategy.audience(cx);
+                    if let Some(gone) = cx.leader() {
                         audience.remove(gone);
                     }
                     self.lead(cx, audience);
@@ -362,28 +430,34 @@ impl<const N: usize> Protocol<N> for Ranked {
         }
     }
 
-    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
+    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Slot) {
+        let Some(timer) = timer.timer() else {
+            return;
+        };
         match (timer, self.phase) {
             #[cfg(feature = "candidates")]
-            (Timer::Round, Phase::TieBreak) => self.start_election(cx),
+            (RankedTimer::TieBreakerDelay, Phase::TieBreak) => self.start_election(cx),
             #[cfg(feature = "next-in-line")]
-            (Timer::Round, Phase::TryingSuccessor(position)) => {
-                crate::next_in_line::try_successor(self, cx, position + 1)
+            (RankedTimer::TakeOverAnnouncement, Phase::TryingSuccessor(position)) => {
+                let step = self.strategy.successor_silent(cx, self.suspect, position);
+                self.proceed(cx, step);
             }
-            (Timer::Round, Phase::Collecting { .. }) => match cx.highest(self.answered) {
-                Some(highest) => self.ask_to_proceed(cx, highest),
-                None => self.lead_or_retry(cx),
-            },
-            (Timer::Round, Phase::AwaitingCoordinator(silent)) => {
+            (RankedTimer::AliveAnswers, Phase::Collecting { .. }) => {
+                match cx.highest(self.answered) {
+                    Some(highest) => self.ask_to_proceed(cx, highest),
+                    None => self.lead_or_retry(cx),
+                }
+            }
+            (RankedTimer::ProceedAnnouncement, Phase::AwaitingCoordinator(silent)) => {
                 self.answered.remove(silent);
                 match cx.highest(self.answered) {
                     Some(next) => self.ask_to_proceed(cx, next),
                     None => self.lead_or_retry(cx),
                 }
             }
-            (Timer::Preempt, _)
-                if cx.role == Role::Follower
-                    && cx.leader.is_some_and(|l| cx.outranks(cx.me, l)) =>
+            (RankedTimer::PreemptionUptime, _)
+                if cx.role() == Role::Follower
+                    && cx.leader().is_some_and(|l| cx.outranks(cx.me(), l)) =>
             {
                 self.start_election(cx);
             }
@@ -392,47 +466,8 @@ impl<const N: usize> Protocol<N> for Ranked {
     }
 
     fn handle_leader_silent(&mut self, cx: &mut Context<N>) {
-        self.suspect = cx.leader;
-        match self.rules {
-            #[cfg(feature = "next-in-line")]
-            Rules::NextInLine { .. } if !self.successors.is_empty() && self.suspect.is_some() => {
-                crate::next_in_line::try_successor(self, cx, 0)
-            }
-            #[cfg(feature = "candidates")]
-            Rules::Candidates {
-                tie_breaker_step: Some(step),
-            } => {
-                let delay = cx.tie_breaker_delay_without(step, self.suspect);
-                self.end_election(cx);
-                cx.stand();
-                self.phase = Phase::TieBreak;
-                cx.set_timer(Timer::Round, delay);
-            }
-            _ => self.start_election(cx),
-        }
-    }
-}
-
-/// What next-in-line failover needs of the shared state.
-#[cfg(feature = "next-in-line")]
-impl Ranked {
-    pub(crate) fn successors(&self) -> &Successors {
-        &self.successors
-    }
-
-    pub(crate) fn suspect(&self) -> Option<PeerIndex> {
-        self.suspect
-    }
-
-    pub(crate) fn forget_successors(&mut self) {
-        self.successors.clear();
-    }
-
-    pub(crate) fn await_successor<const N: usize>(&mut self, cx: &mut Context<N>, position: usize) {
-        self.end_election(cx);
-        cx.stand();
-        self.phase = Phase::TryingSuccessor(position);
-        let wait = cx.config.timing.round_trip_timeout;
-        cx.set_timer(Timer::Round, wait);
+        self.suspect = cx.leader();
+        let step = self.strategy.leader_silent(cx, self.suspect);
+        self.proceed(cx, step);
     }
 }

@@ -80,14 +80,15 @@
 
 mod preferred;
 
+use crate::algorithms::Protocol;
+use crate::config::{AlgorithmOptions, ConfigError, Member, Timing};
 use crate::context::Context;
 use crate::durable::DurableState;
 use crate::event::Role;
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
-use crate::protocol::Protocol;
 use crate::time::{Duration, Instant};
-use crate::timer::Timer;
+use crate::timer::{AlgorithmTimer, Slot};
 use crate::wire::{Body, Kind, Term};
 
 use preferred::PreferredLeader;
@@ -100,7 +101,7 @@ const MILLION: u64 = 1_000_000;
 macro_rules! undone {
     ($cx:expr, $fix:ident) => {{
         #[cfg(feature = "mutants")]
-        let undone = $cx.config.is_mutated(crate::Mutation::$fix);
+        let undone = $cx.config().is_mutated(crate::Mutation::$fix);
         #[cfg(not(feature = "mutants"))]
         let undone = false;
         undone
@@ -146,7 +147,7 @@ pub struct QuorumOptions {
     /// time. Must be below 1,000,000.
     pub clock_drift_ppm: u32,
     /// The lease duration `L`; `None` takes the longest safe one, `T(1−ρ)/(1+ρ)`. A longer
-    /// one is refused ([`ConfigError::LeaseTooLong`](crate::ConfigError::LeaseTooLong)).
+    /// one is refused ([`ConfigError::LeaseTooLong`]).
     pub lease: Option<Duration>,
     /// How the term and vote survive a restart.
     pub durability: Durability,
@@ -231,18 +232,24 @@ impl QuorumOptions {
             None => u64::MAX,
         })
     }
+}
 
-    /// Whether ρ is below 100 %, so that some lease can be safe.
-    pub(crate) fn has_drift_bound(&self) -> bool {
-        u64::from(self.clock_drift_ppm) < MILLION
+impl AlgorithmOptions for QuorumOptions {
+    /// ρ must be below 100 %, so that some lease can be safe.
+    fn validate_without_timing(&self, _members: &[Member]) -> Result<(), ConfigError> {
+        if u64::from(self.clock_drift_ppm) >= MILLION {
+            return Err(ConfigError::DriftBoundTooLarge);
+        }
+        Ok(())
     }
 
-    pub(crate) fn validate(&self, t: Duration) -> Result<(), crate::ConfigError> {
-        if !self.has_drift_bound() {
-            return Err(crate::ConfigError::DriftBoundTooLarge);
-        }
-        if self.lease.is_some_and(|lease| lease > self.max_lease(t)) {
-            return Err(crate::ConfigError::LeaseTooLong);
+    /// The lease must be safe for the election timeout and ρ.
+    fn validate(&self, timing: &Timing) -> Result<(), ConfigError> {
+        if self
+            .lease
+            .is_some_and(|lease| lease > self.max_lease(timing.failure_timeout))
+        {
+            return Err(ConfigError::LeaseTooLong);
         }
         Ok(())
     }
@@ -262,27 +269,38 @@ pub(crate) enum TransferRefusal {
     NotCandidate,
 }
 
-/// Where a node stands in an election.
+/// The election a candidate stands in. (Whether a node follows, stands or leads is its
+/// role, kept by the context.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Phase {
-    /// Follows a leader, or waits to hear one.
-    Follower,
+enum Ballot {
     /// Asked for pre-votes for the next term in `round` (its clock when it asked);
     /// `granted` would vote for it. `transfer`: the leader handed over, at this time on
     /// its clock.
-    PreCandidate {
+    PreVote {
         granted: PeerSet,
         transfer: Option<u64>,
         round: u64,
     },
     /// Campaigns in the current term; `granted` voted for it. `transfer`: the leader
     /// handed over, at this time on its clock.
-    Candidate {
+    Vote {
         granted: PeerSet,
         transfer: Option<u64>,
     },
-    /// Leads the current term.
-    Leader,
+}
+
+/// What a leader waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum QuorumTimer {
+    /// The end of a window of `T` in which it counts the members that acknowledged its
+    /// heartbeats: check-quorum (rule 8) and the preferred leader (rule 11) act on them.
+    AckWindow,
+    /// The end of a leadership transfer's wait for the new leader (rule 10).
+    TransferTimeout,
+}
+
+impl AlgorithmTimer for QuorumTimer {
+    const ALL: &'static [QuorumTimer] = &[QuorumTimer::AckWindow, QuorumTimer::TransferTimeout];
 }
 
 /// The newest heartbeat a node heard from the leader it follows.
@@ -294,10 +312,9 @@ struct NewestHeartbeat {
     leader: PeerIndex,
     /// When the leader sent it, on the leader's clock.
     sent_at: u64,
-    /// The start of the transfer the leader was making when it sent it, if any.
+    /// The start of the transfer the leader was making when it sent it, if any. (When
+    /// this node last heard that leader is the context's `leader_heard_at`.)
     transfer: Option<u64>,
-    /// When this node last heard that leader in that term (its own clock).
-    heard_at: Instant,
 }
 
 impl NewestHeartbeat {
@@ -325,7 +342,8 @@ impl NewestHeartbeat {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Quorum<const N: usize> {
     options: QuorumOptions,
-    phase: Phase,
+    /// The election this node stands in while its role is `Candidate`; `None` otherwise.
+    ballot: Option<Ballot>,
     /// The vote cast in the current term.
     voted_for: Option<PeerIndex>,
     /// The durable state the host last confirmed written.
@@ -365,10 +383,11 @@ pub(crate) struct Quorum<const N: usize> {
 }
 
 impl<const N: usize> Quorum<N> {
+    /// A node that has voted for nobody in term 0.
     pub(crate) fn new(options: QuorumOptions) -> Quorum<N> {
         Quorum {
             options,
-            phase: Phase::Follower,
+            ballot: None,
             voted_for: None,
             persisted: DurableState::default(),
             handed_out: DurableState::default(),
@@ -391,7 +410,7 @@ impl<const N: usize> Quorum<N> {
     /// Resumes from durable state the host persisted before a restart (already validated:
     /// the vote names a member).
     pub(crate) fn restore(&mut self, cx: &mut Context<N>, state: DurableState) {
-        cx.term = state.term;
+        cx.adopt_term(state.term);
         self.voted_for = state.voted_for.and_then(|id| cx.index_of(id));
         self.persisted = state;
         self.handed_out = state;
@@ -399,17 +418,20 @@ impl<const N: usize> Quorum<N> {
 
     // ---- Host-facing state ----
 
+    /// The term and vote as they stand now.
     pub(crate) fn durable_state(&self, cx: &Context<N>) -> DurableState {
         DurableState {
-            term: cx.term,
+            term: cx.term(),
             voted_for: self.voted_for.map(|peer| cx.id_of(peer)),
         }
     }
 
+    /// How the term and vote survive a restart.
     pub(crate) fn durability(&self) -> Durability {
         self.options.durability
     }
 
+    /// Whether nothing is persisted.
     fn is_volatile(&self) -> bool {
         self.options.durability == Durability::Volatile
     }
@@ -433,12 +455,14 @@ impl<const N: usize> Quorum<N> {
         current
     }
 
+    /// The host's freshness value is now `freshness`.
     pub(crate) fn set_freshness(&mut self, freshness: u64) {
         self.freshness = freshness;
     }
 
+    /// Until when no other leader can exist, while this node leads and hands over to nobody.
     pub(crate) fn lease_until(&self, cx: &Context<N>) -> Option<Instant> {
-        if cx.role != Role::Leader || self.transfer_to.is_some() {
+        if cx.role() != Role::Leader || self.transfer_to.is_some() {
             return None;
         }
         self.lease_until
@@ -446,35 +470,40 @@ impl<const N: usize> Quorum<N> {
 
     // ---- Leadership transfer ----
 
-    pub(crate) fn transfer(
-        &mut self,
-        cx: &mut Context<N>,
+    /// Why this node cannot hand leadership over to `to` now, if it cannot.
+    pub(crate) fn check_transfer(
+        &self,
+        cx: &Context<N>,
         to: PeerIndex,
     ) -> Result<(), TransferRefusal> {
-        if self.phase != Phase::Leader {
+        if cx.role() != Role::Leader {
             return Err(TransferRefusal::NotLeader);
         }
-        if to == cx.me {
+        if to == cx.me() {
             return Err(TransferRefusal::ToSelf);
         }
         if !cx.may_lead(to) {
             return Err(TransferRefusal::NotCandidate);
         }
+        Ok(())
+    }
+
+    /// Hands leadership over to `to` (rule 10), which [`Quorum::check_transfer`] allows.
+    pub(crate) fn transfer(&mut self, cx: &mut Context<N>, to: PeerIndex) {
         self.transfer_to = Some(to);
-        self.transfer_started_at = cx.now;
+        self.transfer_started_at = cx.now();
         self.reset_lease(cx);
         cx.send(to, Kind::TimeoutNow);
-        let t = cx.config.timing.failure_timeout;
-        cx.set_timer(Timer::Transfer, t);
-        Ok(())
+        let t = cx.config().timing.failure_timeout;
+        cx.arm(QuorumTimer::TransferTimeout, t);
     }
 
     /// Gives up a transfer whose new leader did not appear; the lease starts afresh.
     fn abandon_transfer(&mut self, cx: &mut Context<N>) {
         if self.transfer_to.take().is_some() {
             self.reset_lease(cx);
-            let t = cx.config.timing.failure_timeout;
-            self.preferred.transfer_failed(cx.now, t);
+            let t = cx.config().timing.failure_timeout;
+            self.preferred.transfer_failed(cx.now(), t);
         }
     }
 
@@ -485,18 +514,19 @@ impl<const N: usize> Quorum<N> {
         if self.transfer_to.is_some() {
             return;
         }
-        let mine = Self::priority(cx, cx.me);
+        let mine = Self::priority(cx, cx.me());
         let best = responsive
             .filter(|peer| cx.may_lead(peer) && Self::priority(cx, peer) > mine)
             .iter()
             .max_by_key(|&peer| cx.rank(peer));
-        let t = cx.config.timing.failure_timeout;
-        if let Some(peer) = self.preferred.choose(cx.now, t, best) {
-            // Cannot fail: this node leads, and `peer` is another member that may lead.
-            let _ = self.transfer(cx, peer);
+        let t = cx.config().timing.failure_timeout;
+        if let Some(peer) = self.preferred.choose(cx.now(), t, best) {
+            // This node leads, and `peer` is another member that may lead.
+            self.transfer(cx, peer);
         }
     }
 
+    /// The configured priority of `peer`.
     fn priority(cx: &Context<N>, peer: PeerIndex) -> u8 {
         cx.member(peer).map_or(0, |m| m.priority)
     }
@@ -509,24 +539,27 @@ impl<const N: usize> Quorum<N> {
             return;
         };
         let above = Self::priority(cx, previous.leader);
-        if above > Self::priority(cx, cx.me) && above > Self::priority(cx, leader) {
-            let t = cx.config.timing.failure_timeout;
-            self.preferred.leader_failed(cx.now, t);
+        if above > Self::priority(cx, cx.me()) && above > Self::priority(cx, leader) {
+            let t = cx.config().timing.failure_timeout;
+            self.preferred.leader_failed(cx.now(), t);
         }
     }
 
     // ---- Elections ----
 
+    /// How many members make a majority.
     fn majority(cx: &Context<N>) -> usize {
-        cx.config.members().len() / 2 + 1
+        cx.config().members().len() / 2 + 1
     }
 
+    /// Rule 5: whether this node refuses votes and pre-votes now.
     fn is_sticky(&self, cx: &Context<N>) -> bool {
-        self.phase == Phase::Leader || cx.now < self.sticky_until
+        cx.role() == Role::Leader || cx.now() < self.sticky_until
     }
 
+    /// Rule 5: refuses votes and pre-votes for `T` from now.
     fn become_sticky(&mut self, cx: &Context<N>) {
-        self.sticky_until = cx.now + cx.config.timing.failure_timeout;
+        self.sticky_until = cx.now() + cx.config().timing.failure_timeout;
     }
 
     /// Whether this node would vote for `peer` with `freshness` (the term aside), setting
@@ -538,7 +571,7 @@ impl<const N: usize> Quorum<N> {
         freshness: u64,
         handed_over: bool,
     ) -> bool {
-        cx.now >= self.restart_wait_until
+        cx.now() >= self.restart_wait_until
             && (handed_over || !self.is_sticky(cx))
             && freshness >= self.freshness
             && cx.may_lead(peer)
@@ -561,32 +594,36 @@ impl<const N: usize> Quorum<N> {
         let Some(started_at) = transfer else {
             return false;
         };
-        if self.phase == Phase::Leader {
+        if cx.role() == Role::Leader {
             return self.transfer_to == Some(candidate);
         }
-        (cx.uptime() >= cx.config.timing.failure_timeout || undone!(cx, HandOverJustAfterStart))
+        (cx.uptime() >= cx.config().timing.failure_timeout || undone!(cx, HandOverJustAfterStart))
             && NewestHeartbeat::allows_transfer(self.newest, term, started_at)
     }
 
     /// Adopts a newer term: no vote in it yet, no leader known.
     fn adopt(&mut self, cx: &mut Context<N>, term: Term) {
-        if self.phase == Phase::Leader {
+        if cx.role() == Role::Leader {
             self.step_down(cx);
         }
-        self.phase = Phase::Follower;
         self.voted_for = None;
-        cx.await_leader(term);
+        self.await_leader(cx, term);
     }
 
     /// Stops leading: stays sticky for `T` (its own lease may still be running).
     fn step_down(&mut self, cx: &mut Context<N>) {
-        self.phase = Phase::Follower;
         self.transfer_to = None;
         self.lease_until = None;
         self.become_sticky(cx);
-        cx.timers.stop(Timer::Sweep);
-        cx.timers.stop(Timer::Transfer);
-        let term = cx.term;
+        cx.cancel(QuorumTimer::AckWindow);
+        cx.cancel(QuorumTimer::TransferTimeout);
+        let term = cx.term();
+        self.await_leader(cx, term);
+    }
+
+    /// Follows no leader in `term`, and stands in no election.
+    fn await_leader(&mut self, cx: &mut Context<N>, term: Term) {
+        self.ballot = None;
         cx.await_leader(term);
     }
 
@@ -594,16 +631,15 @@ impl<const N: usize> Quorum<N> {
     /// (volatile mode), and has a next term to campaign in (at the last term it never
     /// campaigns again, so it never votes twice in it).
     fn may_campaign(&self, cx: &Context<N>) -> bool {
-        cx.may_lead(cx.me) && cx.now >= self.restart_wait_until && cx.term.next() > cx.term
+        cx.may_lead(cx.me()) && cx.now() >= self.restart_wait_until && cx.term().next() > cx.term()
     }
 
     /// The election timer fired: ask for pre-votes, or campaign.
     fn start_election(&mut self, cx: &mut Context<N>) {
         if !self.may_campaign(cx) {
-            let wait = self.restart_wait_until - cx.now;
-            self.phase = Phase::Follower;
-            let term = cx.term;
-            cx.await_leader(term);
+            let wait = self.restart_wait_until - cx.now();
+            let term = cx.term();
+            self.await_leader(cx, term);
             cx.retry_after(wait);
             return;
         }
@@ -614,67 +650,70 @@ impl<const N: usize> Quorum<N> {
     /// over, at this time on its clock.
     fn stand(&mut self, cx: &mut Context<N>, transfer: Option<u64>) {
         if self.options.pre_vote {
-            self.phase = Phase::PreCandidate {
-                granted: PeerSet::only(cx.me),
+            self.ballot = Some(Ballot::PreVote {
+                granted: PeerSet::only(cx.me()),
                 transfer,
-                round: cx.now.as_millis(),
-            };
+                round: cx.now().as_millis(),
+            });
             cx.stand();
             cx.retry_later();
-            cx.send_many(cx.peers(), Kind::PreVote);
+            cx.broadcast(Kind::PreVote);
             self.count_pre_votes(cx);
         } else {
             self.campaign(cx, transfer);
         }
     }
 
+    /// Rule 2: campaigns once a majority granted its pre-vote.
     fn count_pre_votes(&mut self, cx: &mut Context<N>) {
-        if let Phase::PreCandidate {
+        if let Some(Ballot::PreVote {
             granted, transfer, ..
-        } = self.phase
+        }) = self.ballot
             && granted.len() >= Self::majority(cx)
         {
             self.campaign(cx, transfer);
         }
     }
 
+    /// Rule 3: votes for itself in the next term and asks every member for its vote.
     fn campaign(&mut self, cx: &mut Context<N>, transfer: Option<u64>) {
-        let term = cx.term.next();
-        cx.term = term;
-        self.voted_for = Some(cx.me);
-        self.phase = Phase::Candidate {
-            granted: PeerSet::only(cx.me),
+        cx.adopt_term(cx.term().next());
+        self.voted_for = Some(cx.me());
+        self.ballot = Some(Ballot::Vote {
+            granted: PeerSet::only(cx.me()),
             transfer,
-        };
+        });
         cx.stand();
         cx.retry_later();
-        cx.send_many(cx.peers(), Kind::RequestVote);
+        cx.broadcast(Kind::RequestVote);
         self.count_votes(cx);
     }
 
+    /// Rule 3: leads once a majority voted for it.
     fn count_votes(&mut self, cx: &mut Context<N>) {
-        if let Phase::Candidate { granted, .. } = self.phase
+        if let Some(Ballot::Vote { granted, .. }) = self.ballot
             && granted.len() >= Self::majority(cx)
         {
             self.lead(cx);
         }
     }
 
+    /// Leads the current term: heartbeats at once, and checks its majority every `T`.
     fn lead(&mut self, cx: &mut Context<N>) {
-        self.phase = Phase::Leader;
+        self.ballot = None;
         self.transfer_to = None;
-        let term = cx.term;
+        let term = cx.term();
         cx.lead(term);
         if undone!(cx, CheckQuorumCountsAnyMessage) {
             let _stale = cx.take_heard();
         }
         self.acked = PeerSet::EMPTY;
-        self.elected_at = cx.now;
-        self.note_succession(cx, cx.me, term);
+        self.elected_at = cx.now();
+        self.note_succession(cx, cx.me(), term);
         self.preferred.start_leading();
         self.reset_lease(cx);
-        let t = cx.config.timing.failure_timeout;
-        cx.set_timer(Timer::Sweep, t);
+        let t = cx.config().timing.failure_timeout;
+        cx.arm(QuorumTimer::AckWindow, t);
         self.heartbeat(cx);
     }
 
@@ -682,7 +721,7 @@ impl<const N: usize> Quorum<N> {
 
     /// Forgets the lease: only heartbeats sent from now on count towards a new one.
     fn reset_lease(&mut self, cx: &Context<N>) {
-        self.lease_floor = cx.now;
+        self.lease_floor = cx.now();
         self.lease_until = None;
         self.refresh_lease(cx);
     }
@@ -690,7 +729,7 @@ impl<const N: usize> Quorum<N> {
     /// The newest send time of this leader's heartbeats that a majority (this node
     /// included, at `now`) acknowledged, among those sent at or after `since`.
     fn majority_acked_since(&self, cx: &Context<N>, since: Instant) -> Option<Instant> {
-        let members = cx.config.members().len();
+        let members = cx.config().members().len();
         let mut times = [Instant::ZERO; N];
         let mut count = 0;
         let acked = self
@@ -698,7 +737,7 @@ impl<const N: usize> Quorum<N> {
             .iter()
             .filter_map(|peer| self.acked_at.get(peer.position()).copied())
             .filter(|&sent_at| sent_at >= since)
-            .chain(core::iter::once(cx.now));
+            .chain(core::iter::once(cx.now()));
         for (slot, sent_at) in times.iter_mut().zip(acked) {
             *slot = sent_at;
             count += 1;
@@ -716,7 +755,7 @@ impl<const N: usize> Quorum<N> {
                 .get(peer.position())
                 .is_some_and(|&sent_at| sent_at >= since)
         });
-        responsive.insert(cx.me);
+        responsive.insert(cx.me());
         responsive
     }
 
@@ -726,7 +765,7 @@ impl<const N: usize> Quorum<N> {
         if let Some(base) = self.majority_acked_since(cx, self.lease_floor) {
             let lease = self
                 .options
-                .lease_duration(cx.config.timing.failure_timeout);
+                .lease_duration(cx.config().timing.failure_timeout);
             self.lease_until = Some(base + lease);
         }
     }
@@ -740,24 +779,24 @@ impl<const N: usize> Quorum<N> {
         sent_at: u64,
         credits: Option<PeerIndex>,
     ) {
-        if self.phase != Phase::Leader {
+        if cx.role() != Role::Leader {
             return;
         }
         let credits = match undone!(cx, AckCreditsAnyLeader) {
-            true => Some(cx.me),
+            true => Some(cx.me()),
             false => credits,
         };
-        if credits.is_some_and(|leader| leader != cx.me) {
+        if credits.is_some_and(|leader| leader != cx.me()) {
             // Another node leads this term too (volatile mode only: a restart forgot a
             // vote): step down, so that at most one of them goes on leading it.
             self.step_down(cx);
             return;
         }
         let sent_at = Instant::from_millis(sent_at);
-        if credits != Some(cx.me)
+        if credits != Some(cx.me())
             || sent_at == Instant::ZERO
             || sent_at < self.elected_at
-            || sent_at > cx.now
+            || sent_at > cx.now()
         {
             return; // Echoes no heartbeat of this leader's term.
         }
@@ -774,6 +813,7 @@ impl<const N: usize> Quorum<N> {
 
     // ---- Messages ----
 
+    /// Rules 6 and 7: a heartbeat of the current term from `from`.
     fn on_heartbeat(
         &mut self,
         cx: &mut Context<N>,
@@ -781,7 +821,7 @@ impl<const N: usize> Quorum<N> {
         term: Term,
         heartbeat: NewestHeartbeat,
     ) {
-        if self.phase == Phase::Leader {
+        if cx.role() == Role::Leader {
             if undone!(cx, SecondLeaderOfATerm) {
                 return;
             }
@@ -789,10 +829,10 @@ impl<const N: usize> Quorum<N> {
             // Stop leading it; this node then knows no leader, and follows the other.
             self.step_down(cx);
         }
-        if let Phase::PreCandidate {
+        if let Some(Ballot::PreVote {
             transfer: Some(started_at),
             ..
-        } = self.phase
+        }) = self.ballot
             && heartbeat.transfer == Some(started_at)
         {
             return; // The leader is handing over to this node: keep standing.
@@ -804,8 +844,8 @@ impl<const N: usize> Quorum<N> {
             cx.send(from, Kind::QuorumAck);
             return;
         }
-        self.phase = Phase::Follower;
         self.note_succession(cx, from, term);
+        self.ballot = None;
         cx.follow(from, term);
         self.become_sticky(cx);
         self.newest = Some(match self.newest {
@@ -813,16 +853,13 @@ impl<const N: usize> Quorum<N> {
                 if (newest.leader, newest.term) == (from, term)
                     && heartbeat.sent_at < newest.sent_at =>
             {
-                NewestHeartbeat {
-                    heard_at: cx.now,
-                    ..newest
-                }
+                newest
             }
             _ => heartbeat,
         });
         // A volatile node waiting out its restart may have voted for a newer leader it
         // forgot: its ack must not extend this leader's lease.
-        if cx.now >= self.restart_wait_until {
+        if cx.now() >= self.restart_wait_until {
             cx.send(from, Kind::QuorumAck);
         }
     }
@@ -834,16 +871,17 @@ impl<const N: usize> Quorum<N> {
     /// mode a newer term's leader was elected by a majority, one of which no longer
     /// credited the older leader, whose lease has therefore ended.
     fn credits_another(&self, cx: &Context<N>, from: PeerIndex, term: Term) -> bool {
-        let t = cx.config.timing.failure_timeout;
+        let t = cx.config().timing.failure_timeout;
         let any_term = self.is_volatile() && !undone!(cx, NewerLeaderWhileCrediting);
         self.newest.is_some_and(|credited| {
             credited.leader != from
                 && (credited.term == term || any_term)
-                && cx.now < credited.heard_at + t
+                && cx.now() < cx.leader_heard_at() + t
                 && !undone!(cx, SecondLeaderOfATerm)
         })
     }
 
+    /// Rules 2 and 4: `from` asks whether this node would vote for it in `term`.
     fn on_pre_vote(
         &mut self,
         cx: &mut Context<N>,
@@ -853,7 +891,7 @@ impl<const N: usize> Quorum<N> {
         round: u64,
         handed_over: bool,
     ) {
-        if term > cx.term {
+        if term > cx.term() {
             if self.would_vote(cx, from, freshness, handed_over) {
                 self.granted = Some((from, round));
                 cx.send(from, Kind::PreVoteGranted);
@@ -863,6 +901,7 @@ impl<const N: usize> Quorum<N> {
         }
     }
 
+    /// Rule 4: `from` asks for this node's vote in `term`.
     fn on_request_vote(
         &mut self,
         cx: &mut Context<N>,
@@ -871,7 +910,7 @@ impl<const N: usize> Quorum<N> {
         freshness: u64,
         handed_over: bool,
     ) {
-        if term == cx.term
+        if term == cx.term()
             && self.voted_for.is_none_or(|vote| vote == from)
             && self.would_vote(cx, from, freshness, handed_over)
         {
@@ -890,9 +929,9 @@ impl<const N: usize> Quorum<N> {
         term: Term,
         started_at: u64,
     ) {
-        if term == cx.term
-            && cx.leader == Some(from)
-            && self.phase == Phase::Follower
+        if term == cx.term()
+            && cx.leader() == Some(from)
+            && cx.role() == Role::Follower
             && NewestHeartbeat::allows_transfer(self.newest, term.next(), started_at)
             && self.may_campaign(cx)
         {
@@ -907,8 +946,8 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
         // heartbeat just before it, so it honours that leader's lease.
         self.become_sticky(cx);
         if self.is_volatile() {
-            let t = cx.config.timing.failure_timeout;
-            self.restart_wait_until = cx.now + self.options.volatile_wait(t);
+            let t = cx.config().timing.failure_timeout;
+            self.restart_wait_until = cx.now() + self.options.volatile_wait(t);
         }
     }
 
@@ -924,7 +963,7 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
             Body::RequestVote { .. } => handed_over || !self.is_sticky(cx),
             _ => true,
         };
-        if term > cx.term && adopts_term {
+        if term > cx.term() && adopts_term {
             self.adopt(cx, term);
         }
         match *body {
@@ -934,22 +973,22 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
             // Sent in the granter's term, which is below the proposed one; it counts only
             // for the round it answers.
             Body::PreVoteGranted { round } => {
-                if let Phase::PreCandidate {
+                if let Some(Ballot::PreVote {
                     ref mut granted,
                     round: asked,
                     ..
-                } = self.phase
+                }) = self.ballot
                     && (round == asked || undone!(cx, GrantOfAnyRound))
-                    && term <= cx.term
+                    && term <= cx.term()
                 {
                     granted.insert(from);
                     self.count_pre_votes(cx);
                 }
             }
-            _ if term != cx.term => {
-                if term < cx.term && matches!(body, Body::RequestVote { .. }) {
+            _ if term != cx.term() => {
+                if term < cx.term() && matches!(body, Body::RequestVote { .. }) {
                     cx.send(from, Kind::Vote);
-                } else if term < cx.term && matches!(body, Body::QuorumHeartbeat { .. }) {
+                } else if term < cx.term() && matches!(body, Body::QuorumHeartbeat { .. }) {
                     cx.send(from, Kind::QuorumAck);
                 }
             }
@@ -959,7 +998,6 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                     leader: from,
                     sent_at,
                     transfer,
-                    heard_at: cx.now,
                 };
                 self.on_heartbeat(cx, from, term, heartbeat)
             }
@@ -972,9 +1010,9 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                 self.on_request_vote(cx, from, term, freshness, handed_over)
             }
             Body::Vote { granted: true } => {
-                if let Phase::Candidate {
+                if let Some(Ballot::Vote {
                     ref mut granted, ..
-                } = self.phase
+                }) = self.ballot
                 {
                     granted.insert(from);
                     self.count_votes(cx);
@@ -985,29 +1023,31 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
         }
     }
 
-    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Timer) {
-        match timer {
-            Timer::Sweep if self.phase == Phase::Leader => {
-                let t = cx.config.timing.failure_timeout;
-                let mut responsive = self.acked_since(cx, cx.now - t);
+    fn handle_timer(&mut self, cx: &mut Context<N>, timer: Slot) {
+        match timer.timer() {
+            Some(QuorumTimer::AckWindow) if cx.role() == Role::Leader => {
+                let t = cx.config().timing.failure_timeout;
+                let mut responsive = self.acked_since(cx, cx.now() - t);
                 if undone!(cx, CheckQuorumCountsAnyMessage) {
                     responsive = cx.take_heard();
-                    responsive.insert(cx.me);
+                    responsive.insert(cx.me());
                 }
                 if self.options.check_quorum && responsive.len() < Self::majority(cx) {
                     self.step_down(cx);
                     return;
                 }
-                cx.set_timer(Timer::Sweep, t);
+                cx.arm(QuorumTimer::AckWindow, t);
                 self.prefer_leader(cx, responsive);
             }
-            Timer::Transfer if self.phase == Phase::Leader => self.abandon_transfer(cx),
+            Some(QuorumTimer::TransferTimeout) if cx.role() == Role::Leader => {
+                self.abandon_transfer(cx)
+            }
             _ => {}
         }
     }
 
     fn handle_leader_silent(&mut self, cx: &mut Context<N>) {
-        if self.phase != Phase::Leader {
+        if cx.role() != Role::Leader {
             self.start_election(cx);
         }
     }
@@ -1023,13 +1063,13 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
 
     fn message_term(&self, cx: &Context<N>, kind: Kind) -> Term {
         match kind {
-            Kind::PreVote => cx.term.next(),
-            _ => cx.term,
+            Kind::PreVote => cx.term().next(),
+            _ => cx.term(),
         }
     }
 
     fn body(&self, cx: &Context<N>, kind: Kind, to: Recipient) -> Option<Body> {
-        let leading = self.phase == Phase::Leader;
+        let leading = cx.role() == Role::Leader;
         let peer = match to {
             Recipient::Peer(peer) => Some(peer),
             Recipient::All => None,
@@ -1038,10 +1078,10 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
             .transfer_to
             .map(|_| self.transfer_started_at.as_millis());
         match kind {
-            Kind::PreVote => match self.phase {
-                Phase::PreCandidate {
+            Kind::PreVote => match self.ballot {
+                Some(Ballot::PreVote {
                     transfer, round, ..
-                } => Some(Body::PreVote {
+                }) => Some(Body::PreVote {
                     freshness: self.freshness,
                     transfer,
                     round,
@@ -1052,8 +1092,8 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                 Some((asker, round)) if Some(asker) == peer => Some(Body::PreVoteGranted { round }),
                 _ => None,
             },
-            Kind::RequestVote => match self.phase {
-                Phase::Candidate { transfer, .. } => Some(Body::RequestVote {
+            Kind::RequestVote => match self.ballot {
+                Some(Ballot::Vote { transfer, .. }) => Some(Body::RequestVote {
                     freshness: self.freshness,
                     transfer,
                 }),
@@ -1063,7 +1103,7 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                 granted: peer.is_some_and(|peer| self.voted_for == Some(peer)),
             }),
             Kind::QuorumHeartbeat => leading.then_some(Body::QuorumHeartbeat {
-                sent_at: cx.now.as_millis(),
+                sent_at: cx.now().as_millis(),
                 transfer,
             }),
             // Only the receiver's own heartbeat of this term is echoed: another leader's send
@@ -1073,11 +1113,11 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                 sent_at: match undone!(cx, AckCreditsAnyLeader) {
                     true => self
                         .newest
-                        .filter(|heard| heard.term == cx.term)
+                        .filter(|heard| heard.term == cx.term())
                         .map_or(0, |heard| heard.sent_at),
-                    false => NewestHeartbeat::echo_for(self.newest, peer?, cx.term),
+                    false => NewestHeartbeat::echo_for(self.newest, peer?, cx.term()),
                 },
-                leader: cx.leader.map(|leader| cx.id_of(leader)),
+                leader: cx.leader().map(|leader| cx.id_of(leader)),
             }),
             Kind::TimeoutNow => leading
                 .then_some(transfer)

@@ -48,6 +48,7 @@ pub(super) struct PreferredLeader {
 }
 
 impl PreferredLeader {
+    /// No failure seen, no member watched.
     pub(super) const NONE: PreferredLeader = PreferredLeader {
         failures: 0,
         failed_at: Instant::ZERO,
