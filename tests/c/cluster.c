@@ -120,16 +120,12 @@ static void drain_persist(cluster *c, cluster_node *node) {
     bw_result rc;
     SENTINEL(state);
     rc = bw_node_poll_persist(node->node, &state);
-    if (!cluster_is_quorum(c)) {
-        CHECK_RC(rc, BW_RESULT_NOT_QUORUM);
-        CHECK_UNTOUCHED(state);
-        return;
-    }
     if (rc == BW_RESULT_EMPTY) {
         CHECK_UNTOUCHED(state);
         return;
     }
     CHECK_OK(rc);
+    /* Only quorum election in persistent mode persists anything. */
     CHECK(cluster_is_persistent(c));
     /* What it hands out is the state as it stands. */
     CHECK_OK(bw_node_durable_state(node->node, &current));

@@ -11,7 +11,8 @@
  *
  *   BW_RESULT_OK                     everywhere
  *   BW_RESULT_EMPTY                  transmit: an empty queue writes nothing; quorum: lease
- *                                    and fencing token EMPTY on followers; poll_persist
+ *                                    and fencing token EMPTY on followers; poll_persist,
+ *                                    on every algorithm
  *   BW_RESULT_NULL_POINTER           null pointers: bw_node_init and bw_node_restore /
  *                                    every node call / record functions
  *   BW_RESULT_BUFFER_TOO_SMALL       transmit: short buffers keep the message queued;
@@ -31,6 +32,8 @@
  *   BW_RESULT_ORDINARY_MEMBERS_UNSUPPORTED "
  *   BW_RESULT_DRIFT_BOUND_TOO_LARGE      "
  *   BW_RESULT_LEASE_TOO_LONG             "
+ *   BW_RESULT_NO_CANDIDATE               "
+ *   BW_RESULT_TOO_MANY_SUCCESSORS        "
  *   BW_RESULT_NOTHING_TO_RESTORE     quorum: restore refusals; quorum: volatile mode
  *   BW_RESULT_VOTE_FOR_NON_MEMBER    quorum: restore refusals; memory: a failed init ...
  *   BW_RESULT_RESTORED_TERM_OUT_OF_RANGE  quorum: restore refusals; memory: a failed ...
@@ -51,7 +54,7 @@
  *   BW_RESULT_TO_SELF                    "
  *   BW_RESULT_NOT_CANDIDATE              "
  *   BW_RESULT_NOT_CURRENT            quorum: messages wait until ... confirmed; an older
- *                                    confirmed state; volatile mode
+ *                                    confirmed state; volatile mode; other algorithms
  *   BW_RESULT_RECORD_WRONG_LENGTH    records: every decode error code; recover with ...
  *   BW_RESULT_RECORD_BAD_MAGIC       records: every decode error code
  *   BW_RESULT_RECORD_UNSUPPORTED_VERSION "
@@ -62,8 +65,9 @@
  *                                    library's answer to an engine error this version has
  *                                    no code for, and every error variant of this version's
  *                                    engine (ConfigError, DecodeError, ReceiveError,
- *                                    EncodeError, CommandError, RecordError) maps to its own
- *                                    code; the `_ => Unknown` arms in ffi/src/result.rs exist
+ *                                    EncodeError, TransferError, ConfirmError,
+ *                                    RestoreError, RecordError) maps to its own code;
+ *                                    the `_ => Unknown` arms in ffi/src/result.rs exist
  *                                    only because those enums are #[non_exhaustive]. Its
  *                                    text is checked by "result texts".
  */

@@ -44,7 +44,7 @@ static bool is_known_code(uint32_t code) {
 }
 
 static void every_result_has_its_own_text(void) {
-    static const uint32_t unknown_codes[] = {7, 9, 23, 29, 41, 56, 59, 66, 98, 100, 1000,
+    static const uint32_t unknown_codes[] = {8, 9, 25, 29, 41, 56, 59, 66, 98, 100, 1000,
                                              UINT32_MAX};
     const char *unknown = bw_result_str(unknown_codes[0]);
     size_t i;
@@ -179,6 +179,7 @@ static void node_memory_is_checked(void) {
 static bw_member many_members[MANY];
 static const bw_member duplicates[] = {{1, 0, true}, {2, 0, true}, {2, 0, true}};
 static const bw_member with_ordinary[] = {{1, 0, true}, {2, 0, true}, {3, 0, false}};
+static const bw_member all_ordinary[] = {{1, 0, false}, {2, 0, false}, {3, 0, false}};
 
 static void use_members(bw_config *config, const bw_member *members, size_t len) {
     config->members = members;
@@ -200,6 +201,9 @@ static void short_tie_breaker(bw_config *c) { c->tie_breaker_step = 49; }
 static void tie_breaker_equal_to_round_trip(bw_config *c) { c->tie_breaker_step = 50; }
 static void zero_invite_interval(bw_config *c) { c->invite_interval = 0; }
 static void ordinary_member(bw_config *c) { use_members(c, with_ordinary, 3); }
+static void no_candidate(bw_config *c) { use_members(c, all_ordinary, 3); }
+static void five_successors(bw_config *c) { c->successors = 5; }
+static void four_successors(bw_config *c) { c->successors = 4; }
 static void drift_of_100_percent(bw_config *c) { c->clock_drift_ppm = 1000000; }
 static void drift_just_below_100_percent(bw_config *c) { c->clock_drift_ppm = 999999; }
 /* T = 500, rho = 1 %: the longest safe lease is floor(500 * 0.99 / 1.01) = 490. */
@@ -246,6 +250,12 @@ static const config_case CONFIG_CASES[] = {
     {"invitation: an ordinary member", BW_ALGORITHM_INVITATION, ordinary_member,
      BW_RESULT_ORDINARY_MEMBERS_UNSUPPORTED},
     {"candidates: an ordinary member", BW_ALGORITHM_CANDIDATES, ordinary_member, BW_RESULT_OK},
+    {"candidates: every member ordinary", BW_ALGORITHM_CANDIDATES, no_candidate,
+     BW_RESULT_NO_CANDIDATE},
+    {"quorum: every member ordinary", BW_ALGORITHM_QUORUM, no_candidate, BW_RESULT_NO_CANDIDATE},
+    {"next-in-line: 5 successors", BW_ALGORITHM_NEXT_IN_LINE, five_successors,
+     BW_RESULT_TOO_MANY_SUCCESSORS},
+    {"next-in-line: 4 successors", BW_ALGORITHM_NEXT_IN_LINE, four_successors, BW_RESULT_OK},
     {"quorum: drift bound 1000000 ppm", BW_ALGORITHM_QUORUM, drift_of_100_percent,
      BW_RESULT_DRIFT_BOUND_TOO_LARGE},
     {"quorum: drift bound 999999 ppm", BW_ALGORITHM_QUORUM, drift_just_below_100_percent,
