@@ -35,7 +35,7 @@
 
 // The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
 // 32-bit ones (where it is smaller: `bw_node_size()` says exactly).
-#define BW_NODE_SIZE 1264
+#define BW_NODE_SIZE 1216
 
 // The alignment the memory of a node needs.
 #define BW_NODE_ALIGN 8

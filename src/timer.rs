@@ -31,10 +31,20 @@ impl Timer {
     ];
 }
 
-/// When each [`Timer`] fires, if it is armed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+/// When each [`Timer`] fires; [`Instant::MAX`], never due, marks one that is not armed.
+/// Plain instants, not `Option`s: the payload of a `None` is uninitialised memory, and the
+/// optimiser may compare it before the tag (harmless, but valgrind reports every such jump).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Timers {
-    deadlines: [Option<Instant>; Timer::ALL.len()],
+    deadlines: [Instant; Timer::ALL.len()],
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        Timers {
+            deadlines: [Instant::MAX; Timer::ALL.len()],
+        }
+    }
 }
 
 impl Timers {
@@ -42,25 +52,26 @@ impl Timers {
     /// saturating arithmetic lands) is never due, so the timer stays disarmed.
     pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
         if let Some(slot) = self.deadlines.get_mut(timer as usize) {
-            *slot = (at < Instant::MAX).then_some(at);
+            *slot = at;
         }
     }
 
     pub(crate) fn stop(&mut self, timer: Timer) {
         if let Some(slot) = self.deadlines.get_mut(timer as usize) {
-            *slot = None;
+            *slot = Instant::MAX;
         }
     }
 
     pub(crate) fn is_armed(&self, timer: Timer) -> bool {
         self.deadlines
             .get(timer as usize)
-            .is_some_and(Option::is_some)
+            .is_some_and(|&at| at < Instant::MAX)
     }
 
     /// The earliest armed deadline.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.deadlines.iter().flatten().min().copied()
+        let next = self.deadlines.iter().min().copied()?;
+        (next < Instant::MAX).then_some(next)
     }
 
     /// Disarms and returns the timer with the earliest deadline at or before `now`, so a
@@ -69,9 +80,9 @@ impl Timers {
         let (timer, slot) = Timer::ALL
             .into_iter()
             .zip(self.deadlines.iter_mut())
-            .filter(|(_, slot)| slot.is_some_and(|at| at <= now))
+            .filter(|(_, slot)| **slot <= now && **slot < Instant::MAX)
             .min_by_key(|(_, slot)| **slot)?;
-        *slot = None;
+        *slot = Instant::MAX;
         Some(timer)
     }
 }

@@ -23,7 +23,7 @@ pub const BW_MAX_TERM: u64 = 0xFFFF_FFFF_FFFF;
 
 /// The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
 /// 32-bit ones (where it is smaller: `bw_node_size()` says exactly).
-pub const BW_NODE_SIZE: usize = 1264;
+pub const BW_NODE_SIZE: usize = 1216;
 
 /// The alignment the memory of a node needs.
 pub const BW_NODE_ALIGN: usize = 8;
