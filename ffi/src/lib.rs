@@ -12,14 +12,17 @@
 //! then `bw_node_confirm_persisted`), `bw_node_poll_transmit`, `bw_node_poll_event` until
 //! each returns [`bw_result::Empty`], then sleep until `bw_node_poll_timeout`.
 //!
-//! No panic crosses into C: the engine never panics, and on a host an unexpected one would
-//! abort at the `extern "C"` boundary; on bare-metal targets the library is built with
-//! `panic = "abort"` semantics and a handler that halts.
+//! No panic crosses into C, and the library needs no Rust standard library: the engine
+//! never panics, and the release profile builds with `panic = "abort"` and this crate's own
+//! panic handler, which calls the C library's `abort()` on a host and halts on bare metal.
+//! Only a build with `panic = "unwind"` (cargo's dev and test profiles, whose libraries are
+//! not for shipping) links `std`, for its unwinding runtime.
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn, missing_docs)]
 #![allow(non_camel_case_types)]
 
-#[cfg(not(target_os = "none"))]
+// Unwinding needs std's panic runtime; everything else is `core`.
+#[cfg(panic = "unwind")]
 extern crate std;
 
 mod config;
@@ -67,10 +70,23 @@ pub extern "C" fn bw_version() -> *const core::ffi::c_char {
     VERSION.as_ptr()
 }
 
-#[cfg(target_os = "none")]
+/// What an unexpected panic does: abort the process, through the C library (hosts).
+#[cfg(all(panic = "abort", not(target_os = "none")))]
+#[panic_handler]
+fn abort(_: &core::panic::PanicInfo<'_>) -> ! {
+    #[link(name = "c")]
+    unsafe extern "C" {
+        safe fn abort() -> !;
+    }
+    // Unreachable: the engine never panics. No unwinding: the C caller's frames stay intact.
+    abort()
+}
+
+/// What an unexpected panic does: halt (bare metal, the firmware convention).
+#[cfg(all(panic = "abort", target_os = "none"))]
 #[panic_handler]
 fn halt(_: &core::panic::PanicInfo<'_>) -> ! {
-    // Unreachable: the engine never panics. Halting is the firmware convention.
+    // Unreachable: the engine never panics.
     loop {
         core::hint::spin_loop();
     }

@@ -11,12 +11,13 @@
 //! `tests/c/header_compiles.c` checks the header on its own: compiled (not linked) as C99,
 //! C11 (with `_Static_assert`s) and C++11, with `-Werror`, by gcc/g++ and clang/clang++.
 //!
-//! The library is the one `cargo test` built for this profile: the test executable is
-//! `target/<profile>/deps/c_api-<hash>`, the library lies in `target/<profile>/`.
+//! The library is the release build, as it ships (built by `common::library_dir` into
+//! `target/release/`), and the static builds link it with no other library: it needs
+//! nothing but libc.
 
 mod common;
 
-use common::{NATIVE_LIBS, library_dir, repository};
+use common::{library_dir, repository};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -41,7 +42,7 @@ fn library(file: &str) -> PathBuf {
     let path = library_dir().join(file);
     assert!(
         path.exists(),
-        "{} not found: build it with `cargo build -p bellwether-ffi`",
+        "{} not found: build it with `cargo build --release -p bellwether-ffi`",
         path.display()
     );
     path
@@ -129,7 +130,7 @@ fn run(mut command: Command, what: &str) -> Output {
 
 #[derive(Clone, Copy, Debug)]
 enum Linkage {
-    /// `libbellwether.a` and the system libraries Rust's std needs.
+    /// `libbellwether.a` alone (it needs nothing but the C library).
     Static,
     /// `libbellwether.so`, found at run time through an rpath.
     Shared,
@@ -174,7 +175,8 @@ impl Build {
             .args(suite_sources());
         match self.linkage {
             Linkage::Static => {
-                command.arg(library("libbellwether.a")).args(NATIVE_LIBS);
+                // Nothing but the archive: it needs no library beyond libc.
+                command.arg(library("libbellwether.a"));
             }
             Linkage::Shared => {
                 library("libbellwether.so");
@@ -196,7 +198,10 @@ impl Build {
         let mut command = Command::new(&exe);
         command
             .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
-            .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1");
+            .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+            // cargo test points LD_LIBRARY_PATH at target/<profile>/, which the loader would
+            // search before the rpath: the shared build must load the release library.
+            .env_remove("LD_LIBRARY_PATH");
         let output = command
             .output()
             .unwrap_or_else(|error| panic!("cannot run {}: {error}", exe.display()));
