@@ -1,16 +1,23 @@
 //! The C API of bellwether: `libbellwether.a` and `libbellwether.so`, described by
-//! `include/bellwether.h` (generated from this crate by cbindgen).
+//! `include/bellwether.h` (generated from this crate by cbindgen, so every doc comment on
+//! an exported item is written for C readers: no rustdoc links).
 //!
 //! Conventions, after rustls-ffi: one prefix, `bw_`; an opaque node type that lives in
 //! memory the caller provides ([`BW_NODE_SIZE`] bytes aligned to [`BW_NODE_ALIGN`]), so the
 //! library never allocates; argument order object, inputs, outputs; every buffer pointer
-//! followed by its length; every pointer checked for NULL; outputs written only on
-//! [`bw_result::Ok`]; time as `uint64_t` in the host's units (milliseconds by default).
+//! followed by its length; every pointer checked for NULL, whatever length comes with it;
+//! outputs written only on [`bw_result::Ok`]; time as `uint64_t` in the host's units
+//! (milliseconds by default). Enumerations cross the boundary as `uint32_t`, whose size is
+//! the same on every ABI (a C enum's is not: `arm-none-eabi-gcc` makes small ones one
+//! byte); the header also names each as a C enum for `switch`. [`bw_config`] carries its
+//! own size, so fields can be added without breaking compiled programs.
 //!
 //! The host's loop is the Rust one: after every input (`bw_node_handle_bytes`,
-//! `bw_node_handle_timeout`), drain `bw_node_poll_persist` (quorum, persistent mode: write,
-//! then `bw_node_confirm_persisted`), `bw_node_poll_transmit`, `bw_node_poll_event` until
-//! each returns [`bw_result::Empty`], then sleep until `bw_node_poll_timeout`.
+//! `bw_node_handle_timeout`), call `bw_node_poll_output` until it hands out
+//! `BW_OUTPUT_KIND_TIMEOUT`: durable state to persist (quorum, persistent mode: write, then
+//! `bw_node_confirm_persisted`), messages, events, and finally the next deadline. The
+//! separate polls it is made of (`bw_node_poll_persist`, `_transmit`, `_event`,
+//! `_timeout`) remain for hosts that drain step by step.
 //!
 //! No panic crosses into C, and the library needs no Rust standard library: the engine
 //! never panics, and the release profile builds with `panic = "abort"` and this crate's own
@@ -27,6 +34,7 @@ extern crate std;
 
 mod config;
 mod node;
+mod output;
 mod pointers;
 mod record;
 mod result;
@@ -37,12 +45,16 @@ pub use config::{
 };
 pub use node::{
     BW_MAX_MEMBERS, BW_MAX_MESSAGE_SIZE, BW_MAX_TERM, BW_NODE_ALIGN, BW_NODE_SIZE,
-    bw_durable_state, bw_event, bw_event_kind, bw_node, bw_node_align, bw_node_confirm_persisted,
-    bw_node_durable_state, bw_node_fencing_token, bw_node_handle_bytes, bw_node_handle_timeout,
-    bw_node_has_lease, bw_node_init, bw_node_leader, bw_node_lease_until, bw_node_poll_event,
-    bw_node_poll_persist, bw_node_poll_timeout, bw_node_poll_transmit, bw_node_restore,
-    bw_node_role, bw_node_set_freshness, bw_node_size, bw_node_storage, bw_node_term,
-    bw_node_transfer_leadership, bw_role, bw_transmit,
+    bw_durable_state, bw_node, bw_node_align, bw_node_confirm_persisted, bw_node_durable_state,
+    bw_node_fencing_token, bw_node_handle_bytes, bw_node_handle_timeout, bw_node_has_lease,
+    bw_node_init, bw_node_leader, bw_node_lease_until, bw_node_restore, bw_node_role,
+    bw_node_set_freshness, bw_node_size, bw_node_storage, bw_node_term,
+    bw_node_transfer_leadership, bw_role,
+};
+pub use output::{
+    bw_event, bw_event_kind, bw_node_poll_event, bw_node_poll_output, bw_node_poll_persist,
+    bw_node_poll_timeout, bw_node_poll_transmit, bw_output, bw_output_kind, bw_timeout,
+    bw_transmit,
 };
 pub use record::{
     BW_RECORD_SIZE, bw_record_decode, bw_record_encode, bw_record_recover, bw_recovered, bw_slot,

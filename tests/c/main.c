@@ -14,9 +14,11 @@
  *                                    and fencing token EMPTY on followers; poll_persist,
  *                                    on every algorithm
  *   BW_RESULT_NULL_POINTER           null pointers: bw_node_init and bw_node_restore /
- *                                    every node call / record functions
+ *                                    every node call / record functions; memory: checks
+ *                                    in order; output: NULL pointers
  *   BW_RESULT_BUFFER_TOO_SMALL       transmit: short buffers keep the message queued;
- *                                    records: encode needs BW_RECORD_SIZE bytes
+ *                                    records: encode needs BW_RECORD_SIZE bytes; output:
+ *                                    a short buffer keeps the message queued
  *   BW_RESULT_MEMORY_TOO_SMALL       memory: NULL, too small, misaligned
  *   BW_RESULT_MEMORY_MISALIGNED      memory: NULL, too small, misaligned
  *   BW_RESULT_INVALID_ARGUMENT       config: bw_config_init ... refuses unknown algorithms;
@@ -34,6 +36,8 @@
  *   BW_RESULT_LEASE_TOO_LONG             "
  *   BW_RESULT_NO_CANDIDATE               "
  *   BW_RESULT_TOO_MANY_SUCCESSORS        "
+ *   BW_RESULT_CONFIG_SIZE            config: struct_size
+ *   BW_RESULT_UNSUPPORTED_OPTION     config: a newer header's options
  *   BW_RESULT_NOTHING_TO_RESTORE     quorum: restore refusals; quorum: volatile mode
  *   BW_RESULT_VOTE_FOR_NON_MEMBER    quorum: restore refusals; memory: a failed init ...
  *   BW_RESULT_RESTORED_TERM_OUT_OF_RANGE  quorum: restore refusals; memory: a failed ...
@@ -99,6 +103,7 @@ int main(int argc, char **argv) {
         {ELECTION_SCENARIOS, ELECTION_SCENARIO_COUNT},
         {QUORUM_SCENARIOS, QUORUM_SCENARIO_COUNT},
         {RECORD_SCENARIOS, RECORD_SCENARIO_COUNT},
+        {OUTPUT_SCENARIOS, OUTPUT_SCENARIO_COUNT},
     };
     size_t failed = 0;
     size_t i;
