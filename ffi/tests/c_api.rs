@@ -10,6 +10,8 @@
 //!
 //! `tests/c/header_compiles.c` checks the header on its own: compiled (not linked) as C99,
 //! C11 (with `_Static_assert`s) and C++11, with `-Werror`, by gcc/g++ and clang/clang++.
+//! `tests/c/header_switch.c` checks that a switch on one of the header's enums lets those
+//! compilers flag a missing case (`-Wswitch`).
 //!
 //! The library is the release build, as it ships (built by `common::library_dir` into
 //! `target/release/`), and the static builds link it with no other library: it needs
@@ -297,6 +299,78 @@ fn check_header(c_compiler: &str, cxx_compiler: &str) {
             &format!("{compiler} -std={standard} compiling the header"),
         );
         println!("include/bellwether.h compiles: {compiler} -std={standard}");
+    }
+}
+
+/// Compiles `tests/c/header_switch.c` as C99, C11 and C++11 with `-Wall -Werror` (which
+/// has `-Wswitch`): complete switches on the header's enums compile, and with
+/// `-DMISSING_CASE` the compiler refuses each switch that lacks a case, naming the
+/// enumerator; so the enums C users switch on are checked by their compiler.
+fn check_switches(c_compiler: &str, cxx_compiler: &str) {
+    let source = c_tests_dir().join("header_switch.c");
+    let dir = out_dir(&format!("switch-{c_compiler}"));
+    let units = [
+        (c_compiler, "c", "c99"),
+        (c_compiler, "c", "c11"),
+        (cxx_compiler, "c++", "c++11"),
+    ];
+    for (compiler, language, standard) in units {
+        let compile = |missing_case: bool| {
+            let mut command = Command::new(compiler);
+            command
+                .args(["-x", language])
+                .arg(format!("-std={standard}"))
+                .args(WARNINGS)
+                .arg("-Wswitch")
+                .args(if missing_case {
+                    &["-DMISSING_CASE"][..]
+                } else {
+                    &[]
+                })
+                .arg("-I")
+                .arg(repository().join("include"))
+                .arg("-c")
+                .arg(&source)
+                .arg("-o")
+                .arg(dir.join(format!("switch-{standard}-{missing_case}.o")));
+            command
+        };
+        run(
+            compile(false),
+            &format!("{compiler} -std={standard} compiling complete switches"),
+        );
+        let mut incomplete = compile(true);
+        let output = incomplete
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run {compiler}: {error}"));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success(),
+            "{compiler} -std={standard} accepted switches that lack a case:\n{incomplete:?}"
+        );
+        for missing in [
+            "BW_OUTPUT_KIND_TIMEOUT",
+            "BW_EVENT_KIND_LEADER_CHANGED",
+            "BW_RESULT_BUFFER_TOO_SMALL",
+        ] {
+            assert!(
+                stderr.contains(missing),
+                "{compiler} -std={standard} did not name the missing case {missing}:\n{stderr}"
+            );
+        }
+        println!("switches on the header's enums are checked: {compiler} -std={standard}");
+    }
+}
+
+#[test]
+fn switches_on_the_enums_are_checked_by_gcc() {
+    check_switches("gcc", "g++");
+}
+
+#[test]
+fn switches_on_the_enums_are_checked_by_clang() {
+    if clang_available("switches_on_the_enums_are_checked_by_clang") {
+        check_switches("clang", "clang++");
     }
 }
 
