@@ -3,7 +3,8 @@
 //! The suite (every `tests/c/*.c` but `header_*.c`) is compiled with `-Wall -Wextra
 //! -Wpedantic -Werror -g` as C99 and as C11, with AddressSanitizer and UBSan
 //! (`-fno-sanitize-recover=all`), against `libbellwether.a`; and once, as C99 without
-//! sanitizers, against `libbellwether.so` (found through an rpath). Each build runs once; it
+//! sanitizers, against `libbellwether.so` (found through an rpath by its SONAME,
+//! `libbellwether.so.0`, which a test checks too). Each build runs once; it
 //! must exit 0, and its output is printed. gcc is required; clang builds the same way when
 //! it is installed, and is skipped (saying so) when it is not, unless
 //! `BELLWETHER_REQUIRE_CLANG=1`, which makes a missing clang a failure.
@@ -130,11 +131,57 @@ fn run(mut command: Command, what: &str) -> Output {
     output
 }
 
+/// `readelf -d` of an ELF file: its dynamic section (SONAME, NEEDED, RUNPATH).
+fn dynamic_section(path: &std::path::Path) -> String {
+    let mut readelf = Command::new("readelf");
+    readelf.arg("-d").arg(path);
+    String::from_utf8_lossy(&run(readelf, &format!("readelf -d {}", path.display())).stdout)
+        .into_owned()
+}
+
+/// A directory with the links an installed shared library has, to the release build's
+/// `libbellwether.so`: `libbellwether.so` for the linker, `libbellwether.so.0` (its SONAME)
+/// for the loader.
+fn shared_library_links(name: &str) -> PathBuf {
+    let dir = out_dir(name).join("lib");
+    std::fs::create_dir_all(&dir).expect("the lib directory can be created");
+    let target = library("libbellwether.so");
+    for link in ["libbellwether.so", "libbellwether.so.0"] {
+        let link = dir.join(link);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&target, &link)
+            .unwrap_or_else(|error| panic!("cannot link {}: {error}", link.display()));
+    }
+    dir
+}
+
+/// The shared library names its ABI version: SONAME `libbellwether.so.0`, so programs
+/// record that and a library with another major version is never loaded in its place.
+#[test]
+fn the_shared_library_is_versioned() {
+    let section = dynamic_section(&library("libbellwether.so"));
+    println!("readelf -d target/release/libbellwether.so:\n{section}");
+    assert!(
+        section.contains("Library soname: [libbellwether.so.0]"),
+        "libbellwether.so has no SONAME libbellwether.so.0"
+    );
+    let needed: Vec<&str> = section
+        .lines()
+        .filter(|line| line.contains("(NEEDED)"))
+        .collect();
+    assert!(
+        needed.len() == 1 && needed.iter().all(|line| line.contains("[libc.so.")),
+        "libbellwether.so needs more than libc:\n{}",
+        needed.join("\n")
+    );
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Linkage {
     /// `libbellwether.a` alone (it needs nothing but the C library).
     Static,
-    /// `libbellwether.so`, found at run time through an rpath.
+    /// `libbellwether.so` through links named as installed ones are, found at run time
+    /// through an rpath by its SONAME.
     Shared,
 }
 
@@ -181,16 +228,24 @@ impl Build {
                 command.arg(library("libbellwether.a"));
             }
             Linkage::Shared => {
-                library("libbellwether.so");
+                let lib = shared_library_links(&self.name());
                 command
                     .arg("-L")
-                    .arg(library_dir())
-                    .arg("-l:libbellwether.so")
-                    .arg(format!("-Wl,-rpath,{}", library_dir().display()));
+                    .arg(&lib)
+                    .arg("-lbellwether")
+                    .arg(format!("-Wl,-rpath,{}", lib.display()));
             }
         }
         command.arg("-o").arg(&exe);
         run(command, &format!("{} compiling tests/c", self.name()));
+        if let Linkage::Shared = self.linkage {
+            let needed = dynamic_section(&exe);
+            assert!(
+                needed.contains("Shared library: [libbellwether.so.0]"),
+                "{} does not record the SONAME libbellwether.so.0:\n{needed}",
+                exe.display()
+            );
+        }
         exe
     }
 
