@@ -85,7 +85,9 @@ pub extern "C" fn bw_version() -> *const core::ffi::c_char {
 /// What an unexpected panic does: abort the process, through the C library (hosts).
 #[cfg(all(panic = "abort", not(target_os = "none")))]
 #[panic_handler]
-fn abort(_: &core::panic::PanicInfo<'_>) -> ! {
+fn abort_on_panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    // SAFETY: this is C's `void abort(void)`, which takes nothing, never returns, and may
+    // be called at any time, so declaring it safe to call is sound.
     #[link(name = "c")]
     unsafe extern "C" {
         safe fn abort() -> !;
