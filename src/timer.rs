@@ -40,10 +40,20 @@ impl Slot {
     }
 }
 
-/// When each timer fires, if it is armed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+/// When each timer fires; [`Instant::MAX`], never due, marks one that is not armed. Plain
+/// instants, not `Option`s: the payload of a `None` is uninitialised memory, and the
+/// optimiser may compare it before the tag (harmless, but valgrind reports every such jump).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Timers {
-    deadlines: [Option<Instant>; 1 + ALGORITHM_SLOTS],
+    deadlines: [Instant; 1 + ALGORITHM_SLOTS],
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        Timers {
+            deadlines: [Instant::MAX; 1 + ALGORITHM_SLOTS],
+        }
+    }
 }
 
 impl Timers {
@@ -52,25 +62,26 @@ impl Timers {
     /// stays disarmed.
     pub(crate) fn set(&mut self, slot: Slot, at: Instant) {
         if let Some(deadline) = self.deadlines.get_mut(slot.0) {
-            *deadline = (at < Instant::MAX).then_some(at);
+            *deadline = at;
         }
     }
 
     /// Disarms the timer in `slot`.
     pub(crate) fn stop(&mut self, slot: Slot) {
         if let Some(deadline) = self.deadlines.get_mut(slot.0) {
-            *deadline = None;
+            *deadline = Instant::MAX;
         }
     }
 
     /// Whether the timer in `slot` is armed.
     pub(crate) fn is_armed(&self, slot: Slot) -> bool {
-        self.deadlines.get(slot.0).is_some_and(Option::is_some)
+        self.deadlines.get(slot.0).is_some_and(|&at| at < Instant::MAX)
     }
 
     /// The earliest armed deadline.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.deadlines.iter().flatten().min().copied()
+        let next = self.deadlines.iter().min().copied()?;
+        (next < Instant::MAX).then_some(next)
     }
 
     /// Disarms and returns the slot with the earliest deadline at or before `now`, so a
@@ -80,9 +91,9 @@ impl Timers {
             .deadlines
             .iter_mut()
             .enumerate()
-            .filter(|(_, deadline)| deadline.is_some_and(|at| at <= now))
+            .filter(|(_, deadline)| **deadline <= now && **deadline < Instant::MAX)
             .min_by_key(|(_, deadline)| **deadline)?;
-        *deadline = None;
+        *deadline = Instant::MAX;
         Some(Slot(position))
     }
 }

@@ -14,6 +14,7 @@
 static union { uint8_t bytes[BW_NODE_SIZE]; uint64_t align; } memory[N];
 static bw_node *nodes[N];        /* node i has id i + 1 */
 static bw_durable_state disk[N]; /* stands in for storage */
+static bw_timeout wake[N];       /* when each node next needs bw_node_handle_timeout */
 static struct { int to; size_t len; uint8_t data[BW_MAX_MESSAGE_SIZE]; } queue[QUEUE];
 static size_t head, tail; /* messages in flight: queue[head .. tail), modulo QUEUE */
 
@@ -22,26 +23,35 @@ static int ok(bw_result r, const char *what) {
     return r == BW_RESULT_OK;
 }
 
-/* After every input: persist (then confirm), transmit, take events, in this order. */
+/* After every input: take the node's outputs, in the order it hands them out, until the
+ * timeout that ends the drain. */
 static int drain(int i) {
-    bw_durable_state state;
-    bw_transmit tx;
-    bw_event event;
     uint8_t buf[BW_MAX_MESSAGE_SIZE];
-    if (bw_node_poll_persist(nodes[i], &state) == BW_RESULT_OK) {
-        disk[i] = state; /* a real host writes and flushes it here */
-        if (!ok(bw_node_confirm_persisted(nodes[i], &state), "confirm")) return 0;
-    }
-    while (bw_node_poll_transmit(nodes[i], buf, sizeof buf, &tx) == BW_RESULT_OK)
-        for (int j = 0; j < N; j++) {
-            if (j == i || !(tx.broadcast || tx.to == (uint32_t)j + 1)) continue;
-            if (tail - head == QUEUE) return ok(BW_RESULT_BUFFER_TOO_SMALL, "queue");
-            queue[tail % QUEUE].to = j;
-            queue[tail % QUEUE].len = tx.len;
-            memcpy(queue[tail++ % QUEUE].data, buf, tx.len);
+    bw_output out;
+    do {
+        if (!ok(bw_node_poll_output(nodes[i], buf, sizeof buf, &out), "output")) return 0;
+        switch ((enum bw_output_kind)out.kind) {
+        case BW_OUTPUT_KIND_PERSIST: /* quorum election: store, then confirm */
+            disk[i] = out.persist;   /* a real host writes and flushes it here */
+            if (!ok(bw_node_confirm_persisted(nodes[i], &out.persist), "confirm")) return 0;
+            break;
+        case BW_OUTPUT_KIND_TRANSMIT: /* out.transmit.len bytes of buf */
+            for (int j = 0; j < N; j++) {
+                if (j == i || !(out.transmit.broadcast || out.transmit.to == (uint32_t)j + 1))
+                    continue;
+                if (tail - head == QUEUE) return ok(BW_RESULT_BUFFER_TOO_SMALL, "queue");
+                queue[tail % QUEUE].to = j;
+                queue[tail % QUEUE].len = out.transmit.len;
+                memcpy(queue[tail++ % QUEUE].data, buf, out.transmit.len);
+            }
+            break;
+        case BW_OUTPUT_KIND_EVENT: /* a real host acts on BW_EVENT_KIND_BECAME_LEADER etc. */
+            break;
+        case BW_OUTPUT_KIND_TIMEOUT: /* the drain is over */
+            wake[i] = out.timeout;
+            break;
         }
-    while (bw_node_poll_event(nodes[i], &event) == BW_RESULT_OK)
-        continue; /* a real host acts on BW_EVENT_KIND_BECAME_LEADER etc. here */
+    } while (out.kind != BW_OUTPUT_KIND_TIMEOUT);
     return 1;
 }
 
@@ -60,7 +70,8 @@ int main(void) {
     uint64_t now = 0, term;
     uint32_t leader;
     bw_config cfg;
-    if (!ok(bw_config_init(&cfg, BW_ALGORITHM_QUORUM), "config")) return 1; /* persistent */
+    /* Quorum election, persistent by default: the drain hands out a term and vote to store. */
+    if (!ok(bw_config_init(&cfg, sizeof cfg, BW_ALGORITHM_QUORUM), "config")) return 1;
     cfg.group = 1;
     cfg.members = members;
     cfg.members_len = N;
@@ -82,11 +93,9 @@ int main(void) {
             printf("leader %u term %llu\n", (unsigned)leader, (unsigned long long)term);
             return 0;
         } else { /* nothing in flight: jump to the earliest deadline, fire the timers */
-            uint64_t deadline;
             now = UINT64_MAX;
             for (int i = 0; i < N; i++)
-                if (bw_node_poll_timeout(nodes[i], &deadline) == BW_RESULT_OK && deadline < now)
-                    now = deadline;
+                if (wake[i].has_deadline && wake[i].deadline < now) now = wake[i].deadline;
             for (int i = 0; i < N; i++)
                 if (!ok(bw_node_handle_timeout(nodes[i], now), "timeout") || !drain(i)) return 1;
         }

@@ -21,9 +21,10 @@
  *                         its nodes with it)
  *
  * The loop is the engine's calling contract: sleep in poll() until a datagram, a signal
- * or the engine's next deadline (bw_node_poll_timeout); feed the input
- * (bw_node_handle_bytes / bw_node_handle_timeout); after every input drain the durable
- * state (quorum: write it, then bw_node_confirm_persisted), the messages, the events.
+ * or the engine's next deadline; feed the input (bw_node_handle_bytes /
+ * bw_node_handle_timeout); after every input drain the node with bw_node_poll_output until
+ * it hands out the next deadline: the durable state (quorum: write it, then
+ * bw_node_confirm_persisted), the messages, the events.
  * The engine's clock is milliseconds of CLOCK_MONOTONIC since this process started.
  *
  * Standard output, one line per fact, line buffered, every line ending in
@@ -134,6 +135,8 @@ typedef struct {
     /* Quorum, persistent mode: the state file and where its next record goes. */
     int state_fd;
     bw_slot_writer writer;
+    /* When the node next needs bw_node_handle_timeout, from the drain's last output. */
+    bw_timeout wake;
     /* What the last "lease" line said. */
     bool lease_valid;
     uint64_t lease_until;
@@ -591,41 +594,51 @@ static void report_lease(udp_host *h, uint64_t now) {
     }
 }
 
-/* After every input: durable state first, then messages, then events. */
-static void drain(udp_host *h, uint64_t now) {
-    bw_durable_state state;
-    uint8_t buf[BW_MAX_MESSAGE_SIZE];
-    bw_transmit transmit;
-    bw_event event;
-    bw_result result;
-    if (h->options->algorithm == BW_ALGORITHM_QUORUM) {
-        while (bw_node_poll_persist(h->node, &state) == BW_RESULT_OK) {
-            persist(h, &state, now);
-        }
-    }
-    while ((result = bw_node_poll_transmit(h->node, buf, sizeof buf, &transmit)) == BW_RESULT_OK) {
-        if (transmit.broadcast) {
-            size_t i;
-            for (i = 0; i < h->options->peer_count; i++) {
-                if (h->options->peers[i].id != h->options->id) {
-                    send_to(h, &h->options->peers[i].address, buf, transmit.len);
-                }
+/* A message written to buf: to its member, or to every other member. */
+static void send_transmit(udp_host *h, const uint8_t *buf, const bw_transmit *transmit) {
+    if (transmit->broadcast) {
+        size_t i;
+        for (i = 0; i < h->options->peer_count; i++) {
+            if (h->options->peers[i].id != h->options->id) {
+                send_to(h, &h->options->peers[i].address, buf, transmit->len);
             }
+        }
+    } else {
+        const peer *to = find_peer(h->options, transmit->to);
+        if (to != NULL) {
+            send_to(h, &to->address, buf, transmit->len);
         } else {
-            const peer *to = find_peer(h->options, transmit.to);
-            if (to != NULL) {
-                send_to(h, &to->address, buf, transmit.len);
-            } else {
-                fprintf(stderr, "udp_node: a message for unknown node %" PRIu32 "\n", transmit.to);
-            }
+            fprintf(stderr, "udp_node: a message for unknown node %" PRIu32 "\n", transmit->to);
         }
     }
-    if (result != BW_RESULT_EMPTY) {
-        fprintf(stderr, "udp_node: bw_node_poll_transmit: %s\n", bw_result_str(result));
-    }
-    while (bw_node_poll_event(h->node, &event) == BW_RESULT_OK) {
-        report_event(h, &event, now);
-    }
+}
+
+/* After every input: the node's outputs, in the order it hands them out (the durable
+ * state, then messages, then events), until the timeout that ends the drain. */
+static void drain(udp_host *h, uint64_t now) {
+    uint8_t buf[BW_MAX_MESSAGE_SIZE];
+    bw_output out;
+    do {
+        bw_result result = bw_node_poll_output(h->node, buf, sizeof buf, &out);
+        if (result != BW_RESULT_OK) {
+            fprintf(stderr, "udp_node: bw_node_poll_output: %s\n", bw_result_str(result));
+            exit(EXIT_FAILURE);
+        }
+        switch ((enum bw_output_kind)out.kind) {
+        case BW_OUTPUT_KIND_PERSIST:
+            persist(h, &out.persist, now); /* written, synced and confirmed */
+            break;
+        case BW_OUTPUT_KIND_TRANSMIT:
+            send_transmit(h, buf, &out.transmit);
+            break;
+        case BW_OUTPUT_KIND_EVENT:
+            report_event(h, &out.event, now);
+            break;
+        case BW_OUTPUT_KIND_TIMEOUT:
+            h->wake = out.timeout;
+            break;
+        }
+    } while (out.kind != BW_OUTPUT_KIND_TIMEOUT);
     report_lease(h, now);
 }
 
@@ -759,7 +772,7 @@ int main(int argc, char **argv) {
         members[i].priority = 0;
         members[i].candidate = true;
     }
-    result = bw_config_init(&config, o.algorithm);
+    result = bw_config_init(&config, sizeof config, o.algorithm);
     if (result != BW_RESULT_OK) {
         fprintf(stderr, "udp_node: bw_config_init: %s\n", bw_result_str(result));
         return EXIT_FAILURE;
@@ -815,23 +828,19 @@ int main(int argc, char **argv) {
     stdin_open = o.exit_on_stdin_eof;
     while (!stop_signal) {
         struct pollfd fds[3];
-        uint64_t deadline = 0;
-        bool has_deadline;
         int timeout = MAX_WAIT_MS;
         int ready;
 
         now = now_ms();
-        has_deadline = bw_node_poll_timeout(h.node, &deadline) == BW_RESULT_OK;
-        if (has_deadline && deadline <= now) {
+        if (h.wake.has_deadline && h.wake.deadline <= now) {
             bw_node_handle_timeout(h.node, now);
             drain(&h, now);
-            has_deadline = bw_node_poll_timeout(h.node, &deadline) == BW_RESULT_OK;
         }
         report_lease(&h, now);
-        if (has_deadline) {
+        if (h.wake.has_deadline) {
             /* A deadline still due right after handle_timeout would be an engine bug:
              * wait a millisecond rather than spin. */
-            uint64_t wait = deadline > now ? deadline - now : 1;
+            uint64_t wait = h.wake.deadline > now ? h.wake.deadline - now : 1;
             if (wait < (uint64_t)timeout) {
                 timeout = (int)wait;
             }

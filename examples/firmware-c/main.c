@@ -175,6 +175,7 @@ struct node {
     bw_slot_writer writer;
     bool has_confirmed;
     bw_durable_state confirmed; /* the newest state confirmed to the node */
+    bw_timeout wake;            /* its next deadline, from its last drain */
 };
 
 static struct node nodes[NODES]; /* node i has id i + 1 */
@@ -201,46 +202,55 @@ static void node_config(size_t index) {
     config.seed = (uint64_t)SEED ^ (index + 1u); /* each node its own jitter */
 }
 
-/* After an input to node `index`: persist (write the record, read both slots back, then
- * confirm), transmit, take events, in this order. */
+/* Writes `state` as node `index`'s next record, reads both slots back, then confirms it. */
+static bool store(size_t index, const bw_durable_state *state) {
+    struct node *node = &nodes[index];
+    uint8_t record[BW_RECORD_SIZE];
+    bw_slot slot;
+    bw_recovered found;
+    if (!check(bw_slot_writer_write(&node->writer, state, record, sizeof record, &slot), index,
+               "slot writer"))
+        return false;
+    memcpy(node->slots[slot], record, sizeof record);
+    if (!check(bw_record_recover(node->slots[0], BW_RECORD_SIZE, node->slots[1], BW_RECORD_SIZE,
+                                 &found),
+               index, "reading the slots back"))
+        return false;
+    if (found.slot != slot || !same_state(&found.state, state))
+        return fail("node %u: the record written did not read back", (unsigned)id_of(index));
+    node->confirmed = *state;
+    node->has_confirmed = true;
+    records++;
+    return check(bw_node_confirm_persisted(node->handle, state), index, "confirm");
+}
+
+/* After an input to node `index`: its outputs, in the order it hands them out (the durable
+ * state to store, messages, events), until the timeout that ends the drain. */
 static bool drain(size_t index, uint64_t now) {
     struct node *node = &nodes[index];
-    bw_durable_state state;
-    bw_result result;
-    while ((result = bw_node_poll_persist(node->handle, &state)) == BW_RESULT_OK) {
-        uint8_t record[BW_RECORD_SIZE];
-        bw_slot slot;
-        bw_recovered found;
-        if (!check(bw_slot_writer_write(&node->writer, &state, record, sizeof record, &slot),
-                   index, "slot writer"))
-            return false;
-        memcpy(node->slots[slot], record, sizeof record);
-        if (!check(bw_record_recover(node->slots[0], BW_RECORD_SIZE, node->slots[1],
-                                     BW_RECORD_SIZE, &found),
-                   index, "reading the slots back"))
-            return false;
-        if (found.slot != slot || !same_state(&found.state, &state))
-            return fail("node %u: the record written did not read back", (unsigned)id_of(index));
-        node->confirmed = state;
-        node->has_confirmed = true;
-        records++;
-        if (!check(bw_node_confirm_persisted(node->handle, &state), index, "confirm"))
-            return false;
-    }
-    if (result != BW_RESULT_EMPTY) return check(result, index, "poll_persist");
-
     uint8_t buf[BW_MAX_MESSAGE_SIZE];
-    bw_transmit tx;
-    while ((result = bw_node_poll_transmit(node->handle, buf, sizeof buf, &tx)) == BW_RESULT_OK) {
-        for (size_t to = 0; to < NODES; to++) {
-            if (to == index || !(tx.broadcast || tx.to == id_of(to))) continue;
-            if (!bus_send(now, to, buf, tx.len)) return false;
+    bw_output out;
+    do {
+        if (!check(bw_node_poll_output(node->handle, buf, sizeof buf, &out), index, "output"))
+            return false;
+        switch ((enum bw_output_kind)out.kind) {
+        case BW_OUTPUT_KIND_PERSIST:
+            if (!store(index, &out.persist)) return false;
+            break;
+        case BW_OUTPUT_KIND_TRANSMIT:
+            for (size_t to = 0; to < NODES; to++) {
+                if (to == index || !(out.transmit.broadcast || out.transmit.to == id_of(to)))
+                    continue;
+                if (!bus_send(now, to, buf, out.transmit.len)) return false;
+            }
+            break;
+        case BW_OUTPUT_KIND_EVENT: /* the checks read the getters instead */
+            break;
+        case BW_OUTPUT_KIND_TIMEOUT:
+            node->wake = out.timeout;
+            break;
         }
-    }
-    if (result != BW_RESULT_EMPTY) return check(result, index, "poll_transmit");
-
-    bw_event event;
-    while (bw_node_poll_event(node->handle, &event) == BW_RESULT_OK) continue;
+    } while (out.kind != BW_OUTPUT_KIND_TIMEOUT);
     return true;
 }
 
@@ -310,9 +320,7 @@ static bool step(uint64_t now) {
             return false;
     }
     for (size_t i = 0; i < NODES; i++) {
-        uint64_t deadline;
-        if (!nodes[i].running || bw_node_poll_timeout(nodes[i].handle, &deadline) != BW_RESULT_OK ||
-            deadline > now)
+        if (!nodes[i].running || !nodes[i].wake.has_deadline || nodes[i].wake.deadline > now)
             continue;
         if (!check(bw_node_handle_timeout(nodes[i].handle, now), i, "timeout") || !drain(i, now))
             return false;
@@ -453,7 +461,8 @@ static bool run(void) {
      * round trip each; a failed attempt costs another timer and its rounds; a follower
      * whose heartbeats are lost learns the leader from a later one. The restored node
      * follows on the first heartbeat it receives. */
-    if (!check(bw_config_init(&config, BW_ALGORITHM_QUORUM), 0, "config")) return false;
+    if (!check(bw_config_init(&config, sizeof config, BW_ALGORITHM_QUORUM), 0, "config"))
+        return false;
     config.group = GROUP;
     config.members = members;
     config.members_len = NODES;

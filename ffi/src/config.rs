@@ -1,4 +1,14 @@
-//! The plain configuration struct a C host fills in, and its translation to [`Config`].
+//! The configuration struct a C host fills in, and its translation to the engine's
+//! [`Config`].
+//!
+//! `bw_config` is extensible: it starts with `struct_size`, which `bw_config_init` sets to
+//! the size the caller compiled, and fields are only ever appended. A library reads a
+//! config of its own size or larger; in a larger one (a newer header) the bytes past the
+//! fields it knows must be zero, so an option it does not have is refused, never ignored.
+//! Rules for a new field: its zero value keeps the behaviour the library had without it,
+//! and each version of the struct is larger than the one before (pad if a new field would
+//! fit in the old trailing padding). A newer library reading an older, smaller config
+//! would then take `bw_config_init`'s defaults for the fields the caller's struct lacks.
 
 use bellwether::{
     Algorithm, BullyOptions, CandidateOptions, Config, Durability, Duration, GroupId,
@@ -7,10 +17,15 @@ use bellwether::{
 };
 
 use crate::node::BW_MAX_MEMBERS;
-use crate::pointers::{borrow, borrow_mut};
+use crate::pointers::{borrow, output};
 use crate::result::bw_result;
 
-/// Which election algorithm a node runs (the `algorithm` field of [`bw_config`]).
+/// The largest `struct_size` a config may claim: far beyond any version of `bw_config`, low
+/// enough that a config that was never set up (an uninitialised `struct_size`) is refused
+/// before its bytes are read.
+const MAX_CONFIG_SIZE: usize = 4096;
+
+/// Which election algorithm a node runs (the `algorithm` field of `bw_config`).
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum bw_algorithm {
@@ -74,12 +89,19 @@ pub struct bw_member {
     pub candidate: bool,
 }
 
-/// Everything a node needs. Fill it with [`bw_config_init`], then set the fields you need.
+/// Everything a node needs. Set it up with `bw_config_init(&config, sizeof config,
+/// algorithm)`, then set the fields you need; leave the others as it made them.
 /// Enumerations are plain `uint32_t` fields holding a `BW_*` constant; an unknown value is
 /// refused with `BW_RESULT_INVALID_ARGUMENT`. Times are in host units (ms by default).
+///
+/// Later versions add fields at the end, without breaking programs built against this
+/// one: `struct_size` tells the library which version the caller compiled.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct bw_config {
+    /// The size of the struct the caller compiled, `sizeof(bw_config)`: set by
+    /// `bw_config_init()`; do not change it.
+    pub struct_size: usize,
     /// The election group.
     pub group: u32,
     /// This node's id; must be one of the members.
@@ -127,24 +149,48 @@ pub struct bw_config {
     pub durability: u32,
 }
 
-/// Fills `config` with the defaults for `algorithm` (a `bw_algorithm` value): LAN timing
-/// (heartbeat 100, failure timeout 500, jitter 150, round trip 50), the algorithm's default
-/// options, seed 0, point to point. `group`, `node` and `members` are left empty: set them.
+/// Sets up `config`, of `config_size` bytes (pass `sizeof config`), with the defaults for
+/// `algorithm` (a `bw_algorithm` value): LAN timing (heartbeat 100, failure timeout 500,
+/// jitter 150, round trip 50), the algorithm's default options, seed 0, point to point,
+/// and `struct_size` = `config_size`. `group`, `node` and `members` are left empty: set
+/// them.
+///
+/// Errors: `BW_RESULT_NULL_POINTER`; `BW_RESULT_CONFIG_SIZE` if `config_size` is smaller
+/// than this library's `bw_config` (or implausibly large); `BW_RESULT_INVALID_ARGUMENT` for
+/// an unknown algorithm.
 ///
 /// # Safety
-/// `config` must be NULL or point to writable memory for a `bw_config`.
+/// `config` must be NULL or point to `config_size` writable bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn bw_config_init(config: *mut bw_config, algorithm: u32) -> bw_result {
-    // SAFETY: the caller guarantees `config` is NULL or writable for a `bw_config`.
-    let Ok(config) = (unsafe { borrow_mut(config) }) else {
+pub unsafe extern "C" fn bw_config_init(
+    config: *mut bw_config,
+    config_size: usize,
+    algorithm: u32,
+) -> bw_result {
+    // SAFETY: the caller guarantees `config` is NULL or writable for `config_size` bytes,
+    // which are at least a `bw_config` once checked below.
+    let Ok(out) = (unsafe { output(config) }) else {
         return bw_result::NullPointer;
     };
+    if !(size_of::<bw_config>()..=MAX_CONFIG_SIZE).contains(&config_size) {
+        return bw_result::ConfigSize;
+    }
     if algorithm_from(algorithm).is_none() {
         return bw_result::InvalidArgument;
     }
+    // The fields of a newer header, past this library's struct: zero, their default.
+    // SAFETY: `config` is not NULL and points to `config_size` writable bytes (the caller's
+    // guarantee), of which the first `size_of::<bw_config>()` are written by `put` below.
+    unsafe {
+        config
+            .cast::<u8>()
+            .add(size_of::<bw_config>())
+            .write_bytes(0, config_size - size_of::<bw_config>());
+    }
     let timing = Timing::LAN;
     let quorum = QuorumOptions::DEFAULT;
-    *config = bw_config {
+    out.put(bw_config {
+        struct_size: config_size,
         group: 0,
         node: 0,
         members: core::ptr::null(),
@@ -173,8 +219,7 @@ pub unsafe extern "C" fn bw_config_init(config: *mut bw_config, algorithm: u32) 
         clock_drift_ppm: quorum.clock_drift_ppm,
         lease: 0,
         durability: bw_durability::Persistent as u32,
-    };
-    bw_result::Ok
+    })
 }
 
 fn algorithm_from(code: u32) -> Option<bw_algorithm> {
@@ -256,11 +301,7 @@ impl bw_config {
     /// # Safety
     /// `members` must be NULL or point to `members_len` readable `bw_member`s.
     pub(crate) unsafe fn engine_config(&self) -> Result<Config<BW_MAX_MEMBERS>, bw_result> {
-        if self.members_len > BW_MAX_MEMBERS {
-            return Err(bw_result::TooManyMembers);
-        }
-        // SAFETY: the caller guarantees `members` holds `members_len` members (NULL is
-        // refused unless the length is 0).
+        // SAFETY: the caller guarantees `members` holds `members_len` members.
         let members = unsafe { members(self.members, self.members_len) }?;
         let mut list = [Member::with_id(0); BW_MAX_MEMBERS];
         for (slot, member) in list.iter_mut().zip(members) {
@@ -292,28 +333,49 @@ impl bw_config {
     }
 }
 
-/// The member array of a config.
+/// The member array of a config: NULL is refused (even with no members), and so is a
+/// length above `BW_MAX_MEMBERS`, before anything is read.
 ///
 /// # Safety
 /// `ptr` must be NULL or point to `len` readable `bw_member`s.
 unsafe fn members<'a>(ptr: *const bw_member, len: usize) -> Result<&'a [bw_member], bw_result> {
-    if len == 0 {
-        return Ok(&[]);
+    if ptr.is_null() {
+        return Err(bw_result::NullPointer);
     }
-    // SAFETY: checked non-NULL by `borrow`; the caller guarantees `len` members there.
-    let first = unsafe { borrow(ptr) }?;
-    // SAFETY: as above: `first` starts `len` valid, immutable members.
-    Ok(unsafe { core::slice::from_raw_parts(first, len) })
+    if len > BW_MAX_MEMBERS {
+        return Err(bw_result::TooManyMembers);
+    }
+    // SAFETY: not NULL, and the caller guarantees `len` valid, immutable members there.
+    Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
 }
 
-/// Reads a config through a C pointer and validates it.
+/// Reads a config through a C pointer (checked non-NULL by the caller) and validates it:
+/// its `struct_size` first, then its fields.
 ///
 /// # Safety
-/// `config` must be NULL or point to a valid `bw_config` whose `members` is valid.
+/// `config` must point to a `bw_config` set up by `bw_config_init` (its first
+/// `struct_size` bytes readable), whose `members` is valid for `members_len`.
 pub(crate) unsafe fn read_config(
     config: *const bw_config,
 ) -> Result<Config<BW_MAX_MEMBERS>, bw_result> {
-    // SAFETY: the caller guarantees `config` is NULL or valid.
+    // SAFETY: every version of `bw_config` starts with `struct_size`, which the caller
+    // guarantees readable.
+    let size = unsafe { config.cast::<usize>().read() };
+    if !(size_of::<bw_config>()..=MAX_CONFIG_SIZE).contains(&size) {
+        return Err(bw_result::ConfigSize);
+    }
+    // SAFETY: the caller guarantees `struct_size` readable bytes, at least this library's
+    // `bw_config` as checked above; the rest are a newer header's fields.
+    let newer = unsafe {
+        core::slice::from_raw_parts(
+            config.cast::<u8>().add(size_of::<bw_config>()),
+            size - size_of::<bw_config>(),
+        )
+    };
+    if newer.iter().any(|&byte| byte != 0) {
+        return Err(bw_result::UnsupportedOption);
+    }
+    // SAFETY: not NULL, and the caller guarantees a valid `bw_config` there.
     let config = unsafe { borrow(config) }?;
     // SAFETY: the caller guarantees `config.members` is valid for `members_len`.
     unsafe { config.engine_config() }

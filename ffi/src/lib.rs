@@ -1,29 +1,40 @@
 //! The C API of bellwether: `libbellwether.a` and `libbellwether.so`, described by
-//! `include/bellwether.h` (generated from this crate by cbindgen).
+//! `include/bellwether.h` (generated from this crate by cbindgen, so every doc comment on
+//! an exported item is written for C readers: no rustdoc links).
 //!
 //! Conventions, after rustls-ffi: one prefix, `bw_`; an opaque node type that lives in
 //! memory the caller provides ([`BW_NODE_SIZE`] bytes aligned to [`BW_NODE_ALIGN`]), so the
 //! library never allocates; argument order object, inputs, outputs; every buffer pointer
-//! followed by its length; every pointer checked for NULL; outputs written only on
-//! [`bw_result::Ok`]; time as `uint64_t` in the host's units (milliseconds by default).
+//! followed by its length; every pointer checked for NULL, whatever length comes with it;
+//! outputs written only on [`bw_result::Ok`]; time as `uint64_t` in the host's units
+//! (milliseconds by default). Enumerations cross the boundary as `uint32_t`, whose size is
+//! the same on every ABI (a C enum's is not: `arm-none-eabi-gcc` makes small ones one
+//! byte); the header also names each as a C enum for `switch`. [`bw_config`] carries its
+//! own size, so fields can be added without breaking compiled programs.
 //!
 //! The host's loop is the Rust one: after every input (`bw_node_handle_bytes`,
-//! `bw_node_handle_timeout`), drain `bw_node_poll_persist` (quorum, persistent mode: write,
-//! then `bw_node_confirm_persisted`), `bw_node_poll_transmit`, `bw_node_poll_event` until
-//! each returns [`bw_result::Empty`], then sleep until `bw_node_poll_timeout`.
+//! `bw_node_handle_timeout`), call `bw_node_poll_output` until it hands out
+//! `BW_OUTPUT_KIND_TIMEOUT`: durable state to persist (quorum, persistent mode: write, then
+//! `bw_node_confirm_persisted`), messages, events, and finally the next deadline. The
+//! separate polls it is made of (`bw_node_poll_persist`, `_transmit`, `_event`,
+//! `_timeout`) remain for hosts that drain step by step.
 //!
-//! No panic crosses into C: the engine never panics, and on a host an unexpected one would
-//! abort at the `extern "C"` boundary; on bare-metal targets the library is built with
-//! `panic = "abort"` semantics and a handler that halts.
+//! No panic crosses into C, and the library needs no Rust standard library: the engine
+//! never panics, and the release profile builds with `panic = "abort"` and this crate's own
+//! panic handler, which calls the C library's `abort()` on a host and halts on bare metal.
+//! Only a build with `panic = "unwind"` (cargo's dev and test profiles, whose libraries are
+//! not for shipping) links `std`, for its unwinding runtime.
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn, missing_docs)]
 #![allow(non_camel_case_types)]
 
-#[cfg(not(target_os = "none"))]
+// Unwinding needs std's panic runtime; everything else is `core`.
+#[cfg(panic = "unwind")]
 extern crate std;
 
 mod config;
 mod node;
+mod output;
 mod pointers;
 mod record;
 mod result;
@@ -34,12 +45,16 @@ pub use config::{
 };
 pub use node::{
     BW_MAX_MEMBERS, BW_MAX_MESSAGE_SIZE, BW_MAX_TERM, BW_NODE_ALIGN, BW_NODE_SIZE,
-    bw_durable_state, bw_event, bw_event_kind, bw_node, bw_node_align, bw_node_confirm_persisted,
-    bw_node_durable_state, bw_node_fencing_token, bw_node_handle_bytes, bw_node_handle_timeout,
-    bw_node_has_lease, bw_node_init, bw_node_leader, bw_node_lease_until, bw_node_poll_event,
-    bw_node_poll_persist, bw_node_poll_timeout, bw_node_poll_transmit, bw_node_restore,
-    bw_node_role, bw_node_set_freshness, bw_node_size, bw_node_storage, bw_node_term,
-    bw_node_transfer_leadership, bw_role, bw_transmit,
+    bw_durable_state, bw_node, bw_node_align, bw_node_confirm_persisted, bw_node_durable_state,
+    bw_node_fencing_token, bw_node_handle_bytes, bw_node_handle_timeout, bw_node_has_lease,
+    bw_node_init, bw_node_leader, bw_node_lease_until, bw_node_restore, bw_node_role,
+    bw_node_set_freshness, bw_node_size, bw_node_storage, bw_node_term,
+    bw_node_transfer_leadership, bw_role,
+};
+pub use output::{
+    bw_event, bw_event_kind, bw_node_poll_event, bw_node_poll_output, bw_node_poll_persist,
+    bw_node_poll_timeout, bw_node_poll_transmit, bw_output, bw_output_kind, bw_timeout,
+    bw_transmit,
 };
 pub use record::{
     BW_RECORD_SIZE, bw_record_decode, bw_record_encode, bw_record_recover, bw_recovered, bw_slot,
@@ -67,10 +82,25 @@ pub extern "C" fn bw_version() -> *const core::ffi::c_char {
     VERSION.as_ptr()
 }
 
-#[cfg(target_os = "none")]
+/// What an unexpected panic does: abort the process, through the C library (hosts).
+#[cfg(all(panic = "abort", not(target_os = "none")))]
+#[panic_handler]
+fn abort_on_panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    // SAFETY: this is C's `void abort(void)`, which takes nothing, never returns, and may
+    // be called at any time, so declaring it safe to call is sound.
+    #[link(name = "c")]
+    unsafe extern "C" {
+        safe fn abort() -> !;
+    }
+    // Unreachable: the engine never panics. No unwinding: the C caller's frames stay intact.
+    abort()
+}
+
+/// What an unexpected panic does: halt (bare metal, the firmware convention).
+#[cfg(all(panic = "abort", target_os = "none"))]
 #[panic_handler]
 fn halt(_: &core::panic::PanicInfo<'_>) -> ! {
-    // Unreachable: the engine never panics. Halting is the firmware convention.
+    // Unreachable: the engine never panics.
     loop {
         core::hint::spin_loop();
     }

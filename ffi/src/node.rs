@@ -1,13 +1,12 @@
-//! The node: an [`Engine`] living in memory the caller provides, and every call on it.
+//! The node: an [`Engine`] living in memory the caller provides, its construction, its
+//! inputs, and its getters and commands. Its outputs are in `output.rs`.
 
 use core::mem::{align_of, size_of};
 
-use bellwether::{
-    Destination, DurableState, Engine, Event, Instant, NodeId, QuorumMut, QuorumRef, Role, Term,
-};
+use bellwether::{DurableState, Engine, Instant, NodeId, QuorumMut, QuorumRef, Role, Term};
 
 use crate::config::{bw_config, read_config};
-use crate::pointers::{borrow, borrow_mut, put, slice, slice_mut};
+use crate::pointers::{borrow, borrow_mut, output, slice};
 use crate::result::{bw_result, code};
 
 /// The most members a node of the C API can have.
@@ -22,17 +21,21 @@ pub const BW_MAX_MESSAGE_SIZE: usize = 56;
 pub const BW_MAX_TERM: u64 = 0xFFFF_FFFF_FFFF;
 
 /// The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
-/// 32-bit ones (where it is smaller: `bw_node_size()` says exactly).
-pub const BW_NODE_SIZE: usize = 1264;
+/// 32-bit ones, where it is smaller (`bw_node_size()` says exactly).
+pub const BW_NODE_SIZE: usize = 1216;
 
-/// The alignment the memory of a node needs.
+/// The alignment the memory of a node needs: enough on every target (`bw_node_align()`
+/// says exactly).
 pub const BW_NODE_ALIGN: usize = 8;
 
 const _: () = {
     #[cfg(target_pointer_width = "64")]
     assert!(size_of::<bw_node>() == BW_NODE_SIZE, "update BW_NODE_SIZE");
     assert!(size_of::<bw_node>() <= BW_NODE_SIZE, "raise BW_NODE_SIZE");
-    assert!(align_of::<bw_node>() == BW_NODE_ALIGN);
+    assert!(
+        align_of::<bw_node>() <= BW_NODE_ALIGN,
+        "raise BW_NODE_ALIGN"
+    );
     assert!(BW_MAX_MESSAGE_SIZE == bellwether::MAX_MESSAGE_SIZE);
     assert!(BW_MAX_TERM == Term::MAX.0);
     assert!(BW_MAX_MEMBERS <= bellwether::MAX_MEMBERS);
@@ -54,13 +57,14 @@ const _: () = {
 };
 
 /// A node of one election group: opaque. Lives in memory the caller provides
-/// (`BW_NODE_SIZE` bytes aligned to `BW_NODE_ALIGN`), set up by `bw_node_init` or
-/// `bw_node_restore`; it owns nothing, so there is nothing to free.
+/// (`BW_NODE_SIZE` bytes aligned to `BW_NODE_ALIGN`), set up by `bw_node_init()` or
+/// `bw_node_restore()`; it owns nothing, so there is nothing to free.
 pub struct bw_node {
     engine: Engine<BW_MAX_MEMBERS>,
 }
 
-/// A node's part in its group.
+/// A node's part in its group. Written to a `bw_role` (a `uint32_t`); switch on
+/// `(enum bw_role)role` for the compiler to check the cases.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum bw_role {
@@ -72,47 +76,9 @@ pub enum bw_role {
     Leader = 2,
 }
 
-/// What a leadership event says.
-#[repr(u32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum bw_event_kind {
-    /// This node stopped leading in `term`: side effects fenced with it must stop.
-    SteppedDown = 0,
-    /// The known leader or its term changed (`has_leader` false: none known).
-    LeaderChanged = 1,
-    /// This node became leader in `term`.
-    BecameLeader = 2,
-}
-
-/// A leadership event.
+/// The term and vote quorum election needs persisted (see `bw_node_poll_output()`).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct bw_event {
-    /// What happened.
-    pub kind: bw_event_kind,
-    /// `BW_EVENT_KIND_LEADER_CHANGED`: whether a leader is known.
-    pub has_leader: bool,
-    /// `BW_EVENT_KIND_LEADER_CHANGED` with `has_leader`: the leader's id.
-    pub leader: u32,
-    /// The term concerned.
-    pub term: u64,
-}
-
-/// A message written into the caller's buffer by `bw_node_poll_transmit`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct bw_transmit {
-    /// Send it to every other member (a broadcast medium); `to` is then 0.
-    pub broadcast: bool,
-    /// Without `broadcast`: the receiving node's id.
-    pub to: u32,
-    /// How many bytes of the buffer the message takes.
-    pub len: usize,
-}
-
-/// The term and vote quorum election needs persisted (see `bw_node_poll_persist`).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct bw_durable_state {
     /// The current term.
     pub term: u64,
@@ -141,59 +107,88 @@ impl From<bw_durable_state> for DurableState {
     }
 }
 
-/// The exact number of bytes a node takes in this build (at most `BW_NODE_SIZE`).
+/// The exact number of bytes a node takes in this build (at most `BW_NODE_SIZE`): node
+/// memory smaller than this is refused with `BW_RESULT_MEMORY_TOO_SMALL`.
 #[unsafe(no_mangle)]
 pub extern "C" fn bw_node_size() -> usize {
     size_of::<bw_node>()
 }
 
-/// The exact alignment a node needs in this build (at most `BW_NODE_ALIGN`).
+/// The exact alignment a node needs in this build (at most `BW_NODE_ALIGN`): node memory
+/// not aligned to it is refused with `BW_RESULT_MEMORY_MISALIGNED`.
 #[unsafe(no_mangle)]
 pub extern "C" fn bw_node_align() -> usize {
     align_of::<bw_node>()
 }
 
-/// Checks the caller's memory and places `engine` in it.
+/// Checks the arguments of `bw_node_init` and `bw_node_restore` in their documented order
+/// (NULL pointers, then the memory's alignment, then its size, then the configuration, then
+/// the state), builds the engine, places it in `memory` and writes its handle.
 ///
 /// # Safety
 /// `memory` must be NULL or point to `memory_len` writable bytes that nothing else uses
-/// while the node lives; `out_node` must be NULL or writable.
+/// while the node lives; `config` must be NULL or valid (as `read_config` needs); `state`,
+/// if given, NULL or valid; `out_node` NULL or writable.
 unsafe fn place(
     memory: *mut core::ffi::c_void,
     memory_len: usize,
-    engine: Result<Engine<BW_MAX_MEMBERS>, bw_result>,
+    config: *const bw_config,
+    now: u64,
+    state: Option<*const bw_durable_state>,
     out_node: *mut *mut bw_node,
 ) -> bw_result {
     let node = memory.cast::<bw_node>();
-    if node.is_null() {
+    let null_state = state.is_some_and(<*const bw_durable_state>::is_null);
+    if node.is_null() || config.is_null() || null_state {
         return bw_result::NullPointer;
+    }
+    // SAFETY: the caller guarantees `out_node` is NULL or writable.
+    let Ok(out) = (unsafe { output(out_node) }) else {
+        return bw_result::NullPointer;
+    };
+    if node.cast::<u8>().align_offset(align_of::<bw_node>()) != 0 {
+        return bw_result::MemoryMisaligned;
     }
     if memory_len < size_of::<bw_node>() {
         return bw_result::MemoryTooSmall;
     }
-    if node.cast::<u8>().align_offset(align_of::<bw_node>()) != 0 {
-        return bw_result::MemoryMisaligned;
-    }
+    // SAFETY: `config` is not NULL; the caller guarantees it valid.
+    let config = match unsafe { read_config(config) } {
+        Ok(config) => config,
+        Err(error) => return error,
+    };
+    let now = Instant::from_millis(now);
+    let engine = match state {
+        None => Engine::new(config, now).map_err(bw_result::from),
+        Some(state) => {
+            // SAFETY: not NULL (checked above); the caller guarantees it valid.
+            let state = DurableState::from(unsafe { *state });
+            Engine::restore(config, now, state).map_err(bw_result::from)
+        }
+    };
     let engine = match engine {
         Ok(engine) => engine,
         Err(error) => return error,
     };
-    // SAFETY: `node` is non-NULL, large enough and aligned for a `bw_node` (checked above),
-    // and the caller guarantees the memory is writable and unused by anything else.
+    // SAFETY: `node` is not NULL, is aligned and large enough for a `bw_node` (checked
+    // above), and the caller guarantees the memory writable and used by nothing else.
     unsafe { node.write(bw_node { engine }) };
-    // SAFETY: checked non-NULL; the caller guarantees it is writable.
-    unsafe { out_node.write(node) };
-    bw_result::Ok
+    out.put(node)
 }
 
-/// Sets up a node in the caller's `memory` (`memory_len` ≥ `BW_NODE_SIZE` is always
-/// enough, aligned to `BW_NODE_ALIGN`), started at time `now`, and writes its handle (a
+/// Sets up a node in the caller's `memory` (`memory_len` bytes: `BW_NODE_SIZE` aligned to
+/// `BW_NODE_ALIGN` always suffices), started at time `now`, and writes its handle (a
 /// pointer into `memory`) to `out_node`. Calling it again on the same memory starts afresh.
+///
+/// The arguments are checked in this order, and the first problem found is returned, with
+/// nothing written: a NULL pointer (`BW_RESULT_NULL_POINTER`), the memory's alignment
+/// (`BW_RESULT_MEMORY_MISALIGNED`), its size (`BW_RESULT_MEMORY_TOO_SMALL`), then the
+/// configuration (its `struct_size`, its `members` pointer, its values).
 ///
 /// # Safety
 /// `memory` must be NULL or point to `memory_len` writable bytes that nothing else uses
-/// while the node lives; `config` must be NULL or valid (its `members` array too);
-/// `out_node` must be NULL or writable.
+/// while the node lives; `config` must be NULL or set up by `bw_config_init` (its `members`
+/// array valid too); `out_node` must be NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bw_node_init(
     memory: *mut core::ffi::c_void,
@@ -202,21 +197,17 @@ pub unsafe extern "C" fn bw_node_init(
     now: u64,
     out_node: *mut *mut bw_node,
 ) -> bw_result {
-    if out_node.is_null() {
-        return bw_result::NullPointer;
-    }
-    // SAFETY: the caller guarantees `config` is NULL or valid.
-    let engine = unsafe { read_config(config) }
-        .and_then(|config| Ok(Engine::new(config, Instant::from_millis(now))?));
-    // SAFETY: the caller's guarantees for `memory` and `out_node` are those `place` needs.
-    unsafe { place(memory, memory_len, engine, out_node) }
+    // SAFETY: the caller's guarantees are those `place` needs.
+    unsafe { place(memory, memory_len, config, now, None, out_node) }
 }
 
-/// Like `bw_node_init`, but resumes from the durable state the host persisted before a
-/// restart (quorum election in persistent mode only).
+/// Like `bw_node_init()`, but resumes from the durable state the host persisted before a
+/// restart (quorum election in persistent mode only). The arguments are checked in the same
+/// order, `state` last (`BW_RESULT_NULL_POINTER` for a NULL `state` comes first, with the
+/// other pointers).
 ///
 /// # Safety
-/// As `bw_node_init`; `state` must be NULL or valid.
+/// As `bw_node_init()`; `state` must be NULL or valid.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bw_node_restore(
     memory: *mut core::ffi::c_void,
@@ -226,19 +217,8 @@ pub unsafe extern "C" fn bw_node_restore(
     state: *const bw_durable_state,
     out_node: *mut *mut bw_node,
 ) -> bw_result {
-    if out_node.is_null() {
-        return bw_result::NullPointer;
-    }
-    // SAFETY: the caller guarantees `state` is NULL or valid.
-    let state = match unsafe { borrow(state) } {
-        Ok(state) => DurableState::from(*state),
-        Err(error) => return error,
-    };
-    // SAFETY: the caller guarantees `config` is NULL or valid.
-    let engine = unsafe { read_config(config) }
-        .and_then(|config| Ok(Engine::restore(config, Instant::from_millis(now), state)?));
-    // SAFETY: the caller's guarantees for `memory` and `out_node` are those `place` needs.
-    unsafe { place(memory, memory_len, engine, out_node) }
+    // SAFETY: the caller's guarantees are those `place` needs.
+    unsafe { place(memory, memory_len, config, now, Some(state), out_node) }
 }
 
 /// Runs `f` on a node handle.
@@ -246,7 +226,7 @@ pub unsafe extern "C" fn bw_node_restore(
 /// # Safety
 /// `node` must be NULL or a handle from `bw_node_init`/`bw_node_restore` whose memory is
 /// still valid, not used concurrently.
-unsafe fn with_node(
+pub(crate) unsafe fn with_node(
     node: *mut bw_node,
     f: impl FnOnce(&mut Engine<BW_MAX_MEMBERS>) -> Result<bw_result, bw_result>,
 ) -> bw_result {
@@ -258,7 +238,7 @@ unsafe fn with_node(
 ///
 /// # Safety
 /// As `with_node`.
-unsafe fn read_node(
+pub(crate) unsafe fn read_node(
     node: *const bw_node,
     f: impl FnOnce(&Engine<BW_MAX_MEMBERS>) -> Result<bw_result, bw_result>,
 ) -> bw_result {
@@ -266,12 +246,13 @@ unsafe fn read_node(
     code(unsafe { borrow(node) }.and_then(|node| f(&node.engine)))
 }
 
-/// Feeds received bytes to the node at time `now`. Any error (malformed bytes, wrong group,
-/// unknown sender, ...) leaves the node unchanged.
+/// Feeds the `data_len` received bytes at `data` to the node at time `now`. Any error
+/// (a NULL pointer, whatever the length; malformed bytes, zero bytes included; another
+/// group; an unknown sender...) leaves the node unchanged.
 ///
 /// # Safety
-/// `node` must be NULL or a valid handle; `data` must be NULL (only with `data_len` 0) or
-/// point to `data_len` readable bytes.
+/// `node` must be NULL or a valid handle; `data` must be NULL or point to `data_len`
+/// readable bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bw_node_handle_bytes(
     node: *mut bw_node,
@@ -305,105 +286,6 @@ pub unsafe extern "C" fn bw_node_handle_timeout(node: *mut bw_node, now: u64) ->
     }
 }
 
-/// Writes the next outgoing message into `buf` and describes it in `out`;
-/// `BW_RESULT_EMPTY` when none is waiting; `BW_RESULT_BUFFER_TOO_SMALL` keeps it queued
-/// (`BW_MAX_MESSAGE_SIZE` bytes always suffice).
-///
-/// # Safety
-/// `node` must be NULL or a valid handle; `buf` must be NULL or point to `buf_len`
-/// writable bytes; `out` must be NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn bw_node_poll_transmit(
-    node: *mut bw_node,
-    buf: *mut u8,
-    buf_len: usize,
-    out: *mut bw_transmit,
-) -> bw_result {
-    // SAFETY: the caller guarantees `buf`/`buf_len` and `out` are NULL or writable.
-    let (buf, out) = unsafe { (slice_mut(buf, buf_len), borrow_mut(out)) };
-    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
-    unsafe {
-        with_node(node, |engine| {
-            let (buf, out) = (buf?, out?);
-            let Some(transmit) = engine.poll_transmit(buf)? else {
-                return Ok(bw_result::Empty);
-            };
-            let (broadcast, to) = match transmit.to {
-                Destination::Node(id) => (false, id.0),
-                Destination::All => (true, 0),
-            };
-            Ok(put(
-                out,
-                bw_transmit {
-                    broadcast,
-                    to,
-                    len: transmit.len,
-                },
-            ))
-        })
-    }
-}
-
-/// Takes the next leadership event; `BW_RESULT_EMPTY` when there is none.
-///
-/// # Safety
-/// `node` must be NULL or a valid handle; `out` must be NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn bw_node_poll_event(node: *mut bw_node, out: *mut bw_event) -> bw_result {
-    // SAFETY: the caller guarantees `out` is NULL or writable.
-    let out = unsafe { borrow_mut(out) };
-    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
-    unsafe {
-        with_node(node, |engine| {
-            let out = out?;
-            let Some(event) = engine.poll_event() else {
-                return Ok(bw_result::Empty);
-            };
-            let (kind, leader, term) = match event {
-                Event::SteppedDown { term } => (bw_event_kind::SteppedDown, None, term),
-                Event::LeaderChanged { leader, term } => {
-                    (bw_event_kind::LeaderChanged, leader, term)
-                }
-                Event::BecameLeader { term } => (bw_event_kind::BecameLeader, None, term),
-                // The core is built with this library: every event it has is mapped above.
-                _ => return Err(bw_result::Unknown),
-            };
-            Ok(put(
-                out,
-                bw_event {
-                    kind,
-                    has_leader: leader.is_some(),
-                    leader: leader.map_or(0, |id| id.0),
-                    term: term.0,
-                },
-            ))
-        })
-    }
-}
-
-/// Writes the instant by which `bw_node_handle_timeout` should next be called;
-/// `BW_RESULT_EMPTY` when no timer is armed.
-///
-/// # Safety
-/// `node` must be NULL or a valid handle; `out_deadline` must be NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn bw_node_poll_timeout(
-    node: *const bw_node,
-    out_deadline: *mut u64,
-) -> bw_result {
-    // SAFETY: the caller guarantees `out_deadline` is NULL or writable.
-    let out = unsafe { borrow_mut(out_deadline) };
-    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
-    unsafe {
-        read_node(node, |engine| {
-            let out = out?;
-            Ok(engine
-                .poll_timeout()
-                .map_or(bw_result::Empty, |at| put(out, at.as_millis())))
-        })
-    }
-}
-
 /// Writes the leader this node knows of (itself when it leads); `BW_RESULT_EMPTY` when it
 /// knows none.
 ///
@@ -412,29 +294,28 @@ pub unsafe extern "C" fn bw_node_poll_timeout(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bw_node_leader(node: *const bw_node, out_leader: *mut u32) -> bw_result {
     // SAFETY: the caller guarantees `out_leader` is NULL or writable.
-    let out = unsafe { borrow_mut(out_leader) };
+    let out = unsafe { output(out_leader) };
     // SAFETY: the caller guarantees `node` is NULL or a valid handle.
     unsafe {
         read_node(node, |engine| {
             let out = out?;
-            Ok(engine
-                .leader()
-                .map_or(bw_result::Empty, |id| put(out, id.0)))
+            Ok(engine.leader().map_or(bw_result::Empty, |id| out.put(id.0)))
         })
     }
 }
 
-/// Writes this node's role.
+/// Writes this node's role (a `bw_role` value).
 ///
 /// # Safety
 /// `node` must be NULL or a valid handle; `out_role` must be NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bw_node_role(node: *const bw_node, out_role: *mut bw_role) -> bw_result {
     // SAFETY: the caller guarantees `out_role` is NULL or writable.
-    let out = unsafe { borrow_mut(out_role) };
+    let out = unsafe { output(out_role) };
     // SAFETY: the caller guarantees `node` is NULL or a valid handle.
     unsafe {
         read_node(node, |engine| {
+            let out = out?;
             let role = match engine.role() {
                 Role::Follower => bw_role::Follower,
                 Role::Candidate => bw_role::Candidate,
@@ -442,7 +323,7 @@ pub unsafe extern "C" fn bw_node_role(node: *const bw_node, out_role: *mut bw_ro
                 // The core is built with this library: every role it has is mapped above.
                 _ => return Err(bw_result::Unknown),
             };
-            Ok(put(out?, role))
+            Ok(out.put(role))
         })
     }
 }
@@ -454,12 +335,11 @@ pub unsafe extern "C" fn bw_node_role(node: *const bw_node, out_role: *mut bw_ro
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bw_node_term(node: *const bw_node, out_term: *mut u64) -> bw_result {
     // SAFETY: the caller guarantees `out_term` is NULL or writable.
-    let out = unsafe { borrow_mut(out_term) };
+    let out = unsafe { output(out_term) };
     // SAFETY: the caller guarantees `node` is NULL or a valid handle.
-    unsafe { read_node(node, |engine| Ok(put(out?, engine.term().0))) }
+    unsafe { read_node(node, |engine| Ok(out?.put(engine.term().0))) }
 }
 
-/// `Err(BW_RESULT_NOT_QUORUM)` unless the node runs quorum election.
 /// Quorum election's state, or `BW_RESULT_NOT_QUORUM`.
 fn quorum_of(engine: &Engine<BW_MAX_MEMBERS>) -> Result<QuorumRef<'_, BW_MAX_MEMBERS>, bw_result> {
     engine.quorum().ok_or(bw_result::NotQuorum)
@@ -483,14 +363,14 @@ pub unsafe extern "C" fn bw_node_lease_until(
     out_until: *mut u64,
 ) -> bw_result {
     // SAFETY: the caller guarantees `out_until` is NULL or writable.
-    let out = unsafe { borrow_mut(out_until) };
+    let out = unsafe { output(out_until) };
     // SAFETY: the caller guarantees `node` is NULL or a valid handle.
     unsafe {
         read_node(node, |engine| {
             let out = out?;
             Ok(quorum_of(engine)?
                 .lease_until()
-                .map_or(bw_result::Empty, |until| put(out, until.as_millis())))
+                .map_or(bw_result::Empty, |until| out.put(until.as_millis())))
         })
     }
 }
@@ -508,13 +388,13 @@ pub unsafe extern "C" fn bw_node_has_lease(
     out_has_lease: *mut bool,
 ) -> bw_result {
     // SAFETY: the caller guarantees `out_has_lease` is NULL or writable.
-    let out = unsafe { borrow_mut(out_has_lease) };
+    let out = unsafe { output(out_has_lease) };
     // SAFETY: the caller guarantees `node` is NULL or a valid handle.
     unsafe {
         read_node(node, |engine| {
             let out = out?;
             let quorum = quorum_of(engine)?;
-            Ok(put(out, quorum.has_lease(Instant::from_millis(now))))
+            Ok(out.put(quorum.has_lease(Instant::from_millis(now))))
         })
     }
 }
@@ -530,14 +410,14 @@ pub unsafe extern "C" fn bw_node_fencing_token(
     out_token: *mut u64,
 ) -> bw_result {
     // SAFETY: the caller guarantees `out_token` is NULL or writable.
-    let out = unsafe { borrow_mut(out_token) };
+    let out = unsafe { output(out_token) };
     // SAFETY: the caller guarantees `node` is NULL or a valid handle.
     unsafe {
         read_node(node, |engine| {
             let out = out?;
             Ok(quorum_of(engine)?
                 .fencing_token()
-                .map_or(bw_result::Empty, |token| put(out, token.0)))
+                .map_or(bw_result::Empty, |token| out.put(token.0)))
         })
     }
 }
@@ -552,45 +432,21 @@ pub unsafe extern "C" fn bw_node_durable_state(
     out_state: *mut bw_durable_state,
 ) -> bw_result {
     // SAFETY: the caller guarantees `out_state` is NULL or writable.
-    let out = unsafe { borrow_mut(out_state) };
+    let out = unsafe { output(out_state) };
     // SAFETY: the caller guarantees `node` is NULL or a valid handle.
     unsafe {
         read_node(node, |engine| {
             let out = out?;
             let state = quorum_of(engine)?.durable_state();
-            Ok(put(out, state.into()))
+            Ok(out.put(state.into()))
         })
     }
 }
 
-/// Quorum, persistent mode: writes the durable state to persist before the node's next
-/// messages may leave (once per change); `BW_RESULT_EMPTY` when there is none, as for every
-/// other algorithm and mode, so one drain loop serves them all. Write it,
-/// then call `bw_node_confirm_persisted`. To retry a failed write, take the state again
-/// from `bw_node_durable_state`.
-///
-/// # Safety
-/// `node` must be NULL or a valid handle; `out_state` must be NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn bw_node_poll_persist(
-    node: *mut bw_node,
-    out_state: *mut bw_durable_state,
-) -> bw_result {
-    // SAFETY: the caller guarantees `out_state` is NULL or writable.
-    let out = unsafe { borrow_mut(out_state) };
-    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
-    unsafe {
-        with_node(node, |engine| {
-            let out = out?;
-            Ok(engine
-                .poll_persist()
-                .map_or(bw_result::Empty, |state| put(out, state.into())))
-        })
-    }
-}
-
-/// Quorum: the host finished writing `state`; withheld messages may now go.
-/// `BW_RESULT_NOT_CURRENT` if it is not the node's current durable state.
+/// The host finished writing `state` (handed out by `bw_node_poll_output()` or
+/// `bw_node_poll_persist()`): once the current state is confirmed, the messages that
+/// waited for it can leave. `BW_RESULT_NOT_CURRENT` if `state` is not the node's current
+/// durable state, and on a node that persists nothing (another algorithm, volatile mode).
 ///
 /// # Safety
 /// `node` must be NULL or a valid handle; `state` must be NULL or valid.

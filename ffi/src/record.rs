@@ -4,7 +4,7 @@
 use bellwether::durable::{DurableRecord, RECORD_SIZE, RecordError, Slot, SlotWriter, recover};
 
 use crate::node::bw_durable_state;
-use crate::pointers::{borrow, borrow_mut, put, slice, slice_mut};
+use crate::pointers::{borrow, borrow_mut, output, slice, slice_mut};
 use crate::result::{bw_result, code};
 
 /// The size of one record, in bytes: each of the two slots holds one.
@@ -102,8 +102,8 @@ pub unsafe extern "C" fn bw_record_encode(
 /// Decodes one record of `len` bytes into its state and sequence number.
 ///
 /// # Safety
-/// `record` must be NULL (only with `len` 0) or point to `len` readable bytes; the outputs
-/// must be NULL or writable.
+/// `record` must be NULL or point to `len` readable bytes; the outputs must be NULL or
+/// writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bw_record_decode(
     record: *const u8,
@@ -112,18 +112,13 @@ pub unsafe extern "C" fn bw_record_decode(
     out_sequence: *mut u32,
 ) -> bw_result {
     // SAFETY: the caller guarantees the pointers are NULL or valid for their lengths.
-    let (record, out_state, out_sequence) = unsafe {
-        (
-            slice(record, len),
-            borrow_mut(out_state),
-            borrow_mut(out_sequence),
-        )
-    };
+    let (record, out_state, out_sequence) =
+        unsafe { (slice(record, len), output(out_state), output(out_sequence)) };
     code((|| {
         let (record, out_state, out_sequence) = (record?, out_state?, out_sequence?);
         let decoded = DurableRecord::decode(record)?;
-        *out_state = decoded.state.into();
-        Ok(put(out_sequence, decoded.sequence))
+        out_state.put(decoded.state.into());
+        Ok(out_sequence.put(decoded.sequence))
     })())
 }
 
@@ -135,8 +130,8 @@ pub unsafe extern "C" fn bw_record_decode(
 /// for blank storage.
 ///
 /// # Safety
-/// Each slot pointer must be NULL (only with length 0) or point to that many readable
-/// bytes; `out` must be NULL or writable.
+/// Each slot pointer must be NULL or point to that many readable bytes; `out` must be NULL
+/// or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bw_record_recover(
     slot_a: *const u8,
@@ -150,20 +145,17 @@ pub unsafe extern "C" fn bw_record_recover(
         (
             slice(slot_a, slot_a_len),
             slice(slot_b, slot_b_len),
-            borrow_mut(out),
+            output(out),
         )
     };
     code((|| {
         let (a, b, out) = (a?, b?, out?);
         let recovered = recover(a, b)?;
-        Ok(put(
-            out,
-            bw_recovered {
-                state: recovered.record.state.into(),
-                sequence: recovered.record.sequence,
-                slot: recovered.slot.into(),
-            },
-        ))
+        Ok(out.put(bw_recovered {
+            state: recovered.record.state.into(),
+            sequence: recovered.record.sequence,
+            slot: recovered.slot.into(),
+        }))
     })())
 }
 
@@ -186,7 +178,7 @@ pub unsafe extern "C" fn bw_slot_writer_resume(
         (
             slice(slot_a, slot_a_len),
             slice(slot_b, slot_b_len),
-            borrow_mut(out_writer),
+            output(out_writer),
         )
     };
     code((|| {
@@ -197,10 +189,7 @@ pub unsafe extern "C" fn bw_slot_writer_resume(
         {
             return Err(RecordError::WrongLength(wrong).into());
         }
-        Ok(put(
-            out,
-            bw_slot_writer::from_writer(SlotWriter::resume(a, b)),
-        ))
+        Ok(out.put(bw_slot_writer::from_writer(SlotWriter::resume(a, b))))
     })())
 }
 
@@ -225,7 +214,7 @@ pub unsafe extern "C" fn bw_slot_writer_write(
             borrow_mut(writer),
             borrow(state),
             slice_mut(buf, buf_len),
-            borrow_mut(out_slot),
+            output(out_slot),
         )
     };
     code((|| {
@@ -237,6 +226,6 @@ pub unsafe extern "C" fn bw_slot_writer_write(
         let (slot, record) = next.write((*state).into());
         out.copy_from_slice(&record);
         *writer = bw_slot_writer::from_writer(next);
-        Ok(put(out_slot, slot.into()))
+        Ok(out_slot.put(slot.into()))
     })())
 }

@@ -7,6 +7,11 @@ use bellwether::{
 
 /// What a call did. `BW_RESULT_OK` is 0; `BW_RESULT_EMPTY` means "nothing to take" (a poll
 /// found nothing), not an error. Every other code is an error that changed nothing.
+/// `bw_result_str()` names any code.
+///
+/// Functions return a `bw_result`, a `uint32_t` in C (the size of a C enum varies between
+/// ABIs); switch on `(enum bw_result)rc` for the compiler to check the cases (`-Wswitch`).
+/// Later versions may add codes.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum bw_result {
@@ -19,9 +24,11 @@ pub enum bw_result {
     /// An output buffer is too small; the data stays queued (a message needs at most
     /// `BW_MAX_MESSAGE_SIZE` bytes, a record `BW_RECORD_SIZE`).
     BufferTooSmall = 3,
-    /// The memory given for a node is smaller than `BW_NODE_SIZE`.
+    /// The memory given for a node is smaller than `bw_node_size()` (`BW_NODE_SIZE` bytes
+    /// are always enough).
     MemoryTooSmall = 4,
-    /// The memory given for a node is not aligned to `BW_NODE_ALIGN`.
+    /// The memory given for a node is not aligned to `bw_node_align()` (an address aligned
+    /// to `BW_NODE_ALIGN` always is).
     MemoryMisaligned = 5,
     /// An argument is out of range (an unknown enum value, a slot other than 0 or 1).
     InvalidArgument = 6,
@@ -50,6 +57,12 @@ pub enum bw_result {
     NoCandidate = 23,
     /// Config: next-in-line asks for more than 4 successors (what a message carries).
     TooManySuccessors = 24,
+    /// Config: `struct_size` is not the size of a `bw_config` this library can read (the
+    /// config was not set up with `bw_config_init()`).
+    ConfigSize = 25,
+    /// Config: an option this library does not have is set (the config comes from a newer
+    /// header than the library: its bytes past this library's `bw_config` are not zero).
+    UnsupportedOption = 26,
     /// Restore: the algorithm or mode keeps no durable state.
     NothingToRestore = 20,
     /// Restore: the state names a vote for a node that is not a member.
@@ -114,8 +127,8 @@ impl bw_result {
             bw_result::Empty => c"nothing to take",
             bw_result::NullPointer => c"a required pointer is NULL",
             bw_result::BufferTooSmall => c"the output buffer is too small",
-            bw_result::MemoryTooSmall => c"the node memory is smaller than BW_NODE_SIZE",
-            bw_result::MemoryMisaligned => c"the node memory is not aligned to BW_NODE_ALIGN",
+            bw_result::MemoryTooSmall => c"the node memory is smaller than bw_node_size()",
+            bw_result::MemoryMisaligned => c"the node memory is not aligned to bw_node_align()",
             bw_result::InvalidArgument => c"an argument is out of range",
             bw_result::NoMembers => c"the member list is empty",
             bw_result::TooManyMembers => c"more members than BW_MAX_MEMBERS",
@@ -133,6 +146,12 @@ impl bw_result {
             bw_result::LeaseTooLong => c"the lease is longer than is safe",
             bw_result::NoCandidate => c"every member is ordinary: none may lead",
             bw_result::TooManySuccessors => c"more successors than a message carries (4)",
+            bw_result::ConfigSize => {
+                c"struct_size is not a bw_config size: set the config up with bw_config_init()"
+            }
+            bw_result::UnsupportedOption => {
+                c"the config sets an option this version of the library does not have"
+            }
             bw_result::NothingToRestore => {
                 c"only quorum election in persistent mode restores durable state"
             }
@@ -166,7 +185,7 @@ impl bw_result {
     }
 
     /// Every code, for `bw_result_str` to look an integer up in.
-    const ALL: [bw_result; 46] = [
+    const ALL: [bw_result; 48] = [
         bw_result::Ok,
         bw_result::Empty,
         bw_result::NullPointer,
@@ -187,6 +206,8 @@ impl bw_result {
         bw_result::NothingToRestore,
         bw_result::NoCandidate,
         bw_result::TooManySuccessors,
+        bw_result::ConfigSize,
+        bw_result::UnsupportedOption,
         bw_result::VoteForNonMember,
         bw_result::RestoredTermOutOfRange,
         bw_result::Truncated,

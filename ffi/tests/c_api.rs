@@ -3,20 +3,24 @@
 //! The suite (every `tests/c/*.c` but `header_*.c`) is compiled with `-Wall -Wextra
 //! -Wpedantic -Werror -g` as C99 and as C11, with AddressSanitizer and UBSan
 //! (`-fno-sanitize-recover=all`), against `libbellwether.a`; and once, as C99 without
-//! sanitizers, against `libbellwether.so` (found through an rpath). Each build runs once; it
+//! sanitizers, against `libbellwether.so` (found through an rpath by its SONAME,
+//! `libbellwether.so.0`, which a test checks too). Each build runs once; it
 //! must exit 0, and its output is printed. gcc is required; clang builds the same way when
 //! it is installed, and is skipped (saying so) when it is not, unless
 //! `BELLWETHER_REQUIRE_CLANG=1`, which makes a missing clang a failure.
 //!
 //! `tests/c/header_compiles.c` checks the header on its own: compiled (not linked) as C99,
 //! C11 (with `_Static_assert`s) and C++11, with `-Werror`, by gcc/g++ and clang/clang++.
+//! `tests/c/header_switch.c` checks that a switch on one of the header's enums lets those
+//! compilers flag a missing case (`-Wswitch`).
 //!
-//! The library is the one `cargo test` built for this profile: the test executable is
-//! `target/<profile>/deps/c_api-<hash>`, the library lies in `target/<profile>/`.
+//! The library is the release build, as it ships (built by `common::library_dir` into
+//! `target/release/`), and the static builds link it with no other library: it needs
+//! nothing but libc.
 
 mod common;
 
-use common::{NATIVE_LIBS, library_dir, repository};
+use common::{library_dir, repository};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -41,7 +45,7 @@ fn library(file: &str) -> PathBuf {
     let path = library_dir().join(file);
     assert!(
         path.exists(),
-        "{} not found: build it with `cargo build -p bellwether-ffi`",
+        "{} not found: build it with `cargo build --release -p bellwether-ffi`",
         path.display()
     );
     path
@@ -127,11 +131,57 @@ fn run(mut command: Command, what: &str) -> Output {
     output
 }
 
+/// `readelf -d` of an ELF file: its dynamic section (SONAME, NEEDED, RUNPATH).
+fn dynamic_section(path: &std::path::Path) -> String {
+    let mut readelf = Command::new("readelf");
+    readelf.arg("-d").arg(path);
+    String::from_utf8_lossy(&run(readelf, &format!("readelf -d {}", path.display())).stdout)
+        .into_owned()
+}
+
+/// A directory with the links an installed shared library has, to the release build's
+/// `libbellwether.so`: `libbellwether.so` for the linker, `libbellwether.so.0` (its SONAME)
+/// for the loader.
+fn shared_library_links(name: &str) -> PathBuf {
+    let dir = out_dir(name).join("lib");
+    std::fs::create_dir_all(&dir).expect("the lib directory can be created");
+    let target = library("libbellwether.so");
+    for link in ["libbellwether.so", "libbellwether.so.0"] {
+        let link = dir.join(link);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&target, &link)
+            .unwrap_or_else(|error| panic!("cannot link {}: {error}", link.display()));
+    }
+    dir
+}
+
+/// The shared library names its ABI version: SONAME `libbellwether.so.0`, so programs
+/// record that and a library with another major version is never loaded in its place.
+#[test]
+fn the_shared_library_is_versioned() {
+    let section = dynamic_section(&library("libbellwether.so"));
+    println!("readelf -d target/release/libbellwether.so:\n{section}");
+    assert!(
+        section.contains("Library soname: [libbellwether.so.0]"),
+        "libbellwether.so has no SONAME libbellwether.so.0"
+    );
+    let needed: Vec<&str> = section
+        .lines()
+        .filter(|line| line.contains("(NEEDED)"))
+        .collect();
+    assert!(
+        needed.len() == 1 && needed.iter().all(|line| line.contains("[libc.so.")),
+        "libbellwether.so needs more than libc:\n{}",
+        needed.join("\n")
+    );
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Linkage {
-    /// `libbellwether.a` and the system libraries Rust's std needs.
+    /// `libbellwether.a` alone (it needs nothing but the C library).
     Static,
-    /// `libbellwether.so`, found at run time through an rpath.
+    /// `libbellwether.so` through links named as installed ones are, found at run time
+    /// through an rpath by its SONAME.
     Shared,
 }
 
@@ -174,19 +224,28 @@ impl Build {
             .args(suite_sources());
         match self.linkage {
             Linkage::Static => {
-                command.arg(library("libbellwether.a")).args(NATIVE_LIBS);
+                // Nothing but the archive: it needs no library beyond libc.
+                command.arg(library("libbellwether.a"));
             }
             Linkage::Shared => {
-                library("libbellwether.so");
+                let lib = shared_library_links(&self.name());
                 command
                     .arg("-L")
-                    .arg(library_dir())
-                    .arg("-l:libbellwether.so")
-                    .arg(format!("-Wl,-rpath,{}", library_dir().display()));
+                    .arg(&lib)
+                    .arg("-lbellwether")
+                    .arg(format!("-Wl,-rpath,{}", lib.display()));
             }
         }
         command.arg("-o").arg(&exe);
         run(command, &format!("{} compiling tests/c", self.name()));
+        if let Linkage::Shared = self.linkage {
+            let needed = dynamic_section(&exe);
+            assert!(
+                needed.contains("Shared library: [libbellwether.so.0]"),
+                "{} does not record the SONAME libbellwether.so.0:\n{needed}",
+                exe.display()
+            );
+        }
         exe
     }
 
@@ -196,7 +255,10 @@ impl Build {
         let mut command = Command::new(&exe);
         command
             .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
-            .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1");
+            .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+            // cargo test points LD_LIBRARY_PATH at target/<profile>/, which the loader would
+            // search before the rpath: the shared build must load the release library.
+            .env_remove("LD_LIBRARY_PATH");
         let output = command
             .output()
             .unwrap_or_else(|error| panic!("cannot run {}: {error}", exe.display()));
@@ -292,6 +354,78 @@ fn check_header(c_compiler: &str, cxx_compiler: &str) {
             &format!("{compiler} -std={standard} compiling the header"),
         );
         println!("include/bellwether.h compiles: {compiler} -std={standard}");
+    }
+}
+
+/// Compiles `tests/c/header_switch.c` as C99, C11 and C++11 with `-Wall -Werror` (which
+/// has `-Wswitch`): complete switches on the header's enums compile, and with
+/// `-DMISSING_CASE` the compiler refuses each switch that lacks a case, naming the
+/// enumerator; so the enums C users switch on are checked by their compiler.
+fn check_switches(c_compiler: &str, cxx_compiler: &str) {
+    let source = c_tests_dir().join("header_switch.c");
+    let dir = out_dir(&format!("switch-{c_compiler}"));
+    let units = [
+        (c_compiler, "c", "c99"),
+        (c_compiler, "c", "c11"),
+        (cxx_compiler, "c++", "c++11"),
+    ];
+    for (compiler, language, standard) in units {
+        let compile = |missing_case: bool| {
+            let mut command = Command::new(compiler);
+            command
+                .args(["-x", language])
+                .arg(format!("-std={standard}"))
+                .args(WARNINGS)
+                .arg("-Wswitch")
+                .args(if missing_case {
+                    &["-DMISSING_CASE"][..]
+                } else {
+                    &[]
+                })
+                .arg("-I")
+                .arg(repository().join("include"))
+                .arg("-c")
+                .arg(&source)
+                .arg("-o")
+                .arg(dir.join(format!("switch-{standard}-{missing_case}.o")));
+            command
+        };
+        run(
+            compile(false),
+            &format!("{compiler} -std={standard} compiling complete switches"),
+        );
+        let mut incomplete = compile(true);
+        let output = incomplete
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run {compiler}: {error}"));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success(),
+            "{compiler} -std={standard} accepted switches that lack a case:\n{incomplete:?}"
+        );
+        for missing in [
+            "BW_OUTPUT_KIND_TIMEOUT",
+            "BW_EVENT_KIND_LEADER_CHANGED",
+            "BW_RESULT_BUFFER_TOO_SMALL",
+        ] {
+            assert!(
+                stderr.contains(missing),
+                "{compiler} -std={standard} did not name the missing case {missing}:\n{stderr}"
+            );
+        }
+        println!("switches on the header's enums are checked: {compiler} -std={standard}");
+    }
+}
+
+#[test]
+fn switches_on_the_enums_are_checked_by_gcc() {
+    check_switches("gcc", "g++");
+}
+
+#[test]
+fn switches_on_the_enums_are_checked_by_clang() {
+    if clang_available("switches_on_the_enums_are_checked_by_clang") {
+        check_switches("clang", "clang++");
     }
 }
 

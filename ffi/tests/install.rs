@@ -1,7 +1,11 @@
 //! The install step for C users, end to end: `ffi/CMakeLists.txt` builds the library with
 //! cargo and installs it into a temporary prefix, then `examples/c/minimal.c` (the README's
 //! program) is built against the installed copy with pkg-config and with
-//! `find_package(bellwether)`, and every binary must elect and print a leader.
+//! `find_package(bellwether)`, and every binary must elect and print a leader. The shared
+//! library is installed versioned (`libbellwether.so.0.1.0`, SONAME `libbellwether.so.0`,
+//! and the two links), and programs linked with it record `libbellwether.so.0`; the static
+//! library is small (no LLVM bitcode, no debug info) and programs linked with it need
+//! nothing but libc.
 //!
 //! Design: the nested cargo build that CMake runs uses its own target directory,
 //! `target/tmp/bellwether-install/cargo-target`. The `cargo test` running this test holds the
@@ -11,9 +15,9 @@
 //! two cores); the directory is kept, so later runs are a cargo no-op. The CMake build
 //! directory and the prefix are recreated on every run.
 //!
-//! Needs `cmake`, `pkg-config` and `cc`. Without them the tests fail, unless
-//! `BELLWETHER_SKIP_INSTALL_TEST=1` is set: then they print that they skipped and pass.
-//! Linux only: they check the ELF files for a dependency on `libbellwether.so`.
+//! Needs `cmake`, `pkg-config`, `cc`, `readelf` and `nm`. Without them the tests fail,
+//! unless `BELLWETHER_SKIP_INSTALL_TEST=1` is set: then they print that they skipped and
+//! pass. Linux only: they read the ELF files' dynamic sections.
 #![cfg(target_os = "linux")]
 
 use std::io::Write;
@@ -22,7 +26,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 const SKIP_VAR: &str = "BELLWETHER_SKIP_INSTALL_TEST";
-const TOOLS: [&str; 3] = ["cmake", "pkg-config", "cc"];
+const TOOLS: [&str; 5] = ["cmake", "pkg-config", "cc", "readelf", "nm"];
+/// The largest installed `libbellwether.a` these tests accept, in bytes (2 MiB; it was
+/// 22 MB when the library linked Rust's std).
+const STATIC_LIBRARY_BUDGET: u64 = 2 * 1024 * 1024;
 const C_FLAGS: [&str; 5] = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"];
 
 /// The result of the install step: where everything is.
@@ -146,12 +153,57 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|error| panic!("cannot read {path:?}: {error}"))
 }
 
-/// Whether the ELF executable at `path` needs `libbellwether.so` at run time (the name is
-/// in its dynamic string table exactly then: the static library does not contain it).
+/// The shared libraries the ELF file at `path` needs at run time (its NEEDED entries).
+fn needed(path: &Path) -> Vec<String> {
+    run(Command::new("readelf").arg("-d").arg(path))
+        .lines()
+        .filter(|line| line.contains("(NEEDED)"))
+        .filter_map(|line| {
+            let (_, name) = line.split_once('[')?;
+            Some(name.trim_end_matches(']').to_owned())
+        })
+        .collect()
+}
+
+/// Whether the ELF executable at `path` needs the shared library at run time, which it
+/// then names by its SONAME (`libbellwether.so.0`), never by the link name or a path.
 fn needs_shared_library(path: &Path) -> bool {
-    read(path)
-        .windows(b"libbellwether.so".len())
-        .any(|window| window == b"libbellwether.so")
+    let needed = needed(path);
+    assert!(
+        !needed
+            .iter()
+            .any(|name| name.contains("bellwether") && name != "libbellwether.so.0"),
+        "{path:?} needs the library by another name than its SONAME: {needed:?}"
+    );
+    needed.iter().any(|name| name == "libbellwether.so.0")
+}
+
+/// Checks that a statically linked program needs nothing at run time but libc (and the
+/// dynamic loader, which is not a NEEDED entry): no Rust std, no libgcc_s.
+fn assert_needs_only_libc(path: &Path) {
+    let needed = needed(path);
+    assert!(
+        needed.iter().all(|name| name.starts_with("libc.so.")),
+        "{path:?} needs more than libc: {needed:?}"
+    );
+}
+
+/// The `bw_*` functions an archive or shared library defines, sorted.
+fn exported_functions(path: &Path) -> Vec<String> {
+    let mut nm = Command::new("nm");
+    nm.args(["--defined-only", "--extern-only"]);
+    if path.extension().is_none_or(|extension| extension != "a") {
+        nm.arg("--dynamic");
+    }
+    let mut names: Vec<String> = run(nm.arg(path))
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(2))
+        .filter(|name| name.starts_with("bw_"))
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Runs a built copy of the minimal program (with `LD_LIBRARY_PATH` set to exactly
@@ -209,13 +261,50 @@ fn install_puts_every_file_in_the_prefix() {
         read(&header) == read(&repo().join("include/bellwether.h")),
         "the installed header differs from include/bellwether.h"
     );
-    for library in ["libbellwether.a", "libbellwether.so"] {
-        let built = install.cargo_target.join("release").join(library);
-        assert!(
-            read(&install.lib().join(library)) == read(&built),
-            "the installed {library} differs from the one cargo built, {built:?}"
-        );
+    // The shared library: cargo's file under its versioned name, SONAME
+    // libbellwether.so.0, with libbellwether.so -> libbellwether.so.0 -> that file.
+    let built_shared = install.cargo_target.join("release/libbellwether.so");
+    let shared = install.lib().join("libbellwether.so.0.1.0");
+    assert!(
+        read(&shared) == read(&built_shared),
+        "the installed libbellwether.so.0.1.0 differs from the one cargo built"
+    );
+    for (link, target) in [
+        ("libbellwether.so.0", "libbellwether.so.0.1.0"),
+        ("libbellwether.so", "libbellwether.so.0"),
+    ] {
+        let found = std::fs::read_link(install.lib().join(link))
+            .unwrap_or_else(|error| panic!("lib/{link} is not a link: {error}"));
+        assert_eq!(found, Path::new(target), "lib/{link} points elsewhere");
     }
+    let dynamic = run(Command::new("readelf").arg("-d").arg(&shared));
+    assert!(
+        dynamic.contains("Library soname: [libbellwether.so.0]"),
+        "the installed shared library has no SONAME libbellwether.so.0:\n{dynamic}"
+    );
+    // The static library: cargo's code, without the LLVM bitcode and debug info of Rust's
+    // precompiled compiler_builtins.
+    let built_static = install.cargo_target.join("release/libbellwether.a");
+    let archive = install.lib().join("libbellwether.a");
+    let size = std::fs::metadata(&archive)
+        .expect("lib/libbellwether.a")
+        .len();
+    note(&format!(
+        "libbellwether.a: {size} bytes installed, {} built by cargo; libbellwether.so: {} bytes",
+        std::fs::metadata(&built_static).map_or(0, |m| m.len()),
+        std::fs::metadata(&shared).map_or(0, |m| m.len()),
+    ));
+    assert!(
+        size <= STATIC_LIBRARY_BUDGET,
+        "the installed libbellwether.a is {size} bytes, over {STATIC_LIBRARY_BUDGET}"
+    );
+    let functions = exported_functions(&built_static);
+    assert!(
+        functions.len() > 20,
+        "cargo's archive exports {functions:?}"
+    );
+    assert_eq!(exported_functions(&archive), functions);
+    assert_eq!(exported_functions(&shared), functions);
     for file in [
         "pkgconfig/bellwether.pc",
         "pkgconfig/bellwether-static.pc",
@@ -311,6 +400,35 @@ fn pkg_config_bellwether_builds_minimal_c() {
     assert_same_run(&run_minimal(&binary, Some(&install.lib())));
 }
 
+/// `cc minimal.c $(pkg-config --cflags --libs bellwether)` links the installed shared
+/// library: the program records its SONAME, `libbellwether.so.0`, and runs against a
+/// directory holding only what a runtime package would (`libbellwether.so.0.1.0` and the
+/// `libbellwether.so.0` link, no `libbellwether.so`).
+#[test]
+fn pkg_config_bellwether_links_the_versioned_shared_library() {
+    let Some(install) = installed("pkg_config_bellwether_links_the_versioned_shared_library")
+    else {
+        return;
+    };
+    let scratch = install.scratch("pkg-config-shared");
+    let binary = scratch.join("minimal");
+    build_with_pkg_config(install, &["--cflags", "--libs", "bellwether"], &binary);
+    assert!(
+        needs_shared_library(&binary),
+        "pkg-config bellwether did not link libbellwether.so.0"
+    );
+    let runtime = scratch.join("runtime");
+    std::fs::create_dir_all(&runtime).expect("the runtime directory can be created");
+    std::fs::copy(
+        install.lib().join("libbellwether.so.0.1.0"),
+        runtime.join("libbellwether.so.0.1.0"),
+    )
+    .expect("the shared library can be copied");
+    std::os::unix::fs::symlink("libbellwether.so.0.1.0", runtime.join("libbellwether.so.0"))
+        .expect("the SONAME link can be made");
+    assert_same_run(&run_minimal(&binary, Some(&runtime)));
+}
+
 /// `cc minimal.c $(pkg-config --cflags --libs bellwether-static)` links `libbellwether.a`
 /// and the system libraries it needs: the binary runs with no library path.
 #[test]
@@ -328,6 +446,7 @@ fn pkg_config_bellwether_static_links_statically() {
         !needs_shared_library(&binary),
         "bellwether-static.pc linked libbellwether.so"
     );
+    assert_needs_only_libc(&binary);
     assert_same_run(&run_minimal(&binary, None));
 }
 
@@ -379,6 +498,7 @@ target_link_libraries(app_shared PRIVATE bellwether::shared)
         !needs_shared_library(&app),
         "bellwether::bellwether linked libbellwether.so"
     );
+    assert_needs_only_libc(&app);
     assert_same_run(&run_minimal(&app, None));
     let app_shared = build.join("app_shared");
     assert!(

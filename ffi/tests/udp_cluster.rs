@@ -49,7 +49,7 @@
 
 mod common;
 
-use common::{NATIVE_LIBS, library_dir, repository};
+use common::{library_dir, repository};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::net::UdpSocket;
@@ -137,7 +137,7 @@ fn compile_udp_node(compiler: &str, out: &Path) -> Result<(), String> {
     let library = library_dir().join("libbellwether.a");
     if !library.exists() {
         return Err(format!(
-            "{} not found: build it with `cargo build -p bellwether-ffi`",
+            "{} not found: build it with `cargo build --release -p bellwether-ffi`",
             library.display()
         ));
     }
@@ -156,7 +156,6 @@ fn compile_udp_node(compiler: &str, out: &Path) -> Result<(), String> {
         .arg(repository().join("include"))
         .arg(&source)
         .arg(&library)
-        .args(NATIVE_LIBS)
         .arg("-o")
         .arg(out)
         .output()

@@ -11,7 +11,7 @@ void cluster_configure(cluster *c, uint32_t algorithm, size_t size) {
     size_t i;
     CHECK(size >= 1 && size <= CLUSTER_MAX_NODES);
     memset(c, 0, sizeof *c);
-    CHECK_OK(bw_config_init(&c->base, algorithm));
+    CHECK_OK(bw_config_init(&c->base, sizeof c->base, algorithm));
     c->size = size;
     for (i = 0; i < size; i++) {
         c->members[i].id = (uint32_t)(i + 1);
@@ -114,29 +114,16 @@ void cluster_confirm(cluster_node *node) {
     node->has_unconfirmed = false;
 }
 
-static void drain_persist(cluster *c, cluster_node *node) {
-    bw_durable_state state;
+/* BW_OUTPUT_KIND_PERSIST: the state as it stands, to store (and confirm unless held). */
+static void take_persist(cluster *c, cluster_node *node, const bw_durable_state *state) {
     bw_durable_state current;
-    bw_result rc;
-    SENTINEL(state);
-    rc = bw_node_poll_persist(node->node, &state);
-    if (!cluster_is_quorum(c)) {
-        CHECK_RC(rc, BW_RESULT_NOT_QUORUM);
-        CHECK_UNTOUCHED(state);
-        return;
-    }
-    if (rc == BW_RESULT_EMPTY) {
-        CHECK_UNTOUCHED(state);
-        return;
-    }
-    CHECK_OK(rc);
+    /* Only quorum election in persistent mode persists anything. */
     CHECK(cluster_is_persistent(c));
-    /* What it hands out is the state as it stands. */
     CHECK_OK(bw_node_durable_state(node->node, &current));
-    CHECK_EQ(state.term, current.term);
-    CHECK_EQ(state.has_vote, current.has_vote);
-    CHECK_EQ(state.voted_for, current.voted_for);
-    node->unconfirmed = state;
+    CHECK_EQ(state->term, current.term);
+    CHECK_EQ(state->has_vote, current.has_vote);
+    CHECK_EQ(state->voted_for, current.voted_for);
+    node->unconfirmed = *state;
     node->has_unconfirmed = true;
     if (!node->hold_persist) {
         cluster_confirm(node);
@@ -158,70 +145,54 @@ static void enqueue(cluster *c, uint32_t from, uint32_t to, const uint8_t *bytes
     memcpy(packet->bytes, bytes, len);
 }
 
-static void drain_transmit(cluster *c, cluster_node *node) {
-    for (;;) {
-        uint8_t buf[BW_MAX_MESSAGE_SIZE];
-        bw_transmit transmit;
-        bw_result rc;
-        size_t i;
-        SENTINEL(buf);
-        SENTINEL(transmit);
-        rc = bw_node_poll_transmit(node->node, buf, sizeof buf, &transmit);
-        if (rc == BW_RESULT_EMPTY || node->has_unconfirmed) {
-            /* Nothing leaves while a durable state waits for its confirmation. */
-            CHECK_RC(rc, BW_RESULT_EMPTY);
-            CHECK_UNTOUCHED(buf);
-            CHECK_UNTOUCHED(transmit);
-            return;
-        }
-        CHECK_OK(rc);
-        CHECK(transmit.len >= 1 && transmit.len <= BW_MAX_MESSAGE_SIZE);
-        CHECK(is_sentinel(buf + transmit.len, sizeof buf - transmit.len));
-        if (transmit.broadcast) {
-            CHECK_EQ(transmit.to, 0);
-            for (i = 0; i < c->size; i++) {
-                if (c->members[i].id != node->id) {
-                    enqueue(c, node->id, c->members[i].id, buf, transmit.len);
-                }
+/* BW_OUTPUT_KIND_TRANSMIT: the message in `buf`, to its recipients. */
+static void take_transmit(cluster *c, cluster_node *node, const uint8_t *buf,
+                          size_t buf_len, const bw_transmit *transmit) {
+    size_t i;
+    /* Nothing leaves while a durable state waits for its confirmation. */
+    CHECK(!node->has_unconfirmed);
+    CHECK(transmit->len >= 1 && transmit->len <= BW_MAX_MESSAGE_SIZE);
+    CHECK(is_sentinel(buf + transmit->len, buf_len - transmit->len));
+    if (transmit->broadcast) {
+        CHECK_EQ(transmit->to, 0);
+        for (i = 0; i < c->size; i++) {
+            if (c->members[i].id != node->id) {
+                enqueue(c, node->id, c->members[i].id, buf, transmit->len);
             }
-        } else {
-            CHECK(transmit.to != node->id);
-            CHECK(transmit.to >= 1 && transmit.to <= c->size); /* a member */
-            enqueue(c, node->id, transmit.to, buf, transmit.len);
         }
+    } else {
+        CHECK(transmit->to != node->id);
+        CHECK(transmit->to >= 1 && transmit->to <= c->size); /* a member */
+        enqueue(c, node->id, transmit->to, buf, transmit->len);
     }
 }
 
-static void drain_events(cluster_node *node) {
-    bw_event event;
-    bw_result rc;
-    while ((rc = bw_node_poll_event(node->node, &event)) == BW_RESULT_OK) {
-        switch (event.kind) {
-        case BW_EVENT_KIND_STEPPED_DOWN:
-            CHECK(node->event_leading);
-            CHECK_EQ(event.term, node->event_term);
-            node->event_leading = false;
-            break;
-        case BW_EVENT_KIND_LEADER_CHANGED:
-            node->event_has_leader = event.has_leader;
-            node->event_leader = event.has_leader ? event.leader : 0;
-            if (!event.has_leader) {
-                CHECK_EQ(event.leader, 0);
-            }
-            node->event_term = event.term;
-            break;
-        case BW_EVENT_KIND_BECAME_LEADER:
-            CHECK(!node->event_leading);
-            CHECK(node->event_has_leader && node->event_leader == node->id);
-            CHECK_EQ(event.term, node->event_term);
-            node->event_leading = true;
-            node->became_leader_events++;
-            break;
-        default:
-            FAIL("unknown event kind %u", (unsigned)event.kind);
+/* BW_OUTPUT_KIND_EVENT: the leadership it describes, checked against what came before. */
+static void take_event(cluster_node *node, const bw_event *event) {
+    switch ((enum bw_event_kind)event->kind) {
+    case BW_EVENT_KIND_STEPPED_DOWN:
+        CHECK(node->event_leading);
+        CHECK_EQ(event->term, node->event_term);
+        node->event_leading = false;
+        break;
+    case BW_EVENT_KIND_LEADER_CHANGED:
+        node->event_has_leader = event->has_leader;
+        node->event_leader = event->has_leader ? event->leader : 0;
+        if (!event->has_leader) {
+            CHECK_EQ(event->leader, 0);
         }
+        node->event_term = event->term;
+        break;
+    case BW_EVENT_KIND_BECAME_LEADER:
+        CHECK(!node->event_leading);
+        CHECK(node->event_has_leader && node->event_leader == node->id);
+        CHECK_EQ(event->term, node->event_term);
+        node->event_leading = true;
+        node->became_leader_events++;
+        break;
+    default:
+        FAIL("unknown event kind %u", (unsigned)event->kind);
     }
-    CHECK_RC(rc, BW_RESULT_EMPTY);
 }
 
 /* After a drain, the events told the whole story: they match the getters. */
@@ -243,10 +214,35 @@ static void check_events_match_getters(cluster_node *node) {
 }
 
 void cluster_drain(cluster *c, cluster_node *node) {
-    drain_persist(c, node);
-    drain_transmit(c, node);
-    drain_events(node);
-    check_events_match_getters(node);
+    uint32_t last = BW_OUTPUT_KIND_PERSIST;
+    for (;;) {
+        uint8_t buf[BW_MAX_MESSAGE_SIZE];
+        bw_output output;
+        uint64_t deadline;
+        SENTINEL(buf);
+        CHECK_OK(bw_node_poll_output(node->node, buf, sizeof buf, &output));
+        /* Persist, then transmit, then events, then the timeout: never back. */
+        CHECK(output.kind >= last && output.kind <= BW_OUTPUT_KIND_TIMEOUT);
+        last = output.kind;
+        node->outputs[output.kind]++;
+        switch ((enum bw_output_kind)output.kind) {
+        case BW_OUTPUT_KIND_PERSIST:
+            take_persist(c, node, &output.persist);
+            break;
+        case BW_OUTPUT_KIND_TRANSMIT:
+            take_transmit(c, node, buf, sizeof buf, &output.transmit);
+            break;
+        case BW_OUTPUT_KIND_EVENT:
+            take_event(node, &output.event);
+            break;
+        case BW_OUTPUT_KIND_TIMEOUT:
+            CHECK(output.timeout.has_deadline);
+            CHECK_OK(bw_node_poll_timeout(node->node, &deadline));
+            CHECK_EQ(output.timeout.deadline, deadline);
+            check_events_match_getters(node);
+            return;
+        }
+    }
 }
 
 static void deliver(cluster *c, const cluster_packet *packet) {

@@ -2,7 +2,7 @@
  * An in-memory cluster driven through the C API, as a host would drive it: a queue of
  * messages (each takes CLUSTER_LATENCY to arrive), a simulated clock that jumps to the
  * next delivery or the earliest bw_node_poll_timeout, and after every input the drain
- * loop of the calling contract (poll_persist, poll_transmit, poll_event).
+ * of the calling contract, bw_node_poll_output until BW_OUTPUT_KIND_TIMEOUT.
  *
  * Members are 1..size, all candidates of priority 0, in group CLUSTER_GROUP. Quorum nodes
  * in persistent mode store their durable state in two flash slots of their own through
@@ -50,6 +50,8 @@ typedef struct {
     uint64_t event_term;
     bool event_leading;
     unsigned became_leader_events;
+    /* How many outputs of each bw_output_kind the node handed out. */
+    unsigned outputs[BW_OUTPUT_KIND_TIMEOUT + 1];
 } cluster_node;
 
 typedef struct {
@@ -83,7 +85,8 @@ void cluster_restart(cluster *c, uint32_t id);
 
 /* Writes the node's unconfirmed durable state to its slots and confirms it. */
 void cluster_confirm(cluster_node *node);
-/* The drain loop after an input; fails the scenario on any contract violation. */
+/* The drain after an input; fails the scenario on any contract violation (an output
+ * out of order, a message while a durable state waits for its confirmation, ...). */
 void cluster_drain(cluster *c, cluster_node *node);
 
 /* One step: time jumps to the next delivery or deadline; those due happen. False when

@@ -28,6 +28,10 @@ STATIC_CHECK(sizeof(bw_result) == 4, "bw_result is 32 bits");
 STATIC_CHECK(sizeof(bw_role) == 4, "bw_role is 32 bits");
 STATIC_CHECK(sizeof(bw_event_kind) == 4, "bw_event_kind is 32 bits");
 STATIC_CHECK(sizeof(bw_slot) == 4, "bw_slot is 32 bits");
+STATIC_CHECK(sizeof(bw_output_kind) == 4, "bw_output_kind is 32 bits");
+STATIC_CHECK(offsetof(bw_config, struct_size) == 0, "bw_config starts with struct_size");
+STATIC_CHECK(BW_OUTPUT_KIND_PERSIST == 0 && BW_OUTPUT_KIND_TIMEOUT == 3,
+             "output kinds are 0..3");
 STATIC_CHECK(BW_RESULT_OK == 0, "BW_RESULT_OK is 0");
 STATIC_CHECK(BW_RESULT_EMPTY == 1, "BW_RESULT_EMPTY is 1");
 STATIC_CHECK(BW_SLOT_A == 0 && BW_SLOT_B == 1, "slots are 0 and 1");
@@ -41,7 +45,7 @@ STATIC_CHECK((std::is_same<std::underlying_type<bw_result>::type, uint32_t>::val
 /* Every declaration is usable: take each function's address with its declared type. */
 typedef struct {
     const char *(*version)(void);
-    bw_result (*config_init)(bw_config *, uint32_t);
+    bw_result (*config_init)(bw_config *, size_t, uint32_t);
     size_t (*node_size)(void);
     size_t (*node_align)(void);
     bw_result (*node_init)(void *, size_t, const bw_config *, uint64_t, bw_node **);
@@ -49,6 +53,7 @@ typedef struct {
                               const bw_durable_state *, bw_node **);
     bw_result (*handle_bytes)(bw_node *, uint64_t, const uint8_t *, size_t);
     bw_result (*handle_timeout)(bw_node *, uint64_t);
+    bw_result (*poll_output)(bw_node *, uint8_t *, size_t, bw_output *);
     bw_result (*poll_transmit)(bw_node *, uint8_t *, size_t, bw_transmit *);
     bw_result (*poll_event)(bw_node *, bw_event *);
     bw_result (*poll_timeout)(const bw_node *, uint64_t *);
@@ -78,7 +83,7 @@ extern const bellwether_api BELLWETHER_API;
 const bellwether_api BELLWETHER_API = {
     bw_version,          bw_config_init,           bw_node_size,
     bw_node_align,       bw_node_init,             bw_node_restore,
-    bw_node_handle_bytes, bw_node_handle_timeout,  bw_node_poll_transmit,
+    bw_node_handle_bytes, bw_node_handle_timeout,  bw_node_poll_output, bw_node_poll_transmit,
     bw_node_poll_event,  bw_node_poll_timeout,     bw_node_leader,
     bw_node_role,        bw_node_term,             bw_node_lease_until,
     bw_node_has_lease,   bw_node_fencing_token,    bw_node_durable_state,
@@ -95,7 +100,7 @@ const uint64_t HEADER_MAX_TERM = BW_MAX_TERM;
 /* The enum constants convert to the plain uint32_t fields and arguments. */
 extern bw_result header_example(bw_config *config);
 bw_result header_example(bw_config *config) {
-    bw_result result = bw_config_init(config, BW_ALGORITHM_QUORUM);
+    bw_result result = bw_config_init(config, sizeof *config, BW_ALGORITHM_QUORUM);
     config->durability = BW_DURABILITY_VOLATILE;
     config->preemption = BW_PREEMPTION_NEVER;
     config->ring_variant = BW_RING_VARIANT_MAX_ONLY;

@@ -11,11 +11,14 @@
  *
  *   BW_RESULT_OK                     everywhere
  *   BW_RESULT_EMPTY                  transmit: an empty queue writes nothing; quorum: lease
- *                                    and fencing token EMPTY on followers; poll_persist
+ *                                    and fencing token EMPTY on followers; poll_persist,
+ *                                    on every algorithm
  *   BW_RESULT_NULL_POINTER           null pointers: bw_node_init and bw_node_restore /
- *                                    every node call / record functions
+ *                                    every node call / record functions; memory: checks
+ *                                    in order; output: NULL pointers
  *   BW_RESULT_BUFFER_TOO_SMALL       transmit: short buffers keep the message queued;
- *                                    records: encode needs BW_RECORD_SIZE bytes
+ *                                    records: encode needs BW_RECORD_SIZE bytes; output:
+ *                                    a short buffer keeps the message queued
  *   BW_RESULT_MEMORY_TOO_SMALL       memory: NULL, too small, misaligned
  *   BW_RESULT_MEMORY_MISALIGNED      memory: NULL, too small, misaligned
  *   BW_RESULT_INVALID_ARGUMENT       config: bw_config_init ... refuses unknown algorithms;
@@ -31,6 +34,10 @@
  *   BW_RESULT_ORDINARY_MEMBERS_UNSUPPORTED "
  *   BW_RESULT_DRIFT_BOUND_TOO_LARGE      "
  *   BW_RESULT_LEASE_TOO_LONG             "
+ *   BW_RESULT_NO_CANDIDATE               "
+ *   BW_RESULT_TOO_MANY_SUCCESSORS        "
+ *   BW_RESULT_CONFIG_SIZE            config: struct_size
+ *   BW_RESULT_UNSUPPORTED_OPTION     config: a newer header's options
  *   BW_RESULT_NOTHING_TO_RESTORE     quorum: restore refusals; quorum: volatile mode
  *   BW_RESULT_VOTE_FOR_NON_MEMBER    quorum: restore refusals; memory: a failed init ...
  *   BW_RESULT_RESTORED_TERM_OUT_OF_RANGE  quorum: restore refusals; memory: a failed ...
@@ -51,7 +58,7 @@
  *   BW_RESULT_TO_SELF                    "
  *   BW_RESULT_NOT_CANDIDATE              "
  *   BW_RESULT_NOT_CURRENT            quorum: messages wait until ... confirmed; an older
- *                                    confirmed state; volatile mode
+ *                                    confirmed state; volatile mode; other algorithms
  *   BW_RESULT_RECORD_WRONG_LENGTH    records: every decode error code; recover with ...
  *   BW_RESULT_RECORD_BAD_MAGIC       records: every decode error code
  *   BW_RESULT_RECORD_UNSUPPORTED_VERSION "
@@ -62,8 +69,9 @@
  *                                    library's answer to an engine error this version has
  *                                    no code for, and every error variant of this version's
  *                                    engine (ConfigError, DecodeError, ReceiveError,
- *                                    EncodeError, RestoreError, TransferError, ConfirmError, RecordError) maps to its own
- *                                    code; the `_ => Unknown` arms in ffi/src/result.rs exist
+ *                                    EncodeError, TransferError, ConfirmError,
+ *                                    RestoreError, RecordError) maps to its own code;
+ *                                    the `_ => Unknown` arms in ffi/src/result.rs exist
  *                                    only because those enums are #[non_exhaustive]. Its
  *                                    text is checked by "result texts".
  */
@@ -95,6 +103,7 @@ int main(int argc, char **argv) {
         {ELECTION_SCENARIOS, ELECTION_SCENARIO_COUNT},
         {QUORUM_SCENARIOS, QUORUM_SCENARIO_COUNT},
         {RECORD_SCENARIOS, RECORD_SCENARIO_COUNT},
+        {OUTPUT_SCENARIOS, OUTPUT_SCENARIO_COUNT},
     };
     size_t failed = 0;
     size_t i;

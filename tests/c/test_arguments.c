@@ -44,7 +44,7 @@ static bool is_known_code(uint32_t code) {
 }
 
 static void every_result_has_its_own_text(void) {
-    static const uint32_t unknown_codes[] = {7, 9, 23, 29, 41, 56, 59, 66, 98, 100, 1000,
+    static const uint32_t unknown_codes[] = {8, 9, 27, 29, 41, 56, 59, 66, 98, 100, 1000,
                                              UINT32_MAX};
     const char *unknown = bw_result_str(unknown_codes[0]);
     size_t i;
@@ -81,7 +81,8 @@ static void every_result_has_its_own_text(void) {
 static void check_defaults(uint32_t algorithm) {
     bw_config config;
     SENTINEL(config);
-    CHECK_OK(bw_config_init(&config, algorithm));
+    CHECK_OK(bw_config_init(&config, sizeof config, algorithm));
+    CHECK_EQ(config.struct_size, sizeof config);
     CHECK_EQ(config.group, 0);
     CHECK_EQ(config.node, 0);
     CHECK(config.members == NULL);
@@ -115,10 +116,76 @@ static void config_init_fills_the_defaults(void) {
     }
     for (i = 0; i < sizeof unknown_algorithms / sizeof unknown_algorithms[0]; i++) {
         SENTINEL(config);
-        CHECK_RC(bw_config_init(&config, unknown_algorithms[i]), BW_RESULT_INVALID_ARGUMENT);
+        CHECK_RC(bw_config_init(&config, sizeof config, unknown_algorithms[i]),
+                 BW_RESULT_INVALID_ARGUMENT);
         CHECK_UNTOUCHED(config);
     }
-    CHECK_RC(bw_config_init(NULL, BW_ALGORITHM_BULLY), BW_RESULT_NULL_POINTER);
+    CHECK_RC(bw_config_init(NULL, sizeof config, BW_ALGORITHM_BULLY), BW_RESULT_NULL_POINTER);
+    CHECK_RC(bw_config_init(NULL, 0, BW_ALGORITHM_BULLY), BW_RESULT_NULL_POINTER);
+    /* The caller's size comes before the algorithm: a struct too small for this library's
+     * bw_config (an older one would be) or implausibly large is refused, unwritten. */
+    SENTINEL(config);
+    CHECK_RC(bw_config_init(&config, 0, BW_ALGORITHM_BULLY), BW_RESULT_CONFIG_SIZE);
+    CHECK_RC(bw_config_init(&config, sizeof config - 1, BW_ALGORITHM_BULLY),
+             BW_RESULT_CONFIG_SIZE);
+    CHECK_RC(bw_config_init(&config, sizeof config - 1, 99), BW_RESULT_CONFIG_SIZE);
+    CHECK_RC(bw_config_init(&config, 4097, BW_ALGORITHM_BULLY), BW_RESULT_CONFIG_SIZE);
+    CHECK_UNTOUCHED(config);
+}
+
+/* ---- struct_size: bw_config can grow without breaking compiled programs ---- */
+
+/* What a program compiled against a newer header passes: this library's bw_config
+ * followed by options it does not know. */
+typedef struct {
+    bw_config known;
+    uint64_t newer_options[4];
+} newer_config;
+
+static void config_struct_size_is_checked(void) {
+    node_memory memory;
+    bw_config config = node_config(BW_ALGORITHM_QUORUM, 1, 3);
+    newer_config newer;
+    bw_node *node;
+    uint8_t *bytes = node_memory_bytes(&memory);
+    size_t i;
+
+    /* A config that was not set up by bw_config_init: its struct_size is wrong. */
+    SENTINEL(node);
+    config.struct_size = 0;
+    CHECK_RC(bw_node_init(bytes, BW_NODE_SIZE, &config, NODES_START, &node),
+             BW_RESULT_CONFIG_SIZE);
+    config.struct_size = sizeof config - 1;
+    CHECK_RC(bw_node_init(bytes, BW_NODE_SIZE, &config, NODES_START, &node),
+             BW_RESULT_CONFIG_SIZE);
+    config.struct_size = (size_t)-1;
+    CHECK_RC(bw_node_init(bytes, BW_NODE_SIZE, &config, NODES_START, &node),
+             BW_RESULT_CONFIG_SIZE);
+    CHECK_UNTOUCHED(node);
+
+    /* A newer header's config: bw_config_init zeroes the options this library does not
+     * know, and while they stay zero the node starts as with this library's config. */
+    SENTINEL(newer);
+    CHECK_OK(bw_config_init(&newer.known, sizeof newer, BW_ALGORITHM_QUORUM));
+    CHECK_EQ(newer.known.struct_size, sizeof newer);
+    for (i = 0; i < 4; i++) {
+        CHECK_EQ(newer.newer_options[i], 0);
+    }
+    newer.known.group = config.group;
+    newer.known.node = config.node;
+    newer.known.members = config.members;
+    newer.known.members_len = config.members_len;
+    newer.known.seed = config.seed;
+    CHECK_OK(bw_node_init(bytes, BW_NODE_SIZE, &newer.known, NODES_START, &node));
+
+    /* An option set that this library does not have is refused, not ignored. */
+    newer.newer_options[3] = 1;
+    SENTINEL(memory);
+    SENTINEL(node);
+    CHECK_RC(bw_node_init(bytes, BW_NODE_SIZE, &newer.known, NODES_START, &node),
+             BW_RESULT_UNSUPPORTED_OPTION);
+    CHECK_UNTOUCHED(node);
+    CHECK_UNTOUCHED(memory);
 }
 
 /* ---- Node memory ---- */
@@ -152,7 +219,9 @@ static void node_memory_is_checked(void) {
         check_memory_refused(&memory, 0, BW_NODE_SIZE - 1, BW_RESULT_MEMORY_TOO_SMALL);
     }
     for (offset = 1; offset < BW_NODE_ALIGN; offset++) {
-        check_memory_refused(&memory, offset, BW_NODE_SIZE, BW_RESULT_MEMORY_MISALIGNED);
+        if (offset % bw_node_align() != 0) {
+            check_memory_refused(&memory, offset, BW_NODE_SIZE, BW_RESULT_MEMORY_MISALIGNED);
+        }
     }
     SENTINEL(node);
     CHECK_RC(bw_node_init(NULL, BW_NODE_SIZE, &config, NODES_START, &node),
@@ -171,6 +240,44 @@ static void node_memory_is_checked(void) {
                       NODE_MEMORY_CAPACITY - bw_node_size()));
 }
 
+/* bw_node_init and bw_node_restore check NULL pointers first, then the memory's alignment,
+ * then its size, then the configuration, then the state: each call below has every problem
+ * from some point of that list on, and must report the first. */
+static void construction_checks_come_in_the_documented_order(void) {
+    node_memory memory;
+    bw_config config = node_config(BW_ALGORITHM_QUORUM, 1, 3);
+    bw_config bad = config;
+    bw_durable_state state = {1, true, 1};
+    bw_durable_state stranger = {1, true, 9};
+    uint8_t *aligned = node_memory_bytes(&memory);
+    uint8_t *misaligned = aligned + 1;
+    bw_node *node;
+    bad.members_len = 0;
+    SENTINEL(memory);
+    SENTINEL(node);
+
+    CHECK_RC(bw_node_init(misaligned, 3, NULL, NODES_START, &node), BW_RESULT_NULL_POINTER);
+    CHECK_RC(bw_node_init(misaligned, 3, &bad, NODES_START, NULL), BW_RESULT_NULL_POINTER);
+    CHECK_RC(bw_node_restore(misaligned, 3, &bad, NODES_START, NULL, &node),
+             BW_RESULT_NULL_POINTER);
+    CHECK_RC(bw_node_init(misaligned, 3, &bad, NODES_START, &node),
+             BW_RESULT_MEMORY_MISALIGNED);
+    CHECK_RC(bw_node_restore(misaligned, 3, &bad, NODES_START, &stranger, &node),
+             BW_RESULT_MEMORY_MISALIGNED);
+    CHECK_RC(bw_node_init(aligned, 3, &bad, NODES_START, &node), BW_RESULT_MEMORY_TOO_SMALL);
+    CHECK_RC(bw_node_restore(aligned, 3, &bad, NODES_START, &stranger, &node),
+             BW_RESULT_MEMORY_TOO_SMALL);
+    CHECK_RC(bw_node_init(aligned, BW_NODE_SIZE, &bad, NODES_START, &node),
+             BW_RESULT_NO_MEMBERS);
+    CHECK_RC(bw_node_restore(aligned, BW_NODE_SIZE, &bad, NODES_START, &stranger, &node),
+             BW_RESULT_NO_MEMBERS);
+    CHECK_RC(bw_node_restore(aligned, BW_NODE_SIZE, &config, NODES_START, &stranger, &node),
+             BW_RESULT_VOTE_FOR_NON_MEMBER);
+    CHECK_UNTOUCHED(node);
+    CHECK_UNTOUCHED(memory);
+    CHECK_OK(bw_node_restore(aligned, BW_NODE_SIZE, &config, NODES_START, &state, &node));
+}
+
 /* ---- Config errors ----
  * Each change applies to the defaults (bw_config_init): heartbeat 100, failure timeout
  * T = 500, round trip 50, drift bound 1 %. */
@@ -179,6 +286,7 @@ static void node_memory_is_checked(void) {
 static bw_member many_members[MANY];
 static const bw_member duplicates[] = {{1, 0, true}, {2, 0, true}, {2, 0, true}};
 static const bw_member with_ordinary[] = {{1, 0, true}, {2, 0, true}, {3, 0, false}};
+static const bw_member all_ordinary[] = {{1, 0, false}, {2, 0, false}, {3, 0, false}};
 
 static void use_members(bw_config *config, const bw_member *members, size_t len) {
     config->members = members;
@@ -200,6 +308,9 @@ static void short_tie_breaker(bw_config *c) { c->tie_breaker_step = 49; }
 static void tie_breaker_equal_to_round_trip(bw_config *c) { c->tie_breaker_step = 50; }
 static void zero_invite_interval(bw_config *c) { c->invite_interval = 0; }
 static void ordinary_member(bw_config *c) { use_members(c, with_ordinary, 3); }
+static void no_candidate(bw_config *c) { use_members(c, all_ordinary, 3); }
+static void five_successors(bw_config *c) { c->successors = 5; }
+static void four_successors(bw_config *c) { c->successors = 4; }
 static void drift_of_100_percent(bw_config *c) { c->clock_drift_ppm = 1000000; }
 static void drift_just_below_100_percent(bw_config *c) { c->clock_drift_ppm = 999999; }
 /* T = 500, rho = 1 %: the longest safe lease is floor(500 * 0.99 / 1.01) = 490. */
@@ -219,7 +330,7 @@ typedef struct {
 
 static const config_case CONFIG_CASES[] = {
     {"no members", BW_ALGORITHM_BULLY, no_members, BW_RESULT_NO_MEMBERS},
-    {"no members, NULL array", BW_ALGORITHM_QUORUM, no_members_null, BW_RESULT_NO_MEMBERS},
+    {"no members, NULL array", BW_ALGORITHM_QUORUM, no_members_null, BW_RESULT_NULL_POINTER},
     {"BW_MAX_MEMBERS + 1 members", BW_ALGORITHM_BULLY, too_many_members,
      BW_RESULT_TOO_MANY_MEMBERS},
     {"BW_MAX_MEMBERS members", BW_ALGORITHM_QUORUM, max_members, BW_RESULT_OK},
@@ -246,6 +357,12 @@ static const config_case CONFIG_CASES[] = {
     {"invitation: an ordinary member", BW_ALGORITHM_INVITATION, ordinary_member,
      BW_RESULT_ORDINARY_MEMBERS_UNSUPPORTED},
     {"candidates: an ordinary member", BW_ALGORITHM_CANDIDATES, ordinary_member, BW_RESULT_OK},
+    {"candidates: every member ordinary", BW_ALGORITHM_CANDIDATES, no_candidate,
+     BW_RESULT_NO_CANDIDATE},
+    {"quorum: every member ordinary", BW_ALGORITHM_QUORUM, no_candidate, BW_RESULT_NO_CANDIDATE},
+    {"next-in-line: 5 successors", BW_ALGORITHM_NEXT_IN_LINE, five_successors,
+     BW_RESULT_TOO_MANY_SUCCESSORS},
+    {"next-in-line: 4 successors", BW_ALGORITHM_NEXT_IN_LINE, four_successors, BW_RESULT_OK},
     {"quorum: drift bound 1000000 ppm", BW_ALGORITHM_QUORUM, drift_of_100_percent,
      BW_RESULT_DRIFT_BOUND_TOO_LARGE},
     {"quorum: drift bound 999999 ppm", BW_ALGORITHM_QUORUM, drift_just_below_100_percent,
@@ -538,6 +655,10 @@ const scenario ARGUMENT_SCENARIOS[] = {
      config_init_fills_the_defaults},
     {"memory: NULL, too small, misaligned; exactly bw_node_size() suffices",
      node_memory_is_checked},
+    {"memory: NULL pointers, then alignment, then size, then config, then state",
+     construction_checks_come_in_the_documented_order},
+    {"config: struct_size: too small or large refused; a newer header's options must be zero",
+     config_struct_size_is_checked},
     {"config: every config error code, and the boundaries that pass", every_config_error},
     {"config: unknown enum values are refused whatever the algorithm",
      unknown_enum_values_are_refused_whatever_the_algorithm},

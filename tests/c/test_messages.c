@@ -113,7 +113,8 @@ static void zero_length_and_cut_messages_are_truncated(void) {
     wire message = valid_message();
     size_t len;
     start_receiver(&r);
-    refuse(&r, NULL, 0, BW_RESULT_TRUNCATED);
+    /* NULL is a NULL pointer whatever the length; zero bytes are a truncated message. */
+    refuse(&r, NULL, 0, BW_RESULT_NULL_POINTER);
     refuse(&r, message.bytes, 0, BW_RESULT_TRUNCATED);
     for (len = 1; len < message.len; len++) {
         refuse(&r, message.bytes, len, BW_RESULT_TRUNCATED);

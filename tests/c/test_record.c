@@ -126,8 +126,8 @@ static void every_record_error(void) {
     size_t i;
     encode(&state, 3, valid);
 
-    /* Wrong lengths, NULL with length 0 included. */
-    check_decode_fails(NULL, 0, BW_RESULT_RECORD_WRONG_LENGTH);
+    /* Wrong lengths; NULL is a NULL pointer, whatever the length. */
+    check_decode_fails(NULL, 0, BW_RESULT_NULL_POINTER);
     check_decode_fails(valid, 0, BW_RESULT_RECORD_WRONG_LENGTH);
     check_decode_fails(valid, BW_RECORD_SIZE - 1, BW_RESULT_RECORD_WRONG_LENGTH);
     memcpy(longer, valid, BW_RECORD_SIZE);
@@ -225,7 +225,8 @@ static void recover_without_a_valid_record(void) {
     /* A slot of the wrong length is the host's mistake, not an empty slot. */
     check_recover_fails(valid, BW_RECORD_SIZE, valid, BW_RECORD_SIZE - 1,
                         BW_RESULT_RECORD_WRONG_LENGTH);
-    check_recover_fails(NULL, 0, valid, BW_RECORD_SIZE, BW_RESULT_RECORD_WRONG_LENGTH);
+    check_recover_fails(valid, 0, valid, BW_RECORD_SIZE, BW_RESULT_RECORD_WRONG_LENGTH);
+    check_recover_fails(NULL, 0, valid, BW_RECORD_SIZE, BW_RESULT_NULL_POINTER);
 }
 
 /* The host's two slots and the writer that fills them. */

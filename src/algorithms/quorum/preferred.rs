@@ -97,10 +97,13 @@ impl PreferredLeader {
         t: Duration,
         best: Option<PeerIndex>,
     ) -> Option<PeerIndex> {
-        self.steady = match (best, self.steady) {
-            (Some(peer), Some((steady, since))) if peer == steady => Some((peer, since)),
-            (Some(peer), _) => Some((peer, now)),
-            (None, _) => None,
+        let Some(peer) = best else {
+            self.steady = None;
+            return None;
+        };
+        self.steady = match self.steady {
+            Some((steady, since)) if peer == steady => Some((peer, since)),
+            _ => Some((peer, now)),
         };
         let (peer, since) = self.steady?;
         (now >= self.retry_at && now - since >= self.hold_down(now, t)).then_some(peer)
