@@ -341,25 +341,29 @@ impl View {
             }
         };
         match event {
-            Event::LeaderChanged { leader, term } => {
+            Event::LeaderChanged {
+                leader,
+                term,
+                cause,
+            } => {
                 let known = leader.map(|leader| (leader, term));
                 let had_one = self.follows(report.node).is_some();
                 self.follows.insert(report.node, known);
                 match leader {
                     // The leader's own `BecameLeader` event follows; one line is enough.
                     Some(leader) if leader == report.node => None,
-                    Some(leader) => Some(format!("leader -> {leader} ({term})")),
-                    None if had_one => Some(format!("lost its leader ({term}), electing")),
-                    None => Some(format!("no leader yet ({term}), electing")),
+                    Some(leader) => Some(format!("leader -> {leader} ({term}): {cause}")),
+                    None if had_one => Some(format!("lost its leader ({term}), electing: {cause}")),
+                    None => Some(format!("no leader yet ({term}), electing: {cause}")),
                 }
             }
             Event::BecameLeader { term } => {
                 self.leads.insert(report.node, term);
                 Some(format!("became leader ({term})"))
             }
-            Event::SteppedDown { term } => {
+            Event::SteppedDown { term, cause } => {
                 self.leads.remove(&report.node);
-                Some(format!("stepped down ({term})"))
+                Some(format!("stepped down ({term}): {cause}"))
             }
             other => Some(format!("{other:?}")),
         }

@@ -58,7 +58,7 @@
  * The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
  * 32-bit ones, where it is smaller (`bw_node_size()` says exactly).
  */
-#define BW_NODE_SIZE 1216
+#define BW_NODE_SIZE 1240
 
 /**
  * The alignment the memory of a node needs: enough on every target (`bw_node_align()`
@@ -388,6 +388,72 @@ enum bw_event_kind
 typedef enum bw_event_kind bw_event_kind;
 #else
 typedef uint32_t bw_event_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why the leadership changed (the `cause` of a `bw_event`). Written to a `bw_cause` (a
+ * `uint32_t`); later versions may add causes. `bw_cause_str()` gives its text.
+ */
+enum bw_cause
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The node started, or restarted, and knows no leader yet.
+   */
+  BW_CAUSE_STARTED = 0,
+  /**
+   * The leader's heartbeats stopped: a failure (election) timeout passed without one.
+   */
+  BW_CAUSE_LEADER_SILENT = 1,
+  /**
+   * A message from `cause_node` carried a newer term or epoch.
+   */
+  BW_CAUSE_NEWER_TERM = 2,
+  /**
+   * A message from `cause_node` started or continued an election.
+   */
+  BW_CAUSE_ELECTION_CALLED = 3,
+  /**
+   * `cause_node` leads: its announcement or heartbeat arrived.
+   */
+  BW_CAUSE_LEADER_HEARD = 4,
+  /**
+   * This node won the election.
+   */
+  BW_CAUSE_ELECTED = 5,
+  /**
+   * A higher-ranked member, `cause_node`, leads or is alive.
+   */
+  BW_CAUSE_OUTRANKED = 6,
+  /**
+   * Check-quorum: no majority acknowledged this leader within the election timeout.
+   */
+  BW_CAUSE_CHECK_QUORUM_FAILED = 7,
+  /**
+   * `cause_node` leads the same term (volatile mode): this node stepped down.
+   */
+  BW_CAUSE_RIVAL_LEADER = 8,
+  /**
+   * The host handed leadership to `cause_node`.
+   */
+  BW_CAUSE_TRANSFER_REQUESTED = 9,
+  /**
+   * The leader `cause_node` handed leadership to this node.
+   */
+  BW_CAUSE_HANDED_OVER = 10,
+  /**
+   * A cause this version of the library has no code for.
+   */
+  BW_CAUSE_UNKNOWN = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum bw_cause bw_cause;
+#else
+typedef uint32_t bw_cause;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -725,6 +791,15 @@ typedef struct {
    * The term concerned.
    */
   uint64_t term;
+  /**
+   * Why it happened (`BW_CAUSE_ELECTED` for `BW_EVENT_KIND_BECAME_LEADER`).
+   */
+  bw_cause cause;
+  /**
+   * The node the cause names (the sender of a newer term, the leader heard, ...); 0
+   * for causes that name none.
+   */
+  uint32_t cause_node;
 } bw_event;
 
 /**
@@ -999,6 +1074,12 @@ bw_result bw_node_set_freshness(bw_node *node, uint64_t freshness);
  * `node` must be NULL or a valid handle.
  */
 bw_result bw_node_transfer_leadership(bw_node *node, uint64_t now, uint32_t to);
+
+/**
+ * The text of cause code `cause` (a static, NUL-terminated string; never NULL). Takes the
+ * code as a plain integer, so any value is safe to pass.
+ */
+const char *bw_cause_str(uint32_t cause);
 
 /**
  * The one-call drain: hands out the node's next output, in the order that keeps its

@@ -14,10 +14,12 @@ use crate::time::Duration;
 pub const MAX_MEMBERS: usize = 64;
 
 /// A node's identity, unique within an election group.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct NodeId(pub u32);
 
 /// An election group's identity: one group per partition of the host's data.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct GroupId(pub u32);
 
@@ -405,6 +407,7 @@ fn sink_into_place(members: &mut [Member]) -> Result<(), ConfigError> {
 }
 
 /// Why a configuration was refused.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfigError {

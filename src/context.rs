@@ -16,12 +16,13 @@ use core::hash::{Hash, Hasher};
 
 use crate::config::{Config, Member, NodeId, Rank, Timing};
 use crate::detector::FailureDetector;
-use crate::event::{Leadership, Role};
+use crate::event::{Cause, Leadership, Role};
 use crate::outbox::{Outbox, Recipient};
 use crate::peers::{PeerIndex, PeerSet};
 use crate::rand::Rng;
 use crate::time::{Duration, Instant};
 use crate::timer::{AlgorithmTimer, Slot, Timers};
+use crate::trace::trace_at;
 use crate::wire::{Kind, Term};
 
 /// What a leader does when another member claims to lead (the rank-based algorithms and
@@ -76,6 +77,14 @@ pub(crate) struct Context<const N: usize> {
     /// When this node last followed its leader on that leader's word (a heartbeat, an
     /// announcement, a result): [`Context::follow`] sets it.
     leader_heard_at: Instant,
+    /// Why the next change of leadership happens, as far as the input being handled
+    /// knows (the engine sets it per input and puts it back after; an algorithm may say
+    /// more).
+    cause: Cause,
+    /// Why the leader, term or role last changed.
+    changed_because: Cause,
+    /// Why this node last stopped leading.
+    stepped_down_because: Cause,
     /// The heartbeat's and the algorithm's timers.
     timers: Timers,
     /// When the leader will be suspected.
@@ -123,6 +132,9 @@ impl<const N: usize> Context<N> {
             leader: None,
             term: Term(0),
             leader_heard_at: Instant::ZERO,
+            cause: Cause::Started,
+            changed_because: Cause::Started,
+            stepped_down_because: Cause::Started,
             timers: Timers::default(),
             detector: FailureDetector::default(),
             outbox: Outbox::default(),
@@ -185,6 +197,8 @@ impl<const N: usize> Context<N> {
             leader: self.leader.map(|peer| self.id_of(peer)),
             term: self.term,
             leading: self.role == Role::Leader,
+            cause: self.changed_because,
+            stepped_down: self.stepped_down_because,
         }
     }
 
@@ -304,11 +318,46 @@ impl<const N: usize> Context<N> {
 
     // ---- Leadership and terms ----
 
+    /// The reason for the changes of leadership that follow; returns the reason it
+    /// replaces, for the engine to put back once the input is handled (an input that
+    /// changes nothing then leaves the context exactly as it was).
+    pub(crate) fn because(&mut self, cause: Cause) -> Cause {
+        core::mem::replace(&mut self.cause, cause)
+    }
+
+    /// Records a change of role, leader or term, with its cause, and traces it.
+    fn change(&mut self, role: Role, leader: Option<PeerIndex>, term: Term, cause: Cause) {
+        if (role, leader, term) == (self.role, self.leader, self.term) {
+            return;
+        }
+        if self.role == Role::Leader && (role != Role::Leader || term != self.term) {
+            self.stepped_down_because = cause;
+        }
+        trace_at!(
+            debug,
+            "{}: {:?} -> {:?} in {}, leader {:?}: {}",
+            self.id_of(self.me),
+            self.role,
+            role,
+            term,
+            leader.map(|peer| self.id_of(peer)),
+            cause
+        );
+        self.changed_because = cause;
+        self.role = role;
+        self.leader = leader;
+        self.term = term;
+    }
+
     /// Follows `leader` in `term`, heard from just now, and (re)starts watching it.
     pub(crate) fn follow(&mut self, leader: PeerIndex, term: Term) {
-        self.role = Role::Follower;
-        self.leader = Some(leader);
-        self.term = term;
+        let from = self.id_of(leader);
+        self.change(
+            Role::Follower,
+            Some(leader),
+            term,
+            Cause::LeaderHeard { from },
+        );
         self.leader_heard_at = self.now;
         self.timers.stop(Slot::HEARTBEAT);
         self.retry_later();
@@ -316,26 +365,21 @@ impl<const N: usize> Context<N> {
 
     /// Leads in `term`: heartbeats start, the failure detector stops.
     pub(crate) fn lead(&mut self, term: Term) {
-        self.role = Role::Leader;
-        self.leader = Some(self.me);
-        self.term = term;
+        self.change(Role::Leader, Some(self.me), term, Cause::Elected);
         self.detector.stop();
         self.next_heartbeat();
     }
 
     /// Follows no leader in `term` and waits one failure timeout to hear one.
     pub(crate) fn await_leader(&mut self, term: Term) {
-        self.role = Role::Follower;
-        self.leader = None;
-        self.term = term;
+        self.change(Role::Follower, None, term, self.cause);
         self.timers.stop(Slot::HEARTBEAT);
         self.retry_later();
     }
 
     /// Stands for election: no leader is known until the election concludes.
     pub(crate) fn stand(&mut self) {
-        self.role = Role::Candidate;
-        self.leader = None;
+        self.change(Role::Candidate, None, self.term, self.cause);
         self.detector.stop();
         self.timers.stop(Slot::HEARTBEAT);
     }
@@ -344,7 +388,13 @@ impl<const N: usize> Context<N> {
     /// term, a node resuming the term it persisted before a restart). Terms only move
     /// forward here.
     pub(crate) fn adopt_term(&mut self, term: Term) {
-        self.term = self.term.max(term);
+        let term = self.term.max(term);
+        // A candidate moving on to the next term campaigns for the reason it stood.
+        let cause = match self.role {
+            Role::Candidate => self.changed_because,
+            _ => self.cause,
+        };
+        self.change(self.role, self.leader, term, cause);
     }
 
     /// Watches for a leader again after a failed attempt to elect one: the failure

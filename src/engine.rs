@@ -10,14 +10,16 @@ use crate::config::{Algorithm, Config, ConfigError, GroupId, MAX_MEMBERS, NodeId
 use crate::context::{Context, Due};
 #[cfg(feature = "quorum")]
 use crate::durable::DurableState;
-use crate::event::{Event, Reported, Role};
+use crate::event::{Cause, Event, Reported, Role};
 use crate::outbox::Recipient;
 use crate::peers::PeerIndex;
 use crate::time::Instant;
+use crate::trace::trace_at;
 use crate::wire::{DecodeError, Destination, EncodeError, Kind, MAX_MESSAGE_SIZE, Message, Term};
 
 /// A message ready for the host to send: it was written to the start of the caller's
 /// buffer by [`Engine::poll_transmit`].
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[must_use]
 pub struct Transmit {
@@ -28,6 +30,7 @@ pub struct Transmit {
 }
 
 /// Why a received message was rejected. The engine's state is unchanged.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReceiveError {
@@ -65,6 +68,7 @@ impl core::error::Error for ReceiveError {}
 
 /// Why [`Engine::restore`] refused to resume from a durable state. Nothing is built.
 #[cfg(feature = "quorum")]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestoreError {
@@ -112,6 +116,7 @@ impl core::error::Error for RestoreError {}
 /// Why [`QuorumMut::transfer_leadership`] refused a transfer. The engine's state is
 /// unchanged.
 #[cfg(feature = "quorum")]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransferError {
@@ -142,6 +147,7 @@ impl core::error::Error for TransferError {}
 
 /// Why [`Engine::confirm_persisted`] refused a confirmation. The engine's state is
 /// unchanged.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfirmError {
@@ -325,6 +331,35 @@ impl<const N: usize> Engine<N> {
     /// Handles a message that is already decoded (for hosts that demultiplex groups
     /// themselves, or pass messages in memory). On error nothing changes.
     pub fn handle_message(&mut self, now: Instant, message: &Message) -> Result<(), ReceiveError> {
+        self.accept(message).inspect_err(|error| {
+            trace_at!(
+                debug,
+                "{}: refused a message from {}: {}",
+                self.cx.config().node,
+                message.from,
+                error
+            );
+        })?;
+        let from = self
+            .cx
+            .index_of(message.from)
+            .ok_or(ReceiveError::UnknownSender(message.from))?;
+        self.advance(now);
+        self.cx.record_heard(from);
+        let idle = self.cx.because(if message.term > self.cx.term() {
+            Cause::NewerTerm { from: message.from }
+        } else {
+            Cause::ElectionCalled { by: message.from }
+        });
+        self.machine
+            .protocol_mut()
+            .handle_message(&mut self.cx, from, message.term, &message.body);
+        self.cx.because(idle);
+        Ok(())
+    }
+
+    /// The checks a message must pass before it reaches the algorithm.
+    fn accept(&self, message: &Message) -> Result<(), ReceiveError> {
         if message.group != self.cx.config().group {
             return Err(ReceiveError::WrongGroup(message.group));
         }
@@ -341,16 +376,10 @@ impl<const N: usize> Engine<N> {
         {
             return Err(ReceiveError::Misaddressed(to));
         }
-        let from = self
-            .cx
-            .index_of(message.from)
-            .ok_or(ReceiveError::UnknownSender(message.from))?;
-        self.advance(now);
-        self.cx.record_heard(from);
-        self.machine
-            .protocol_mut()
-            .handle_message(&mut self.cx, from, message.term, &message.body);
-        Ok(())
+        match self.cx.index_of(message.from) {
+            Some(_) => Ok(()),
+            None => Err(ReceiveError::UnknownSender(message.from)),
+        }
     }
 
     /// Fires every timer due at `now`. Calling it early, late or repeatedly is harmless:
@@ -359,11 +388,19 @@ impl<const N: usize> Engine<N> {
         self.advance(now);
         for _ in 0..MAX_FIRINGS_PER_CALL {
             let protocol = self.machine.protocol_mut();
-            match self.cx.take_due() {
+            // A timer that changes leadership fires because no leader made itself heard
+            // in time; an algorithm names a more specific cause itself.
+            let idle = self.cx.because(Cause::LeaderSilent);
+            let due = self.cx.take_due();
+            match due {
                 Some(Due::LeaderSilent) => protocol.handle_leader_silent(&mut self.cx),
                 Some(Due::Heartbeat) => protocol.heartbeat(&mut self.cx),
                 Some(Due::Timer(timer)) => protocol.handle_timer(&mut self.cx, timer),
-                None => return,
+                None => {}
+            }
+            self.cx.because(idle);
+            if due.is_none() {
+                return;
             }
         }
     }
@@ -604,15 +641,22 @@ impl<const N: usize> QuorumMut<'_, N> {
             return Err(TransferError::NotLeader);
         };
         // A refused command changes nothing, not even the clock.
+        let me = engine.cx.config().node;
         quorum
             .check_transfer(&engine.cx, peer)
             .map_err(|refusal| match refusal {
                 TransferRefusal::NotLeader => TransferError::NotLeader,
                 TransferRefusal::ToSelf => TransferError::ToSelf,
                 TransferRefusal::NotCandidate => TransferError::NotCandidate(to),
+            })
+            .inspect_err(|error| {
+                trace_at!(info, "{}: transfer to {} refused: {}", me, to, error)
             })?;
+        trace_at!(info, "{}: hands leadership to {}", me, to);
         engine.cx.advance(now);
+        let idle = engine.cx.because(Cause::TransferRequested { to });
         quorum.transfer(&mut engine.cx, peer);
+        engine.cx.because(idle);
         Ok(())
     }
 }

@@ -116,6 +116,7 @@ mod peers;
 mod rand;
 mod time;
 mod timer;
+mod trace;
 mod wire;
 
 #[cfg(feature = "sim")]
@@ -148,7 +149,7 @@ pub use durable::DurableState;
 pub use engine::{ConfirmError, Engine, Output, ReceiveError, Transmit};
 #[cfg(feature = "quorum")]
 pub use engine::{QuorumMut, QuorumRef, RestoreError, TransferError};
-pub use event::{Event, Role};
+pub use event::{Cause, Event, Role};
 #[cfg(feature = "mutants")]
 #[doc(hidden)]
 pub use mutation::Mutation;

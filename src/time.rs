@@ -13,10 +13,12 @@ use core::fmt;
 use core::ops::{Add, Sub};
 
 /// A point on the host's monotonic clock, in host units (milliseconds by default).
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Instant(u64);
 
 /// A span of host time units (milliseconds by default).
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Duration(u64);
 

@@ -75,7 +75,9 @@ impl Timers {
 
     /// Whether the timer in `slot` is armed.
     pub(crate) fn is_armed(&self, slot: Slot) -> bool {
-        self.deadlines.get(slot.0).is_some_and(|&at| at < Instant::MAX)
+        self.deadlines
+            .get(slot.0)
+            .is_some_and(|&at| at < Instant::MAX)
     }
 
     /// The earliest armed deadline.

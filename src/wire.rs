@@ -45,6 +45,7 @@ pub const MAX_MESSAGE_SIZE: usize = 1 + 5 + 5 + (1 + 5) + 7 + (1 + 10 + (1 + 10)
 /// in it (that would need a vote in a term it may already have voted in), and the
 /// rank-based algorithms keep their epoch at the ceiling. Only a faulty or forged message
 /// can bring a group there early, which is one reason to authenticate messages.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
@@ -76,6 +77,7 @@ impl fmt::Display for Term {
 }
 
 /// Where a message goes.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Destination {
     /// One node.
@@ -451,6 +453,7 @@ impl Message {
 }
 
 /// Why a message could not be encoded.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EncodeError {
@@ -459,6 +462,7 @@ pub enum EncodeError {
 }
 
 /// Why bytes are not a valid message.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DecodeError {

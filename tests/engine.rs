@@ -3,10 +3,10 @@
 
 use bellwether::unstable::{Body, Rng, Successors};
 use bellwether::{
-    Algorithm, BullyOptions, Config, ConfigError, DecodeError, Destination, Durability, Duration,
-    EncodeError, Engine, Event, GroupId, Instant, MAX_MESSAGE_SIZE, MAX_SUCCESSORS, Member,
-    Message, NextInLineOptions, NodeId, Output, Preemption, QuorumOptions, ReceiveError, Role,
-    Term, Timing, WIRE_VERSION,
+    Algorithm, BullyOptions, Cause, Config, ConfigError, DecodeError, Destination, Durability,
+    Duration, EncodeError, Engine, Event, GroupId, Instant, MAX_MESSAGE_SIZE, MAX_SUCCESSORS,
+    Member, Message, NextInLineOptions, NodeId, Output, Preemption, QuorumOptions, ReceiveError,
+    Role, Term, Timing, WIRE_VERSION,
 };
 
 const BULLY: Algorithm = Algorithm::Bully(BullyOptions::CLASSIC);
@@ -429,7 +429,8 @@ fn a_group_of_one_leads_itself_and_heartbeats_nobody() {
         engine.poll_event(),
         Some(Event::LeaderChanged {
             leader: Some(NodeId(1)),
-            term: Term(1)
+            term: Term(1),
+            cause: Cause::Elected
         })
     );
     assert_eq!(

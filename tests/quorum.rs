@@ -19,7 +19,7 @@ use bellwether::sim::{
 };
 use bellwether::unstable::{Body, Kind, Rng};
 use bellwether::{
-    Algorithm, BullyOptions, Config, ConfigError, ConfirmError, Destination, Durability,
+    Algorithm, BullyOptions, Cause, Config, ConfigError, ConfirmError, Destination, Durability,
     DurableState, Duration, Engine, Event, Instant, MAX_MESSAGE_SIZE, Member, Message, NodeId,
     Output, QuorumOptions, RestoreError, Role, Term, Timing, TransferError,
 };
@@ -1175,6 +1175,29 @@ fn led_by_one(seed: u64) -> Net {
     net
 }
 
+/// A leader that hears no acknowledgement for an election timeout steps down by
+/// check-quorum, and its `SteppedDown` event says so.
+#[test]
+fn a_leader_cut_off_steps_down_and_says_check_quorum_failed() {
+    let net = led_by_one(1);
+    let mut leader = net.node(1).clone();
+    while leader.poll_event().is_some() {}
+    // Nothing reaches the leader any more: it only fires its own timers.
+    let until = net.now + T + T;
+    while let Some(at) = leader.poll_timeout().filter(|&at| at <= until) {
+        leader.handle_timeout(at);
+        while leader.poll_message().is_some() {}
+    }
+    assert!(!leader.is_leader(), "check-quorum made it step down");
+    assert_eq!(
+        events(&mut leader).first(),
+        Some(&Event::SteppedDown {
+            term: Term(1),
+            cause: Cause::CheckQuorumFailed
+        })
+    );
+}
+
 /// A leader ignores a vote request of a higher term (it is sticky), but any other message
 /// of a higher term makes it step down: `SteppedDown`, then it follows (the sender of a
 /// heartbeat, or nobody) in the new term, with no lease and no fencing token.
@@ -1202,13 +1225,20 @@ fn a_higher_term_makes_a_leader_step_down() {
         assert_eq!(
             events(&mut deposed),
             [
-                Event::SteppedDown { term: Term(1) },
+                Event::SteppedDown {
+                    term: Term(1),
+                    cause: Cause::NewerTerm { from: node(2) }
+                },
                 Event::LeaderChanged {
                     leader: leader_after,
-                    term: Term(2)
+                    term: Term(2),
+                    cause: match leader_after {
+                        Some(from) => Cause::LeaderHeard { from },
+                        None => Cause::NewerTerm { from: node(2) },
+                    }
                 }
             ],
-            "{body:?}"
+            "{body:?}: the events say why"
         );
         assert_eq!(deposed.role(), Role::Follower, "{body:?}");
         assert_eq!(deposed.term(), Term(2));

@@ -52,9 +52,9 @@ pub use node::{
     bw_node_transfer_leadership, bw_role,
 };
 pub use output::{
-    bw_event, bw_event_kind, bw_node_poll_event, bw_node_poll_output, bw_node_poll_persist,
-    bw_node_poll_timeout, bw_node_poll_transmit, bw_output, bw_output_kind, bw_timeout,
-    bw_transmit,
+    bw_cause, bw_cause_str, bw_event, bw_event_kind, bw_node_poll_event, bw_node_poll_output,
+    bw_node_poll_persist, bw_node_poll_timeout, bw_node_poll_transmit, bw_output, bw_output_kind,
+    bw_timeout, bw_transmit,
 };
 pub use record::{
     BW_RECORD_SIZE, bw_record_decode, bw_record_encode, bw_record_recover, bw_recovered, bw_slot,

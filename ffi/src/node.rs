@@ -22,7 +22,7 @@ pub const BW_MAX_TERM: u64 = 0xFFFF_FFFF_FFFF;
 
 /// The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
 /// 32-bit ones, where it is smaller (`bw_node_size()` says exactly).
-pub const BW_NODE_SIZE: usize = 1216;
+pub const BW_NODE_SIZE: usize = 1240;
 
 /// The alignment the memory of a node needs: enough on every target (`bw_node_align()`
 /// says exactly).

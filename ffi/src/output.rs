@@ -1,7 +1,7 @@
 //! A node's outputs: the one-call drain (`bw_node_poll_output`, the engine's
 //! `poll_output`) and the separate polls it is made of.
 
-use bellwether::{Destination, Event, Output, Transmit};
+use bellwether::{Cause, Destination, Event, NodeId, Output, Transmit};
 
 use crate::node::{bw_durable_state, bw_node, read_node, with_node};
 use crate::pointers::{output, slice_mut};
@@ -48,6 +48,101 @@ pub enum bw_event_kind {
     BecameLeader = 2,
 }
 
+/// Why the leadership changed (the `cause` of a `bw_event`). Written to a `bw_cause` (a
+/// `uint32_t`); later versions may add causes. `bw_cause_str()` gives its text.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum bw_cause {
+    /// The node started, or restarted, and knows no leader yet.
+    #[default]
+    Started = 0,
+    /// The leader's heartbeats stopped: a failure (election) timeout passed without one.
+    LeaderSilent = 1,
+    /// A message from `cause_node` carried a newer term or epoch.
+    NewerTerm = 2,
+    /// A message from `cause_node` started or continued an election.
+    ElectionCalled = 3,
+    /// `cause_node` leads: its announcement or heartbeat arrived.
+    LeaderHeard = 4,
+    /// This node won the election.
+    Elected = 5,
+    /// A higher-ranked member, `cause_node`, leads or is alive.
+    Outranked = 6,
+    /// Check-quorum: no majority acknowledged this leader within the election timeout.
+    CheckQuorumFailed = 7,
+    /// `cause_node` leads the same term (volatile mode): this node stepped down.
+    RivalLeader = 8,
+    /// The host handed leadership to `cause_node`.
+    TransferRequested = 9,
+    /// The leader `cause_node` handed leadership to this node.
+    HandedOver = 10,
+    /// A cause this version of the library has no code for.
+    Unknown = 99,
+}
+
+impl bw_cause {
+    /// The code and the node a cause names (0 if none).
+    fn of(cause: Cause) -> (bw_cause, NodeId) {
+        match cause {
+            Cause::Started => (bw_cause::Started, NodeId(0)),
+            Cause::LeaderSilent => (bw_cause::LeaderSilent, NodeId(0)),
+            Cause::NewerTerm { from } => (bw_cause::NewerTerm, from),
+            Cause::ElectionCalled { by } => (bw_cause::ElectionCalled, by),
+            Cause::LeaderHeard { from } => (bw_cause::LeaderHeard, from),
+            Cause::Elected => (bw_cause::Elected, NodeId(0)),
+            Cause::Outranked { by } => (bw_cause::Outranked, by),
+            Cause::CheckQuorumFailed => (bw_cause::CheckQuorumFailed, NodeId(0)),
+            Cause::RivalLeader { node } => (bw_cause::RivalLeader, node),
+            Cause::TransferRequested { to } => (bw_cause::TransferRequested, to),
+            Cause::HandedOver { from } => (bw_cause::HandedOver, from),
+            _ => (bw_cause::Unknown, NodeId(0)),
+        }
+    }
+
+    /// The text of this cause.
+    fn text(self) -> &'static core::ffi::CStr {
+        match self {
+            bw_cause::Started => c"started",
+            bw_cause::LeaderSilent => c"the leader's heartbeats stopped",
+            bw_cause::NewerTerm => c"a newer term from cause_node",
+            bw_cause::ElectionCalled => c"cause_node called an election",
+            bw_cause::LeaderHeard => c"cause_node leads",
+            bw_cause::Elected => c"won the election",
+            bw_cause::Outranked => c"outranked by cause_node",
+            bw_cause::CheckQuorumFailed => c"check-quorum failed",
+            bw_cause::RivalLeader => c"cause_node leads the same term",
+            bw_cause::TransferRequested => c"leadership handed to cause_node",
+            bw_cause::HandedOver => c"cause_node handed leadership over",
+            bw_cause::Unknown => c"unknown cause",
+        }
+    }
+}
+
+/// The text of cause code `cause` (a static, NUL-terminated string; never NULL). Takes the
+/// code as a plain integer, so any value is safe to pass.
+#[unsafe(no_mangle)]
+pub extern "C" fn bw_cause_str(cause: u32) -> *const core::ffi::c_char {
+    const ALL: [bw_cause; 12] = [
+        bw_cause::Started,
+        bw_cause::LeaderSilent,
+        bw_cause::NewerTerm,
+        bw_cause::ElectionCalled,
+        bw_cause::LeaderHeard,
+        bw_cause::Elected,
+        bw_cause::Outranked,
+        bw_cause::CheckQuorumFailed,
+        bw_cause::RivalLeader,
+        bw_cause::TransferRequested,
+        bw_cause::HandedOver,
+        bw_cause::Unknown,
+    ];
+    ALL.into_iter()
+        .find(|&known| known as u32 == cause)
+        .unwrap_or(bw_cause::Unknown)
+        .text()
+        .as_ptr()
+}
+
 /// A leadership event.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -60,14 +155,25 @@ pub struct bw_event {
     pub leader: u32,
     /// The term concerned.
     pub term: u64,
+    /// Why it happened (`BW_CAUSE_ELECTED` for `BW_EVENT_KIND_BECAME_LEADER`).
+    pub cause: bw_cause,
+    /// The node the cause names (the sender of a newer term, the leader heard, ...); 0
+    /// for causes that name none.
+    pub cause_node: u32,
 }
 
 impl bw_event {
     fn from_event(event: Event) -> Result<bw_event, bw_result> {
-        let (kind, leader, term) = match event {
-            Event::SteppedDown { term } => (bw_event_kind::SteppedDown, None, term),
-            Event::LeaderChanged { leader, term } => (bw_event_kind::LeaderChanged, leader, term),
-            Event::BecameLeader { term } => (bw_event_kind::BecameLeader, None, term),
+        let (kind, leader, term, cause) = match event {
+            Event::SteppedDown { term, cause } => (bw_event_kind::SteppedDown, None, term, cause),
+            Event::LeaderChanged {
+                leader,
+                term,
+                cause,
+            } => (bw_event_kind::LeaderChanged, leader, term, cause),
+            Event::BecameLeader { term } => {
+                (bw_event_kind::BecameLeader, None, term, Cause::Elected)
+            }
             // The core is built with this library: every event it has is mapped above.
             _ => return Err(bw_result::Unknown),
         };
@@ -76,6 +182,8 @@ impl bw_event {
             has_leader: leader.is_some(),
             leader: leader.map_or(0, |id| id.0),
             term: term.0,
+            cause: bw_cause::of(cause).0,
+            cause_node: bw_cause::of(cause).1.0,
         })
     }
 }

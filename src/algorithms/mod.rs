@@ -83,6 +83,10 @@ pub(crate) trait Protocol<const N: usize> {
 }
 
 /// The running algorithm's own state.
+///
+/// Sized for the largest algorithm compiled in: without a heap there is nothing to box
+/// the large variant into, and an engine that can run any algorithm needs the room anyway.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Machine<const N: usize> {
     /// Bully, next-in-line or candidate/ordinary.

@@ -8,7 +8,9 @@
 //!
 //! Runs the quorum algorithm by default and Bully with `--no-default-features --features
 //! bully`; each image compiles only the algorithm it runs. Under QEMU:
-//! `cargo run --release` (see `.cargo/config.toml`).
+//! `cargo run --release` (see `.cargo/config.toml`). With `--features defmt` the engines
+//! also trace every role and leader change with its cause, as defmt frames on the
+//! semihosting output (decode them with `defmt-print`).
 #![no_std]
 #![no_main]
 
@@ -33,6 +35,10 @@ macro_rules! fail {
 mod bus;
 mod clock;
 mod cluster;
+
+// The `defmt` build: the engine's traces go out over semihosting, as defmt frames.
+#[cfg(feature = "defmt")]
+use defmt_semihosting as _;
 
 use core::fmt;
 use core::panic::PanicInfo;

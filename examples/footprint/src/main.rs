@@ -305,10 +305,10 @@ mod engine {
                         };
                         send(to, tx.get(..transmit.len).unwrap_or_default());
                     }
-                    Ok(Output::Event(Event::SteppedDown { term })) => {
+                    Ok(Output::Event(Event::SteppedDown { term, .. })) => {
                         report(EVENT_STEPPED_DOWN, 0, term.0);
                     }
-                    Ok(Output::Event(Event::LeaderChanged { leader, term })) => report(
+                    Ok(Output::Event(Event::LeaderChanged { leader, term, .. })) => report(
                         EVENT_LEADER_CHANGED,
                         leader.map_or(0, |NodeId(id)| u64::from(id)),
                         term.0,

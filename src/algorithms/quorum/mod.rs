@@ -84,7 +84,7 @@ use crate::algorithms::Protocol;
 use crate::config::{AlgorithmOptions, ConfigError, Member, Timing};
 use crate::context::Context;
 use crate::durable::DurableState;
-use crate::event::Role;
+use crate::event::{Cause, Role};
 use crate::outbox::Recipient;
 use crate::peers::{PeerIndex, PeerSet};
 use crate::time::{Duration, Instant};
@@ -786,9 +786,11 @@ impl<const N: usize> Quorum<N> {
             true => Some(cx.me()),
             false => credits,
         };
-        if credits.is_some_and(|leader| leader != cx.me()) {
+        if let Some(leader) = credits.filter(|&leader| leader != cx.me()) {
             // Another node leads this term too (volatile mode only: a restart forgot a
             // vote): step down, so that at most one of them goes on leading it.
+            let node = cx.id_of(leader);
+            cx.because(Cause::RivalLeader { node });
             self.step_down(cx);
             return;
         }
@@ -827,6 +829,8 @@ impl<const N: usize> Quorum<N> {
             }
             // Another leader of this term (volatile mode only: a restart forgot a vote).
             // Stop leading it; this node then knows no leader, and follows the other.
+            let node = cx.id_of(from);
+            cx.because(Cause::RivalLeader { node });
             self.step_down(cx);
         }
         if let Some(Ballot::PreVote {
@@ -935,6 +939,8 @@ impl<const N: usize> Quorum<N> {
             && NewestHeartbeat::allows_transfer(self.newest, term.next(), started_at)
             && self.may_campaign(cx)
         {
+            let from = cx.id_of(from);
+            cx.because(Cause::HandedOver { from });
             self.stand(cx, Some(started_at));
         }
     }
@@ -1033,6 +1039,7 @@ impl<const N: usize> Protocol<N> for Quorum<N> {
                     responsive.insert(cx.me());
                 }
                 if self.options.check_quorum && responsive.len() < Self::majority(cx) {
+                    cx.because(Cause::CheckQuorumFailed);
                     self.step_down(cx);
                     return;
                 }
