@@ -852,15 +852,13 @@ impl<const N: usize> Quorum<N> {
         self.ballot = None;
         cx.follow(from, term);
         self.become_sticky(cx);
-        self.newest = Some(match self.newest {
-            Some(newest)
-                if (newest.leader, newest.term) == (from, term)
-                    && heartbeat.sent_at < newest.sent_at =>
-            {
-                newest
-            }
-            _ => heartbeat,
+        // A heartbeat of the same leader and term that overtook this one stays the newest.
+        let overtaken = self.newest.is_some_and(|newest| {
+            (newest.leader, newest.term) == (from, term) && heartbeat.sent_at < newest.sent_at
         });
+        if !overtaken {
+            self.newest = Some(heartbeat);
+        }
         // A volatile node waiting out its restart may have voted for a newer leader it
         // forgot: its ack must not extend this leader's lease.
         if cx.now() >= self.restart_wait_until {
