@@ -1198,6 +1198,30 @@ fn a_leader_cut_off_steps_down_and_says_check_quorum_failed() {
     );
 }
 
+/// A candidate whose pre-vote a grant completes moves to the next term for the reason it
+/// stood (its leader went silent), not "the granter called an election".
+#[test]
+fn a_campaign_keeps_the_cause_it_stood_for() {
+    let mut candidate = engine(3, 1, OPTIONS);
+    candidate.handle_timeout(candidate.poll_timeout().expect("an election timer"));
+    let pre_votes = outbox(&mut candidate);
+    let round = round_of(pre_votes.first().expect("a pre-vote"));
+    while candidate.poll_event().is_some() {}
+    let now = candidate
+        .poll_timeout()
+        .map_or(after_start(), |at| at.min(after_start() + T));
+    deliver(&mut candidate, now, &message(2, 1, 0, grant(round)));
+    assert_eq!(candidate.term(), Term(1), "the grant made it campaign");
+    assert_eq!(
+        events(&mut candidate),
+        [Event::LeaderChanged {
+            leader: None,
+            term: Term(1),
+            cause: Cause::LeaderSilent
+        }]
+    );
+}
+
 /// A leader ignores a vote request of a higher term (it is sticky), but any other message
 /// of a higher term makes it step down: `SteppedDown`, then it follows (the sender of a
 /// heartbeat, or nobody) in the new term, with no lease and no fencing token.

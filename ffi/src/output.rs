@@ -177,13 +177,14 @@ impl bw_event {
             // The core is built with this library: every event it has is mapped above.
             _ => return Err(bw_result::Unknown),
         };
+        let (cause, cause_node) = bw_cause::of(cause);
         Ok(bw_event {
             kind,
             has_leader: leader.is_some(),
             leader: leader.map_or(0, |id| id.0),
             term: term.0,
-            cause: bw_cause::of(cause).0,
-            cause_node: bw_cause::of(cause).1.0,
+            cause,
+            cause_node: cause_node.0,
         })
     }
 }
