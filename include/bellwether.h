@@ -46,7 +46,7 @@
  * The largest encoded message, in bytes: a receive or transmit buffer of this size
  * always suffices.
  */
-#define BW_MAX_MESSAGE_SIZE 56
+#define BW_MAX_MESSAGE_SIZE 88
 
 /**
  * The largest term a message or restored state may carry (2^48 - 1); larger ones are
@@ -58,7 +58,7 @@
  * The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
  * 32-bit ones, where it is smaller (`bw_node_size()` says exactly).
  */
-#define BW_NODE_SIZE 1240
+#define BW_NODE_SIZE 2840
 
 /**
  * The alignment the memory of a node needs: enough on every target (`bw_node_align()`

@@ -266,6 +266,10 @@ pub struct Config<const N: usize> {
     ///
     /// [`Destination::All`]: crate::Destination::All
     pub broadcast: bool,
+    /// How messages are protected on the wire: plain (the default), checksummed, or
+    /// authenticated (see [`protection`](crate::protection)). Every member of a group
+    /// must use the same.
+    pub protection: crate::Protection,
     members: Vec<Member, N>,
     /// A safety fix undone, for the verifier's own tests.
     #[cfg(feature = "mutants")]
@@ -307,6 +311,7 @@ impl<const N: usize> Config<N> {
             timing: Timing::LAN,
             seed: 0,
             broadcast: false,
+            protection: crate::Protection::None,
             members: sorted,
             #[cfg(feature = "mutants")]
             mutation: None,
@@ -448,6 +453,10 @@ pub enum ConfigError {
     /// Next-in-line failover asks for more published successors than a message carries
     /// ([`MAX_SUCCESSORS`](crate::MAX_SUCCESSORS)).
     TooManySuccessors,
+    /// The protection is authenticated but the engine has no authenticator that can sign
+    /// with its current key (build it with
+    /// [`Engine::with_authenticator`](crate::Engine::with_authenticator)).
+    NoAuthenticator,
 }
 
 impl fmt::Display for ConfigError {
@@ -485,6 +494,9 @@ impl fmt::Display for ConfigError {
                 "more successors than a message carries ({})",
                 crate::MAX_SUCCESSORS
             ),
+            ConfigError::NoAuthenticator => {
+                f.write_str("authenticated protection needs an authenticator with a current key")
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! algorithm.
 
 use core::fmt;
+use core::hash::{Hash, Hasher};
 
 use crate::algorithms::Machine;
 #[cfg(feature = "quorum")]
@@ -13,9 +14,15 @@ use crate::durable::DurableState;
 use crate::event::{Cause, Event, Reported, Role};
 use crate::outbox::Recipient;
 use crate::peers::PeerIndex;
+use crate::protection::{Authenticator, Protection, Statistics, Unauthenticated};
+#[cfg(feature = "authentication")]
+use crate::protection::{FreshnessGuard, FreshnessRefusal, KeyId, VerifyError};
 use crate::time::Instant;
 use crate::trace::trace_at;
-use crate::wire::{DecodeError, Destination, EncodeError, Kind, MAX_MESSAGE_SIZE, Message, Term};
+use crate::wire::{
+    AUTHENTICATED_WIRE_VERSION, Body, CHECKSUM_WIRE_VERSION, DecodeError, Destination, EncodeError,
+    Kind, MAX_MESSAGE_SIZE, Message, Term, WIRE_VERSION, version_of,
+};
 
 /// A message ready for the host to send: it was written to the start of the caller's
 /// buffer by [`Engine::poll_transmit`].
@@ -29,13 +36,31 @@ pub struct Transmit {
     pub len: usize,
 }
 
-/// Why a received message was rejected. The engine's state is unchanged.
+/// Why a received message was refused. The election state is unchanged (the refusal is
+/// counted in [`Engine::statistics`], and an unsynchronised message queues a freshness
+/// request).
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReceiveError {
-    /// The bytes are not a valid message.
+    /// The bytes are not a valid message (a checksummed one whose checksum does not match
+    /// is [`DecodeError::BadChecksum`]).
     Decode(DecodeError),
+    /// The message comes in another envelope (version byte) than the engine's
+    /// [`Protection`] asks for: plain or checksummed bytes at an authenticated engine, or
+    /// the reverse. Holds the version byte.
+    WrongEnvelope(u8),
+    /// The authentication tag does not match: forged or corrupted.
+    BadMac,
+    /// The tag was made with a key the authenticator does not hold (retired, or never
+    /// installed). Holds the key id.
+    UnknownKey(u8),
+    /// The message was already accepted, or is older than the replay window; or a
+    /// freshness reply answers no current request.
+    Replay,
+    /// The sender's session is not the one this node synchronised with (or it has not
+    /// synchronised yet): a freshness request to the sender was queued.
+    Unsynchronised,
     /// The message belongs to another election group.
     WrongGroup(GroupId),
     /// The sender is not a configured member.
@@ -56,6 +81,20 @@ impl fmt::Display for ReceiveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReceiveError::Decode(error) => error.fmt(f),
+            ReceiveError::WrongEnvelope(version) => {
+                write!(
+                    f,
+                    "the message's envelope (version {version}) is not the one configured"
+                )
+            }
+            ReceiveError::BadMac => f.write_str("the message's authentication tag does not match"),
+            ReceiveError::UnknownKey(id) => {
+                write!(f, "the message is signed with unknown key {id}")
+            }
+            ReceiveError::Replay => f.write_str("the message is a replay or too old"),
+            ReceiveError::Unsynchronised => {
+                f.write_str("the sender's session is not synchronised yet")
+            }
             ReceiveError::WrongGroup(group) => write!(f, "the message belongs to {group}"),
             ReceiveError::UnknownSender(id) => write!(f, "{id} is not a member"),
             ReceiveError::FromSelf => f.write_str("the message comes from this node"),
@@ -65,6 +104,29 @@ impl fmt::Display for ReceiveError {
 }
 
 impl core::error::Error for ReceiveError {}
+
+impl Statistics {
+    /// Counts one received message by its outcome.
+    fn count(&mut self, result: &Result<(), ReceiveError>) {
+        let counter = match result {
+            Ok(()) => &mut self.accepted,
+            Err(ReceiveError::Decode(DecodeError::BadChecksum)) => &mut self.bad_checksum,
+            Err(ReceiveError::Decode(_)) => &mut self.malformed,
+            Err(ReceiveError::WrongEnvelope(_)) => &mut self.wrong_envelope,
+            Err(ReceiveError::BadMac) => &mut self.bad_mac,
+            Err(ReceiveError::UnknownKey(_)) => &mut self.unknown_key,
+            Err(ReceiveError::Replay) => &mut self.replay,
+            Err(ReceiveError::Unsynchronised) => &mut self.unsynchronised,
+            Err(
+                ReceiveError::WrongGroup(_)
+                | ReceiveError::UnknownSender(_)
+                | ReceiveError::FromSelf
+                | ReceiveError::Misaddressed(_),
+            ) => &mut self.not_for_this_node,
+        };
+        *counter = counter.saturating_add(1);
+    }
+}
 
 /// Why [`Engine::restore`] refused to resume from a durable state. Nothing is built.
 #[cfg(feature = "quorum")]
@@ -190,40 +252,61 @@ pub enum Output {
 /// call bounded whatever the timer state.
 const MAX_FIRINGS_PER_CALL: usize = 16;
 
-/// The election state machine of one node in one election group, for up to `N` members.
+/// The election state machine of one node in one election group, for up to `N` members,
+/// signing and checking messages with `A` when its configuration asks for authenticated
+/// [`Protection`].
 ///
 /// See the [crate documentation](crate) for the calling contract. Methods come in four
 /// groups: getters (`&self`), inputs (`handle_*`), outputs (`poll_*`) and construction.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Engine<const N: usize> {
+///
+/// Two engines compare equal (and hash alike) when their election state, freshness state
+/// and authenticator are: [`Engine::statistics`] are observations, not state.
+#[derive(Clone, Debug)]
+pub struct Engine<const N: usize, A = Unauthenticated> {
     cx: Context<N>,
     machine: Machine<N>,
     reported: Reported,
+    statistics: Statistics,
+    authenticator: A,
+    /// This node's freshness and its peers' replay windows (authenticated mode).
+    #[cfg(feature = "authentication")]
+    freshness: FreshnessGuard<N>,
+}
+
+impl<const N: usize, A: PartialEq> PartialEq for Engine<N, A> {
+    fn eq(&self, other: &Self) -> bool {
+        #[cfg(feature = "authentication")]
+        if self.freshness != other.freshness {
+            return false;
+        }
+        self.cx == other.cx
+            && self.machine == other.machine
+            && self.reported == other.reported
+            && self.authenticator == other.authenticator
+    }
+}
+
+impl<const N: usize, A: Eq> Eq for Engine<N, A> {}
+
+impl<const N: usize, A: Hash> Hash for Engine<N, A> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.cx.hash(state);
+        self.machine.hash(state);
+        self.reported.hash(state);
+        self.authenticator.hash(state);
+        #[cfg(feature = "authentication")]
+        self.freshness.hash(state);
+    }
 }
 
 impl<const N: usize> Engine<N> {
     /// An engine for `config`, started at `now`. It knows no leader yet and waits one
     /// failure timeout to hear one before it starts an election.
+    ///
+    /// A configuration with authenticated protection needs
+    /// [`Engine::with_authenticator`] ([`ConfigError::NoAuthenticator`]).
     pub fn new(config: Config<N>, now: Instant) -> Result<Engine<N>, ConfigError> {
-        const {
-            assert!(
-                N > 0 && N <= MAX_MEMBERS,
-                "capacity must be 1..=MAX_MEMBERS"
-            )
-        };
-        config.validate()?;
-        let position = config
-            .members()
-            .binary_search_by_key(&config.node, |member| member.id)
-            .map_err(|_| ConfigError::SelfNotMember)?;
-        let me = PeerIndex::from_position(position).ok_or(ConfigError::TooManyMembers)?;
-        let mut engine = Engine {
-            machine: Machine::new(config.algorithm),
-            cx: Context::new(config, me, now),
-            reported: Reported::INITIAL,
-        };
-        engine.machine.protocol_mut().start(&mut engine.cx);
-        Ok(engine)
+        Engine::with_authenticator(config, now, Unauthenticated)
     }
 
     /// An engine for `config` that resumes, at `now`, from the durable state its host
@@ -240,6 +323,68 @@ impl<const N: usize> Engine<N> {
         now: Instant,
         state: DurableState,
     ) -> Result<Engine<N>, RestoreError> {
+        Engine::restore_with_authenticator(config, now, state, Unauthenticated)
+    }
+}
+
+impl<const N: usize, A: Authenticator> Engine<N, A> {
+    /// An engine for `config`, started at `now`, that signs and checks messages with
+    /// `authenticator` when `config.protection` is authenticated (and ignores it
+    /// otherwise).
+    ///
+    /// Fails as [`Engine::new`] does, and with [`ConfigError::NoAuthenticator`] if the
+    /// protection is authenticated and `authenticator` cannot sign with its current key.
+    pub fn with_authenticator(
+        config: Config<N>,
+        now: Instant,
+        authenticator: A,
+    ) -> Result<Engine<N, A>, ConfigError> {
+        const {
+            assert!(
+                N > 0 && N <= MAX_MEMBERS,
+                "capacity must be 1..=MAX_MEMBERS"
+            )
+        };
+        config.validate()?;
+        let position = config
+            .members()
+            .binary_search_by_key(&config.node, |member| member.id)
+            .map_err(|_| ConfigError::SelfNotMember)?;
+        let me = PeerIndex::from_position(position).ok_or(ConfigError::TooManyMembers)?;
+        let mut authenticator = authenticator;
+        #[cfg(feature = "authentication")]
+        let session = match config.protection {
+            Protection::Authenticated(options) => {
+                let key = authenticator.current_key();
+                authenticator
+                    .sign(key, &[], &mut [])
+                    .map_err(|_| ConfigError::NoAuthenticator)?;
+                options.session
+            }
+            _ => 0,
+        };
+        let mut engine = Engine {
+            machine: Machine::new(config.algorithm),
+            cx: Context::new(config, me, now),
+            reported: Reported::INITIAL,
+            statistics: Statistics::default(),
+            authenticator,
+            #[cfg(feature = "authentication")]
+            freshness: FreshnessGuard::new(session),
+        };
+        engine.machine.protocol_mut().start(&mut engine.cx);
+        Ok(engine)
+    }
+
+    /// [`Engine::restore`] for an engine with an authenticator: see
+    /// [`Engine::with_authenticator`].
+    #[cfg(feature = "quorum")]
+    pub fn restore_with_authenticator(
+        config: Config<N>,
+        now: Instant,
+        state: DurableState,
+        authenticator: A,
+    ) -> Result<Engine<N, A>, RestoreError> {
         let persistent = matches!(
             config.algorithm,
             Algorithm::Quorum(options) if options.durability == Durability::Persistent
@@ -250,7 +395,7 @@ impl<const N: usize> Engine<N> {
         if !state.term.is_valid() {
             return Err(RestoreError::TermOutOfRange(state.term.0));
         }
-        let mut engine = Engine::new(config, now)?;
+        let mut engine = Engine::with_authenticator(config, now, authenticator)?;
         if let Some(vote) = state.voted_for
             && engine.cx.index_of(vote).is_none()
         {
@@ -301,10 +446,26 @@ impl<const N: usize> Engine<N> {
         self.cx.term()
     }
 
+    /// What this engine received and sent, counted by outcome: refusals by reason
+    /// (forged, replayed, corrupted, misaddressed…).
+    pub fn statistics(&self) -> Statistics {
+        self.statistics
+    }
+
+    /// The authenticator (to read its keys).
+    pub fn authenticator(&self) -> &A {
+        &self.authenticator
+    }
+
+    /// The authenticator, to rotate or retire keys.
+    pub fn authenticator_mut(&mut self) -> &mut A {
+        &mut self.authenticator
+    }
+
     /// Quorum election's own state (leases, fencing tokens, durable state), or `None` for
     /// any other algorithm.
     #[cfg(feature = "quorum")]
-    pub fn quorum(&self) -> Option<QuorumRef<'_, N>> {
+    pub fn quorum(&self) -> Option<QuorumRef<'_, N, A>> {
         let quorum = self.machine.quorum()?;
         Some(QuorumRef {
             engine: self,
@@ -315,35 +476,137 @@ impl<const N: usize> Engine<N> {
     /// Quorum election's own commands (freshness, leadership transfer), or `None` for any
     /// other algorithm.
     #[cfg(feature = "quorum")]
-    pub fn quorum_mut(&mut self) -> Option<QuorumMut<'_, N>> {
+    pub fn quorum_mut(&mut self) -> Option<QuorumMut<'_, N, A>> {
         self.machine.quorum()?;
         Some(QuorumMut { engine: self })
     }
 
     // ---- Inputs ----
 
-    /// Handles a message received as bytes. On error nothing changes.
+    /// Handles a message received as bytes, in the envelope of the engine's
+    /// [`Protection`]. On error the election state is unchanged: the refusal is counted in
+    /// [`Engine::statistics`] (and an unsynchronised message queues a freshness request).
     pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8]) -> Result<(), ReceiveError> {
-        let message = Message::decode(bytes)?;
-        self.handle_message(now, &message)
+        let result = self.receive(now, bytes);
+        self.count(&result);
+        result
     }
 
     /// Handles a message that is already decoded (for hosts that demultiplex groups
-    /// themselves, or pass messages in memory). On error nothing changes.
+    /// themselves, or pass messages in memory). On error nothing changes. An authenticated
+    /// engine refuses it ([`ReceiveError::WrongEnvelope`]): only bytes carry a tag.
     pub fn handle_message(&mut self, now: Instant, message: &Message) -> Result<(), ReceiveError> {
-        self.accept(message).inspect_err(|error| {
+        let result = match self.cx.config().protection {
+            #[cfg(feature = "authentication")]
+            Protection::Authenticated(_) => Err(ReceiveError::WrongEnvelope(WIRE_VERSION)),
+            _ => self.deliver(now, message),
+        };
+        self.count(&result);
+        result
+    }
+
+    /// Counts a received message by its outcome, and traces a refusal.
+    fn count(&mut self, result: &Result<(), ReceiveError>) {
+        self.statistics.count(result);
+        if let Err(error) = result {
             trace_at!(
                 debug,
-                "{}: refused a message from {}: {}",
+                "{}: refused a message: {}",
                 self.cx.config().node,
-                message.from,
                 error
             );
-        })?;
-        let from = self
-            .cx
-            .index_of(message.from)
-            .ok_or(ReceiveError::UnknownSender(message.from))?;
+        }
+    }
+
+    /// Opens `bytes` in the configured envelope and hands the message on.
+    fn receive(&mut self, now: Instant, bytes: &[u8]) -> Result<(), ReceiveError> {
+        let protection = self.cx.config().protection;
+        if let Some(&version) = bytes.first()
+            && version != version_of(&protection)
+            && matches!(
+                version,
+                WIRE_VERSION | CHECKSUM_WIRE_VERSION | AUTHENTICATED_WIRE_VERSION
+            )
+        {
+            return Err(ReceiveError::WrongEnvelope(version));
+        }
+        match protection {
+            Protection::None => self.deliver(now, &Message::decode(bytes)?),
+            Protection::Checksum => self.deliver(now, &Message::decode_checksummed(bytes)?),
+            #[cfg(feature = "authentication")]
+            Protection::Authenticated(options) => {
+                self.receive_authenticated(now, bytes, options.tag)
+            }
+        }
+    }
+
+    /// Checks an authenticated message's tag, then its envelope, then its freshness.
+    #[cfg(feature = "authentication")]
+    fn receive_authenticated(
+        &mut self,
+        now: Instant,
+        bytes: &[u8],
+        tag: crate::protection::TagLength,
+    ) -> Result<(), ReceiveError> {
+        let sealed = Message::decode_authenticated(bytes, tag)?;
+        let KeyId(key) = sealed.key;
+        self.authenticator
+            .verify(sealed.key, sealed.signed, sealed.tag)
+            .map_err(|error| match error {
+                VerifyError::BadMac => ReceiveError::BadMac,
+                VerifyError::UnknownKey => ReceiveError::UnknownKey(key),
+            })?;
+        let message = sealed.message;
+        let freshness = sealed.freshness;
+        let from = self.accept(&message)?;
+        let refusal = |refusal| match refusal {
+            FreshnessRefusal::Replay => ReceiveError::Replay,
+            FreshnessRefusal::Unsynchronised => ReceiveError::Unsynchronised,
+        };
+        match message.body {
+            // Answered whatever this node knows of the asker: a replayed request only
+            // earns a reply its asker refuses.
+            Body::FreshnessRequest => {
+                self.freshness.requested(from, freshness);
+                self.cx.send(from, Kind::FreshnessReply);
+                Ok(())
+            }
+            Body::FreshnessReply { echo } => self
+                .freshness
+                .synchronise(from, echo, freshness)
+                .map_err(refusal),
+            _ => {
+                if let Err(error) = self.freshness.check(from, freshness) {
+                    if error == FreshnessRefusal::Unsynchronised {
+                        self.cx.send(from, Kind::FreshnessRequest);
+                    }
+                    return Err(refusal(error));
+                }
+                self.freshness.accept(from, freshness);
+                self.run(now, from, &message);
+                Ok(())
+            }
+        }
+    }
+
+    /// Checks a plain (or checksummed) message and hands it to the algorithm.
+    fn deliver(&mut self, now: Instant, message: &Message) -> Result<(), ReceiveError> {
+        let from = self.accept(message)?;
+        if matches!(
+            message.body,
+            Body::FreshnessRequest | Body::FreshnessReply { .. }
+        ) {
+            // Freshness belongs to the authenticated envelope only.
+            return Err(ReceiveError::WrongEnvelope(version_of(
+                &self.cx.config().protection,
+            )));
+        }
+        self.run(now, from, message);
+        Ok(())
+    }
+
+    /// Hands an accepted message from `from` to the algorithm.
+    fn run(&mut self, now: Instant, from: PeerIndex, message: &Message) {
         self.advance(now);
         self.cx.record_heard(from);
         let idle = self.cx.because(if message.term > self.cx.term() {
@@ -355,11 +618,11 @@ impl<const N: usize> Engine<N> {
             .protocol_mut()
             .handle_message(&mut self.cx, from, message.term, &message.body);
         self.cx.because(idle);
-        Ok(())
     }
 
-    /// The checks a message must pass before it reaches the algorithm.
-    fn accept(&self, message: &Message) -> Result<(), ReceiveError> {
+    /// The checks a message must pass before it reaches the algorithm; returns the
+    /// sender's index.
+    fn accept(&self, message: &Message) -> Result<PeerIndex, ReceiveError> {
         if message.group != self.cx.config().group {
             return Err(ReceiveError::WrongGroup(message.group));
         }
@@ -376,10 +639,9 @@ impl<const N: usize> Engine<N> {
         {
             return Err(ReceiveError::Misaddressed(to));
         }
-        match self.cx.index_of(message.from) {
-            Some(_) => Ok(()),
-            None => Err(ReceiveError::UnknownSender(message.from)),
-        }
+        self.cx
+            .index_of(message.from)
+            .ok_or(ReceiveError::UnknownSender(message.from))
     }
 
     /// Fires every timer due at `now`. Calling it early, late or repeatedly is harmless:
@@ -489,20 +751,58 @@ impl<const N: usize> Engine<N> {
                 self.cx.message_taken(recipient, kind);
                 continue;
             };
-            // Encoded aside first, so a short buffer is left untouched.
-            let mut encoded = [0u8; MAX_MESSAGE_SIZE];
-            let len = message.encode(&mut encoded)?;
-            let (Some(out), Some(bytes)) = (buf.get_mut(..len), encoded.get(..len)) else {
+            // Sealed aside first, so a short buffer is left untouched.
+            let mut datagram = [0u8; MAX_MESSAGE_SIZE];
+            let Some(len) = self.seal(&message, &mut datagram)? else {
+                return Ok(None);
+            };
+            let (Some(out), Some(bytes)) = (buf.get_mut(..len), datagram.get(..len)) else {
                 return Err(EncodeError::BufferTooSmall);
             };
             out.copy_from_slice(bytes);
-            self.cx.message_taken(recipient, kind);
+            self.sent(recipient, kind);
             return Ok(Some(Transmit {
                 to: message.to,
                 len,
             }));
         }
         Ok(None)
+    }
+
+    /// Writes `message` in the configured envelope; `None` once the freshness counter is
+    /// exhausted (authenticated mode, after 2⁶⁴ − 1 datagrams: never, in practice).
+    fn seal(&mut self, message: &Message, out: &mut [u8]) -> Result<Option<usize>, EncodeError> {
+        match self.cx.config().protection {
+            Protection::None => message.encode(out).map(Some),
+            Protection::Checksum => message.encode_checksummed(out).map(Some),
+            #[cfg(feature = "authentication")]
+            Protection::Authenticated(options) => {
+                let Some(freshness) = self.freshness.next() else {
+                    return Ok(None);
+                };
+                let key = self.authenticator.current_key();
+                message
+                    .encode_authenticated(out, options.tag, key, freshness, &mut self.authenticator)
+                    .map(Some)
+            }
+        }
+    }
+
+    /// A message of `kind` to `recipient` left.
+    fn sent(&mut self, recipient: Recipient, kind: Kind) {
+        #[cfg(feature = "authentication")]
+        if matches!(self.cx.config().protection, Protection::Authenticated(_)) {
+            if let (Recipient::Peer(peer), Some(freshness)) = (recipient, self.freshness.next()) {
+                match kind {
+                    Kind::FreshnessRequest => self.freshness.challenged(peer, freshness.counter),
+                    Kind::FreshnessReply => self.freshness.answered(peer),
+                    _ => {}
+                }
+            }
+            self.freshness.consume();
+        }
+        self.statistics.sent = self.statistics.sent.saturating_add(1);
+        self.cx.message_taken(recipient, kind);
     }
 
     /// Takes the next outgoing message without encoding it (for in-memory transports).
@@ -546,12 +846,27 @@ impl<const N: usize> Engine<N> {
             Recipient::Peer(peer) => Destination::Node(self.cx.id_of(peer)),
         };
         let protocol = self.machine.protocol();
+        let (term, body) = match (kind, recipient) {
+            (Kind::FreshnessRequest, _) => (self.cx.term(), Body::FreshnessRequest),
+            #[cfg(feature = "authentication")]
+            (Kind::FreshnessReply, Recipient::Peer(peer)) => (
+                self.cx.term(),
+                Body::FreshnessReply {
+                    echo: self.freshness.request_of(peer)?,
+                },
+            ),
+            (Kind::FreshnessReply, _) => return None,
+            _ => (
+                protocol.message_term(&self.cx, kind),
+                protocol.body(&self.cx, kind, recipient)?,
+            ),
+        };
         Some(Message {
             group: self.cx.config().group,
             from: self.cx.config().node,
             to,
-            term: protocol.message_term(&self.cx, kind),
-            body: protocol.body(&self.cx, kind, recipient)?,
+            term,
+            body,
         })
     }
 
@@ -563,13 +878,13 @@ impl<const N: usize> Engine<N> {
 /// Quorum election's state, read through [`Engine::quorum`].
 #[cfg(feature = "quorum")]
 #[derive(Clone, Copy, Debug)]
-pub struct QuorumRef<'a, const N: usize> {
-    engine: &'a Engine<N>,
+pub struct QuorumRef<'a, const N: usize, A = Unauthenticated> {
+    engine: &'a Engine<N, A>,
     quorum: &'a Quorum<N>,
 }
 
 #[cfg(feature = "quorum")]
-impl<const N: usize> QuorumRef<'_, N> {
+impl<const N: usize, A: Authenticator> QuorumRef<'_, N, A> {
     /// Whether this node persists its term and vote ([`Durability::Persistent`]) or not.
     pub fn durability(&self) -> Durability {
         self.quorum.durability()
@@ -614,12 +929,12 @@ impl<const N: usize> QuorumRef<'_, N> {
 /// Quorum election's commands, reached through [`Engine::quorum_mut`].
 #[cfg(feature = "quorum")]
 #[derive(Debug)]
-pub struct QuorumMut<'a, const N: usize> {
-    engine: &'a mut Engine<N>,
+pub struct QuorumMut<'a, const N: usize, A = Unauthenticated> {
+    engine: &'a mut Engine<N, A>,
 }
 
 #[cfg(feature = "quorum")]
-impl<const N: usize> QuorumMut<'_, N> {
+impl<const N: usize, A: Authenticator> QuorumMut<'_, N, A> {
     /// Sets this node's freshness (e.g. its log position): members vote only for
     /// candidates at least as fresh as themselves. All start at 0.
     pub fn set_freshness(&mut self, freshness: u64) {

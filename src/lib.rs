@@ -104,6 +104,7 @@ extern crate std;
 mod algorithms;
 mod config;
 mod context;
+mod crc;
 mod detector;
 #[cfg(feature = "quorum")]
 pub mod durable;
@@ -113,6 +114,7 @@ mod event;
 mod mutation;
 mod outbox;
 mod peers;
+pub mod protection;
 mod rand;
 mod time;
 mod timer;
@@ -153,12 +155,18 @@ pub use event::{Cause, Event, Role};
 #[cfg(feature = "mutants")]
 #[doc(hidden)]
 pub use mutation::Mutation;
+#[cfg(feature = "cmac")]
+pub use protection::CmacKeys;
+pub use protection::{
+    AuthOptions, Authenticator, Freshness, KeyId, Protection, Statistics, TagLength,
+    Unauthenticated,
+};
 #[cfg(feature = "std")]
 pub use time::StdClock;
 pub use time::{Duration, Instant};
 pub use wire::{
-    DecodeError, Destination, EncodeError, MAX_MESSAGE_SIZE, MAX_SUCCESSORS, Message, Term,
-    WIRE_VERSION,
+    AUTHENTICATED_WIRE_VERSION, CHECKSUM_WIRE_VERSION, DecodeError, Destination, EncodeError,
+    MAX_MESSAGE_SIZE, MAX_SUCCESSORS, Message, Term, WIRE_VERSION,
 };
 
 /// The engine's insides that tests and tools need (message bodies, building messages, the

@@ -56,8 +56,9 @@ use std::vec::Vec;
 use crate::config::{Config, ConfigError, NodeId};
 #[cfg(feature = "quorum")]
 use crate::durable::DurableState;
-use crate::engine::{Engine, Output};
+use crate::engine::{Engine, Output, ReceiveError};
 use crate::event::{Event, Role};
+use crate::protection::{Authenticator, Unauthenticated};
 use crate::rand::Rng;
 use crate::time::{Duration, Instant};
 #[cfg(feature = "quorum")]
@@ -174,11 +175,14 @@ pub struct SplitBrain {
 }
 
 /// A check run after every step; it returns why the state is wrong, if it is.
-pub type Invariant<const N: usize> = Box<dyn FnMut(&Simulation<N>) -> Result<(), String>>;
+pub type Invariant<const N: usize, A = Unauthenticated> =
+    Box<dyn FnMut(&Simulation<N, A>) -> Result<(), String>>;
 
-struct Node<const N: usize> {
+struct Node<const N: usize, A> {
     config: Config<N>,
-    engine: Option<Engine<N>>,
+    engine: Option<Engine<N, A>>,
+    /// The group's authenticator, handed to each engine the node starts.
+    authenticator: A,
     /// What the node's host persisted (quorum election): it survives crashes.
     #[cfg(feature = "quorum")]
     disk: Option<DurableState>,
@@ -231,38 +235,55 @@ struct InFlight {
 }
 
 /// A simulated election group: engines, a network and a virtual clock.
-pub struct Simulation<const N: usize> {
+pub struct Simulation<const N: usize, A = Unauthenticated> {
     seed: u64,
     now: Instant,
     rng: Rng,
     faults: Faults,
-    nodes: BTreeMap<NodeId, Node<N>>,
+    nodes: BTreeMap<NodeId, Node<N, A>>,
     in_flight: BinaryHeap<Reverse<InFlight>>,
     sequence: u64,
     transmissions: u64,
     blocked: BTreeSet<(NodeId, NodeId)>,
     log: Vec<Record>,
-    invariants: Vec<(String, Invariant<N>)>,
+    invariants: Vec<(String, Invariant<N, A>)>,
     split_brain: SplitBrain,
     several_leaders: bool,
 }
 
 impl<const N: usize> Simulation<N> {
     /// A simulation of one engine per configuration, all started at time zero on a
-    /// perfect network; fails if a configuration does. Each node's jitter seed is drawn from `seed`, replacing the one in
-    /// its configuration, so the whole run depends on `seed` alone.
+    /// perfect network; fails if a configuration does. Each node's jitter seed is drawn
+    /// from `seed`, replacing the one in its configuration, so the whole run depends on
+    /// `seed` alone.
     pub fn new(
         seed: u64,
         configs: impl IntoIterator<Item = Config<N>>,
     ) -> Result<Simulation<N>, ConfigError> {
+        Simulation::with_authenticator(seed, configs, Unauthenticated)
+    }
+}
+
+impl<const N: usize, A: Authenticator + Clone> Simulation<N, A> {
+    /// [`Simulation::new`] with every engine signing and checking messages with a copy
+    /// of `authenticator` (the group's keys). A node that restarts starts a new session
+    /// (its configured session plus the number of restarts), as a host with a boot
+    /// counter would.
+    pub fn with_authenticator(
+        seed: u64,
+        configs: impl IntoIterator<Item = Config<N>>,
+        authenticator: A,
+    ) -> Result<Simulation<N, A>, ConfigError> {
         let mut rng = Rng::new(seed);
         let mut nodes = BTreeMap::new();
         for config in configs {
             let config = config.with_seed(rng.next_u64());
-            let engine = Engine::new(config.clone(), Instant::ZERO)?;
+            let engine =
+                Engine::with_authenticator(config.clone(), Instant::ZERO, authenticator.clone())?;
             let node = Node {
                 config,
                 engine: Some(engine),
+                authenticator: authenticator.clone(),
                 #[cfg(feature = "quorum")]
                 disk: None,
                 events: Vec::new(),
@@ -306,12 +327,12 @@ impl<const N: usize> Simulation<N> {
     }
 
     /// The engine of a live node.
-    pub fn engine(&self, id: NodeId) -> Option<&Engine<N>> {
+    pub fn engine(&self, id: NodeId) -> Option<&Engine<N, A>> {
         self.nodes.get(&id).and_then(|node| node.engine.as_ref())
     }
 
     /// The engines of all live nodes.
-    pub fn live(&self) -> impl Iterator<Item = &Engine<N>> {
+    pub fn live(&self) -> impl Iterator<Item = &Engine<N, A>> {
         self.nodes.values().filter_map(|node| node.engine.as_ref())
     }
 
@@ -417,16 +438,28 @@ impl<const N: usize> Simulation<N> {
         }
         node.paused = None;
         let local = node.clock.local(now);
+        // A new boot, a new session.
+        #[cfg(feature = "authentication")]
+        if let crate::Protection::Authenticated(options) = &mut node.config.protection {
+            options.session = options.session.wrapping_add(1);
+        }
+        let authenticator = node.authenticator.clone();
         #[cfg(feature = "quorum")]
         if let Some(state) = node.disk.filter(|_| from_disk) {
-            node.engine = Engine::restore(node.config.clone(), local, state).ok();
+            node.engine = Engine::restore_with_authenticator(
+                node.config.clone(),
+                local,
+                state,
+                authenticator,
+            )
+            .ok();
             return;
         }
         #[cfg(feature = "quorum")]
         if !from_disk {
             node.disk = None;
         }
-        node.engine = Engine::new(node.config.clone(), local).ok();
+        node.engine = Engine::with_authenticator(node.config.clone(), local, authenticator).ok();
     }
 
     /// Stops a node taking input, as a process stopped by the operating system or a long
@@ -480,7 +513,7 @@ impl<const N: usize> Simulation<N> {
     pub fn command<R>(
         &mut self,
         id: NodeId,
-        command: impl FnOnce(&mut Engine<N>, Instant) -> R,
+        command: impl FnOnce(&mut Engine<N, A>, Instant) -> R,
     ) -> Result<Option<R>, Violation> {
         let local = self.local_time(id);
         let Some(node) = self.nodes.get_mut(&id).filter(|node| node.paused.is_none()) else {
@@ -528,7 +561,7 @@ impl<const N: usize> Simulation<N> {
     pub fn add_invariant(
         &mut self,
         name: &str,
-        check: impl FnMut(&Simulation<N>) -> Result<(), String> + 'static,
+        check: impl FnMut(&Simulation<N, A>) -> Result<(), String> + 'static,
     ) {
         self.invariants.push((name.to_string(), Box::new(check)));
     }
@@ -554,7 +587,7 @@ impl<const N: usize> Simulation<N> {
     pub fn run_until_true(
         &mut self,
         limit: Duration,
-        mut done: impl FnMut(&Simulation<N>) -> bool,
+        mut done: impl FnMut(&Simulation<N, A>) -> bool,
     ) -> Result<Option<Instant>, Violation> {
         let until = self.now + limit;
         loop {
@@ -663,7 +696,7 @@ impl<const N: usize> Simulation<N> {
         self.now = to;
     }
 
-    fn engine_mut(&mut self, id: NodeId) -> Option<&mut Engine<N>> {
+    fn engine_mut(&mut self, id: NodeId) -> Option<&mut Engine<N, A>> {
         self.nodes
             .get_mut(&id)
             .and_then(|node| node.engine.as_mut())
@@ -681,7 +714,12 @@ impl<const N: usize> Simulation<N> {
         let Some(engine) = node.engine.as_mut() else {
             return Ok(()); // crashed: the message is lost
         };
-        if let Err(error) = engine.handle_bytes(local, &message.bytes) {
+        // Authenticated engines refuse duplicates, and messages from a session they
+        // have not synchronised with yet (which queues a freshness request): both are
+        // the network's doing, not a fault.
+        if let Err(error) = engine.handle_bytes(local, &message.bytes)
+            && !matches!(error, ReceiveError::Replay | ReceiveError::Unsynchronised)
+        {
             return Err(self.violation(
                 "wire",
                 std::format!("{} rejected a message: {error}", message.to),
@@ -726,7 +764,7 @@ impl<const N: usize> Simulation<N> {
     }
 
     fn send(&mut self, from: NodeId, to: Destination, bytes: Vec<u8>) -> Result<(), Violation> {
-        let Ok(message) = Message::decode(&bytes) else {
+        let Ok(message) = Message::peek(&bytes) else {
             return Ok(());
         };
         #[cfg(feature = "quorum")]
@@ -855,7 +893,9 @@ impl<const N: usize> Simulation<N> {
 
 /// An invariant every algorithm keeps: a live node claims leadership exactly when it
 /// names itself as the leader.
-pub fn leader_names_itself<const N: usize>(sim: &Simulation<N>) -> Result<(), String> {
+pub fn leader_names_itself<const N: usize, A: Authenticator + Clone>(
+    sim: &Simulation<N, A>,
+) -> Result<(), String> {
     match sim
         .live()
         .find(|e| e.is_leader() != (e.leader() == Some(e.id())))
@@ -872,7 +912,8 @@ pub fn leader_names_itself<const N: usize>(sim: &Simulation<N>) -> Result<(), St
 
 /// An invariant of quorum election: never two leaders in the same term, over the whole
 /// run (each call makes its own record of who led which term).
-pub fn one_leader_per_term<const N: usize>() -> impl FnMut(&Simulation<N>) -> Result<(), String> {
+pub fn one_leader_per_term<const N: usize, A: Authenticator + Clone>()
+-> impl FnMut(&Simulation<N, A>) -> Result<(), String> {
     let mut led: BTreeMap<Term, NodeId> = BTreeMap::new();
     move |sim| {
         for engine in sim.live().filter(|e| e.is_leader()) {
@@ -893,7 +934,9 @@ pub fn one_leader_per_term<const N: usize>() -> impl FnMut(&Simulation<N>) -> Re
 /// An invariant of quorum election: never two nodes whose leases are valid at the same
 /// real time (each judged by its own clock, paused nodes included).
 #[cfg(feature = "quorum")]
-pub fn one_lease_at_a_time<const N: usize>(sim: &Simulation<N>) -> Result<(), String> {
+pub fn one_lease_at_a_time<const N: usize, A: Authenticator + Clone>(
+    sim: &Simulation<N, A>,
+) -> Result<(), String> {
     let holders: Vec<NodeId> = sim
         .live()
         .filter(|e| {

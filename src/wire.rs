@@ -21,18 +21,41 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{GroupId, NodeId};
+use crate::crc::crc32;
+#[cfg(feature = "authentication")]
+use crate::protection::{Authenticator, KeyId};
+use crate::protection::{Freshness, Protection, TagLength};
 
-/// The format version written as the first byte of every message. Version 2 bound
-/// pre-vote grants to their round and made quorum acks name the leader they credit.
+/// The version byte of a plain message ([`Protection::None`]). Version 2 bound pre-vote
+/// grants to their round and made quorum acks name the leader they credit.
 pub const WIRE_VERSION: u8 = 2;
 
-/// The largest encoded size of any message, in bytes: size receive buffers by it.
-///
-/// version (1) + group (5) + from (5) + to (1 + 5) + term (7, up to [`Term::MAX`]) + the
-/// largest body, a `PreVote`: kind (1) + freshness (10) + transfer (1 + 10) + round (10).
-/// A varint `u32` takes up to 5 bytes, a `u64` up to 10, a term up to 7. (A `Heartbeat`
-/// or `Coordinator` with a full successor list takes 1 + 1 + 5 × [`MAX_SUCCESSORS`] = 22.)
-pub const MAX_MESSAGE_SIZE: usize = 1 + 5 + 5 + (1 + 5) + 7 + (1 + 10 + (1 + 10) + 10);
+/// The version byte of a checksummed message ([`Protection::Checksum`]): a plain
+/// message's fields, then the CRC-32 of every byte before it, little-endian.
+pub const CHECKSUM_WIRE_VERSION: u8 = 3;
+
+/// The version byte of an authenticated message (`Protection::Authenticated`): a plain
+/// message's fields, then the key id, the freshness value and the truncated MAC of every
+/// byte before it (see [`protection`](crate::protection)).
+pub const AUTHENTICATED_WIRE_VERSION: u8 = 4;
+
+/// The largest plain message: version (1) + group (5) + from (5) + to (1 + 5) + term (7,
+/// up to [`Term::MAX`]) + the largest body, a `PreVote`: kind (1) + freshness (10) +
+/// transfer (1 + 10) + round (10). A varint `u32` takes up to 5 bytes, a `u64` up to 10, a
+/// term up to 7. (A `Heartbeat` or `Coordinator` with a full successor list takes
+/// 1 + 1 + 5 × [`MAX_SUCCESSORS`] = 22.)
+const MAX_PLAIN_SIZE: usize = 1 + 5 + 5 + (1 + 5) + 7 + (1 + 10 + (1 + 10) + 10);
+
+/// What the checksummed envelope adds: a CRC-32.
+const CHECKSUM_SIZE: usize = 4;
+
+/// What the authenticated envelope adds at most: key id (1) + session (5) + counter (10)
+/// + the longest tag (16).
+const AUTHENTICATION_SIZE: usize = 1 + 5 + 10 + TagLength::MAX;
+
+/// The largest encoded size of any message in any [`Protection`] mode, in bytes: size
+/// receive buffers by it. A plain message takes at most 56 bytes, a checksummed one 60.
+pub const MAX_MESSAGE_SIZE: usize = MAX_PLAIN_SIZE + AUTHENTICATION_SIZE;
 
 /// An election round number: the epoch of rank-based algorithms and the term of quorum
 /// election. The term of a leader is its fencing token: attach it to side effects.
@@ -214,6 +237,15 @@ pub enum Body {
         /// When the leader started the transfer, on its clock.
         started_at: u64,
     },
+    /// Authenticated mode: "what is your freshness?" The envelope's own freshness is the
+    /// nonce the reply echoes.
+    FreshnessRequest,
+    /// Authenticated mode: the answer to a `FreshnessRequest`; the envelope's freshness is
+    /// the sender's current one.
+    FreshnessReply {
+        /// The freshness of the request answered.
+        echo: Freshness,
+    },
 }
 
 /// The kind of a [`Body`], without its contents.
@@ -262,11 +294,15 @@ pub enum Kind {
     QuorumAck = 19,
     /// [`Body::TimeoutNow`].
     TimeoutNow = 20,
+    /// [`Body::FreshnessRequest`].
+    FreshnessRequest = 21,
+    /// [`Body::FreshnessReply`].
+    FreshnessReply = 22,
 }
 
 impl Kind {
     /// Every kind, in wire order.
-    pub const ALL: [Kind; 21] = [
+    pub const ALL: [Kind; 23] = [
         Kind::Heartbeat,
         Kind::Election,
         Kind::Alive,
@@ -288,6 +324,8 @@ impl Kind {
         Kind::QuorumHeartbeat,
         Kind::QuorumAck,
         Kind::TimeoutNow,
+        Kind::FreshnessRequest,
+        Kind::FreshnessReply,
     ];
 
     #[cfg(feature = "unstable")] // Tests and tools only.
@@ -327,6 +365,8 @@ impl Body {
             Body::QuorumHeartbeat { .. } => Kind::QuorumHeartbeat,
             Body::QuorumAck { .. } => Kind::QuorumAck,
             Body::TimeoutNow { .. } => Kind::TimeoutNow,
+            Body::FreshnessRequest => Kind::FreshnessRequest,
+            Body::FreshnessReply { .. } => Kind::FreshnessReply,
         }
     }
 }
@@ -410,27 +450,149 @@ impl Message {
         &mut self.body
     }
 
-    /// Writes the message into `buf` and returns how many bytes it took.
+    /// Writes the message as a plain message (wire version 2) into `buf` and returns how
+    /// many bytes it took.
     ///
     /// A buffer of [`MAX_MESSAGE_SIZE`] bytes always suffices.
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let (version, rest) = buf.split_first_mut().ok_or(EncodeError::BufferTooSmall)?;
-        *version = WIRE_VERSION;
+        self.encode_fields(WIRE_VERSION, buf)
+    }
+
+    /// Writes the message with a CRC-32 (wire version 3, [`Protection::Checksum`]).
+    pub fn encode_checksummed(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let len = self.encode_fields(CHECKSUM_WIRE_VERSION, buf)?;
+        let (covered, rest) = buf.split_at_mut(len);
+        let checksum = rest
+            .get_mut(..CHECKSUM_SIZE)
+            .ok_or(EncodeError::BufferTooSmall)?;
+        checksum.copy_from_slice(&crc32(covered).to_le_bytes());
+        Ok(len + CHECKSUM_SIZE)
+    }
+
+    /// Writes the message authenticated (wire version 4): signed by `authenticator` with
+    /// `key`, carrying `freshness` and a tag of `tag` bytes.
+    #[cfg(feature = "authentication")]
+    pub fn encode_authenticated(
+        &self,
+        buf: &mut [u8],
+        tag: TagLength,
+        key: KeyId,
+        freshness: Freshness,
+        authenticator: &mut impl Authenticator,
+    ) -> Result<usize, EncodeError> {
+        let len = self.encode_fields(AUTHENTICATED_WIRE_VERSION, buf)?;
+        let (_, rest) = buf.split_at_mut(len);
+        let rest = rest.split_first_mut().ok_or(EncodeError::BufferTooSmall)?;
+        *rest.0 = key.0;
+        let written = postcard::to_slice(&freshness, rest.1)
+            .map_err(|_| EncodeError::BufferTooSmall)?
+            .len();
+        let signed = len + 1 + written;
+        let (covered, rest) = buf.split_at_mut(signed);
+        let out = rest
+            .get_mut(..tag.bytes())
+            .ok_or(EncodeError::BufferTooSmall)?;
+        authenticator
+            .sign(key, covered, out)
+            .map_err(|_| EncodeError::UnknownKey)?;
+        Ok(signed + tag.bytes())
+    }
+
+    /// The version byte, then the postcard-encoded fields.
+    fn encode_fields(&self, version: u8, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let (first, rest) = buf.split_first_mut().ok_or(EncodeError::BufferTooSmall)?;
+        *first = version;
         let written = postcard::to_slice(self, rest).map_err(|_| EncodeError::BufferTooSmall)?;
         Ok(1 + written.len())
     }
 
-    /// Decodes untrusted bytes. Never panics; every failure has its own error.
+    /// Decodes untrusted bytes of a plain message. Never panics; every failure has its
+    /// own error.
     pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+        let rest = Message::strip_version(bytes, WIRE_VERSION)?;
+        let (message, rest) = Message::take(rest)?;
+        if !rest.is_empty() {
+            return Err(DecodeError::TrailingBytes);
+        }
+        Ok(message)
+    }
+
+    /// Decodes untrusted bytes of a checksummed message: the checksum is checked first,
+    /// so a corrupted frame is [`DecodeError::BadChecksum`] whatever it became.
+    pub fn decode_checksummed(bytes: &[u8]) -> Result<Message, DecodeError> {
+        Message::strip_version(bytes, CHECKSUM_WIRE_VERSION)?;
+        let split = bytes
+            .len()
+            .checked_sub(CHECKSUM_SIZE)
+            .ok_or(DecodeError::Truncated)?;
+        let (covered, checksum) = bytes.split_at(split);
+        if checksum != crc32(covered).to_le_bytes() {
+            return Err(DecodeError::BadChecksum);
+        }
+        let (message, rest) = Message::take(covered.get(1..).unwrap_or_default())?;
+        if !rest.is_empty() {
+            return Err(DecodeError::TrailingBytes);
+        }
+        Ok(message)
+    }
+
+    /// Splits untrusted bytes of an authenticated message into its parts, checking the
+    /// layout only: the tag is checked by [`Sealed::verify`].
+    #[cfg(feature = "authentication")]
+    pub(crate) fn decode_authenticated(
+        bytes: &[u8],
+        tag: TagLength,
+    ) -> Result<Sealed<'_>, DecodeError> {
+        let rest = Message::strip_version(bytes, AUTHENTICATED_WIRE_VERSION)?;
+        let (message, rest) = Message::take(rest)?;
+        let (&key, rest) = rest.split_first().ok_or(DecodeError::Truncated)?;
+        let (freshness, rest) =
+            postcard::take_from_bytes::<Freshness>(rest).map_err(DecodeError::from)?;
+        if rest.len() < tag.bytes() {
+            return Err(DecodeError::Truncated);
+        }
+        if rest.len() > tag.bytes() {
+            return Err(DecodeError::TrailingBytes);
+        }
+        let (signed, tag) = bytes.split_at(bytes.len() - tag.bytes());
+        Ok(Sealed {
+            message,
+            key: KeyId(key),
+            freshness,
+            signed,
+            tag,
+        })
+    }
+
+    /// Reads the message fields of bytes in any envelope, checking neither checksum nor
+    /// tag (for the simulator, which watches every message on its network).
+    #[cfg(feature = "sim")]
+    pub(crate) fn peek(bytes: &[u8]) -> Result<Message, DecodeError> {
+        let (&version, rest) = bytes.split_first().ok_or(DecodeError::Truncated)?;
+        match version {
+            WIRE_VERSION | CHECKSUM_WIRE_VERSION | AUTHENTICATED_WIRE_VERSION => {
+                Message::take(rest).map(|(message, _)| message)
+            }
+            _ => Err(DecodeError::UnsupportedVersion(version)),
+        }
+    }
+
+    /// The bytes after the version byte, which must be `version`.
+    fn strip_version(bytes: &[u8], version: u8) -> Result<&[u8], DecodeError> {
         if bytes.len() > MAX_MESSAGE_SIZE {
             return Err(DecodeError::Oversized);
         }
-        let (&version, rest) = bytes.split_first().ok_or(DecodeError::Truncated)?;
-        if version != WIRE_VERSION {
-            return Err(DecodeError::UnsupportedVersion(version));
+        let (&found, rest) = bytes.split_first().ok_or(DecodeError::Truncated)?;
+        if found != version {
+            return Err(DecodeError::UnsupportedVersion(found));
         }
+        Ok(rest)
+    }
+
+    /// Decodes the fields after the version byte; returns the message and what follows.
+    fn take(bytes: &[u8]) -> Result<(Message, &[u8]), DecodeError> {
         let (header, rest) =
-            postcard::take_from_bytes::<Header>(rest).map_err(DecodeError::from)?;
+            postcard::take_from_bytes::<Header>(bytes).map_err(DecodeError::from)?;
         if !header.term.is_valid() {
             return Err(DecodeError::TermOutOfRange(header.term.0));
         }
@@ -439,17 +601,36 @@ impl Message {
             return Err(DecodeError::UnknownKind(kind));
         }
         let (body, rest) = postcard::take_from_bytes::<Body>(rest).map_err(DecodeError::from)?;
-        if !rest.is_empty() {
-            return Err(DecodeError::TrailingBytes);
-        }
-        Ok(Message {
+        let message = Message {
             group: header.group,
             from: header.from,
             to: header.to,
             term: header.term,
             body,
-        })
+        };
+        Ok((message, rest))
     }
+}
+
+/// The version byte each [`Protection`] mode writes.
+pub(crate) const fn version_of(protection: &Protection) -> u8 {
+    match protection {
+        Protection::None => WIRE_VERSION,
+        Protection::Checksum => CHECKSUM_WIRE_VERSION,
+        #[cfg(feature = "authentication")]
+        Protection::Authenticated(_) => AUTHENTICATED_WIRE_VERSION,
+    }
+}
+
+/// An authenticated message split into its parts, its tag not yet checked.
+#[cfg(feature = "authentication")]
+pub(crate) struct Sealed<'a> {
+    pub(crate) message: Message,
+    pub(crate) key: KeyId,
+    pub(crate) freshness: Freshness,
+    /// The bytes the tag covers.
+    pub(crate) signed: &'a [u8],
+    pub(crate) tag: &'a [u8],
 }
 
 /// Why a message could not be encoded.
@@ -459,6 +640,8 @@ impl Message {
 pub enum EncodeError {
     /// The buffer is shorter than the message; [`MAX_MESSAGE_SIZE`] always suffices.
     BufferTooSmall,
+    /// The authenticator holds no key of the id to sign with.
+    UnknownKey,
 }
 
 /// Why bytes are not a valid message.
@@ -480,6 +663,8 @@ pub enum DecodeError {
     Malformed,
     /// The term is above [`Term::MAX`].
     TermOutOfRange(u64),
+    /// A checksummed message whose CRC-32 does not match: corrupted on the way.
+    BadChecksum,
 }
 
 impl From<postcard::Error> for DecodeError {
@@ -495,6 +680,7 @@ impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EncodeError::BufferTooSmall => f.write_str("the buffer is too small for the message"),
+            EncodeError::UnknownKey => f.write_str("the authenticator holds no key to sign with"),
         }
     }
 }
@@ -508,6 +694,7 @@ impl fmt::Display for DecodeError {
             DecodeError::Oversized => f.write_str("the message is larger than MAX_MESSAGE_SIZE"),
             DecodeError::TrailingBytes => f.write_str("extra bytes follow the message"),
             DecodeError::Malformed => f.write_str("a field of the message is malformed"),
+            DecodeError::BadChecksum => f.write_str("the message's checksum does not match"),
             DecodeError::TermOutOfRange(term) => {
                 write!(f, "term {term} is above the largest term, {}", Term::MAX.0)
             }

@@ -14,7 +14,7 @@ pub const BW_MAX_MEMBERS: usize = 32;
 
 /// The largest encoded message, in bytes: a receive or transmit buffer of this size
 /// always suffices.
-pub const BW_MAX_MESSAGE_SIZE: usize = 56;
+pub const BW_MAX_MESSAGE_SIZE: usize = 88;
 
 /// The largest term a message or restored state may carry (2^48 - 1); larger ones are
 /// refused with `BW_RESULT_TERM_OUT_OF_RANGE` or `BW_RESULT_RESTORED_TERM_OUT_OF_RANGE`.
@@ -22,7 +22,7 @@ pub const BW_MAX_TERM: u64 = 0xFFFF_FFFF_FFFF;
 
 /// The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
 /// 32-bit ones, where it is smaller (`bw_node_size()` says exactly).
-pub const BW_NODE_SIZE: usize = 1240;
+pub const BW_NODE_SIZE: usize = 2840;
 
 /// The alignment the memory of a node needs: enough on every target (`bw_node_align()`
 /// says exactly).
