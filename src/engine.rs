@@ -351,17 +351,20 @@ impl<const N: usize, A: Authenticator> Engine<N, A> {
             .binary_search_by_key(&config.node, |member| member.id)
             .map_err(|_| ConfigError::SelfNotMember)?;
         let me = PeerIndex::from_position(position).ok_or(ConfigError::TooManyMembers)?;
-        let mut authenticator = authenticator;
         #[cfg(feature = "authentication")]
-        let session = match config.protection {
-            Protection::Authenticated(options) => {
-                let key = authenticator.current_key();
-                authenticator
-                    .sign(key, &[], &mut [])
-                    .map_err(|_| ConfigError::NoAuthenticator)?;
-                options.session
-            }
-            _ => 0,
+        let (session, authenticator) = {
+            let mut authenticator = authenticator;
+            let session = match config.protection {
+                Protection::Authenticated(options) => {
+                    let key = authenticator.current_key();
+                    authenticator
+                        .sign(key, &[], &mut [])
+                        .map_err(|_| ConfigError::NoAuthenticator)?;
+                    options.session
+                }
+                _ => 0,
+            };
+            (session, authenticator)
         };
         let mut engine = Engine {
             machine: Machine::new(config.algorithm),
