@@ -567,9 +567,15 @@ impl<const N: usize, A: Authenticator> Engine<N, A> {
             FreshnessRefusal::Unsynchronised => ReceiveError::Unsynchronised,
         };
         match message.body {
-            // Answered whatever this node knows of the asker: a replayed request only
-            // earns a reply its asker refuses.
             Body::FreshnessRequest => {
+                // From a session this node has not synchronised with (the asker
+                // restarted, or this node did), a request is answered all the same: a
+                // replayed one only earns a reply its asker refuses.
+                match self.freshness.check(from, freshness) {
+                    Ok(()) => self.freshness.accept(from, freshness),
+                    Err(FreshnessRefusal::Replay) => return Err(ReceiveError::Replay),
+                    Err(FreshnessRefusal::Unsynchronised) => {}
+                }
                 self.freshness.requested(from, freshness);
                 self.cx.send(from, Kind::FreshnessReply);
                 Ok(())

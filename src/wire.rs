@@ -565,9 +565,9 @@ impl Message {
     }
 
     /// Reads the message fields of bytes in any envelope, checking neither checksum nor
-    /// tag (for the simulator, which watches every message on its network).
-    #[cfg(feature = "sim")]
-    pub(crate) fn peek(bytes: &[u8]) -> Result<Message, DecodeError> {
+    /// tag (unstable: for the simulator and tools that watch a network).
+    #[cfg(feature = "unstable")]
+    pub fn peek(bytes: &[u8]) -> Result<Message, DecodeError> {
         let (&version, rest) = bytes.split_first().ok_or(DecodeError::Truncated)?;
         match version {
             WIRE_VERSION | CHECKSUM_WIRE_VERSION | AUTHENTICATED_WIRE_VERSION => {
