@@ -6,7 +6,7 @@
 //! | [`Protection`] | wire version | added bytes | refuses |
 //! |---|---|---|---|
 //! | `None` | 2 | 0 | malformed bytes only |
-//! | `Checksum` | 3 | 4 (CRC-32) | corrupted frames ([`ReceiveError::BadChecksum`](crate::ReceiveError::BadChecksum)) |
+//! | `Checksum` | 3 | 4 (CRC-32) | corrupted frames ([`DecodeError::BadChecksum`](crate::DecodeError::BadChecksum)) |
 //! | `Authenticated` | 4 | 1 (key id) + 2..15 (freshness) + 4, 8 or 16 (tag) | forged, corrupted, replayed and stale datagrams |
 //!
 //! An engine accepts the envelope it is configured for and no other
