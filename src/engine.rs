@@ -351,6 +351,7 @@ impl<const N: usize, A: Authenticator> Engine<N, A> {
             .binary_search_by_key(&config.node, |member| member.id)
             .map_err(|_| ConfigError::SelfNotMember)?;
         let me = PeerIndex::from_position(position).ok_or(ConfigError::TooManyMembers)?;
+        #[cfg(feature = "authentication")]
         let mut authenticator = authenticator;
         #[cfg(feature = "authentication")]
         let session = match config.protection {
