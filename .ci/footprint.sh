@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Footprint report (issue #6): builds the firmware images of examples/footprint for
 # thumbv7em-none-eabihf (opt-level "z", fat LTO, one codegen unit, panic = "abort") -- an
-# empty baseline, each algorithm alone, every algorithm together -- measures them with
+# empty baseline, each algorithm alone, every algorithm together, and quorum election with
+# each protection (checksum; authentication with a stand-in MAC; the built-in CMAC-AES-128,
+# also with `--cfg aes_compact`) -- measures them with
 # arm-none-eabi-size, and prints a Markdown table, also written to
 # benches/results/footprint.md.
 #
@@ -39,7 +41,12 @@ fi
 
 ALGORITHMS=(bully next-in-line candidates invitation ring quorum)
 ALL="$(IFS=,; echo "${ALGORITHMS[*]}")"
-BUILDS=(baseline "${ALGORITHMS[@]}" all)
+# quorum+<protection>: the protection's feature beside quorum's. A `+aes_compact` suffix
+# builds with `--cfg aes_compact` (the aes crate's smaller, slower AES), appended to the
+# crate's target rustflags through `--config` (RUSTFLAGS would replace them and drop the
+# linker script); it comes last so the other builds do not recompile for it.
+PROTECTED=(quorum+checksum quorum+authentication quorum+cmac quorum+cmac+aes_compact)
+BUILDS=(baseline "${ALGORITHMS[@]}" all "${PROTECTED[@]}")
 FLASH_BUDGET_ONE=$((8 * 1024))
 FLASH_BUDGET_ALL=$((24 * 1024))
 RAM_BUDGET_16=1024
@@ -48,7 +55,15 @@ features_of() {
     case "$1" in
         baseline) echo "" ;;
         all) echo "$ALL" ;;
-        *) echo "$1" ;;
+        *) echo "${1%+aes_compact}" | tr + , ;;
+    esac
+}
+
+# Extra cargo arguments of a build.
+cargo_args_of() {
+    case "$1" in
+        *+aes_compact) echo "--config=target.$target.rustflags=[\"--cfg\",\"aes_compact\"]" ;;
+        *) echo "" ;;
     esac
 }
 
@@ -74,8 +89,10 @@ cd "$crate"
 declare -A FLASH RAM BUILTINS SIZE8 SIZE16 SIZE32
 for build in "${BUILDS[@]}"; do
     features="$(features_of "$build")"
-    echo "footprint: building $build${features:+ (features $features)}" >&2
-    cargo rustc --release --quiet --bin footprint --features "$features" \
+    # shellcheck disable=SC2207 # one word or none
+    args=($(cargo_args_of "$build"))
+    echo "footprint: building $build${features:+ (features $features)}${args[*]:+ ${args[*]}}" >&2
+    cargo rustc "${args[@]}" --release --quiet --bin footprint --features "$features" \
         -- -C "link-arg=-Map=$out/$build.map"
     cp "target/$target/release/footprint" "$out/$build.elf"
     elf="$out/$build.elf"
@@ -85,7 +102,7 @@ for build in "${BUILDS[@]}"; do
     RAM[$build]=$((data + $(section "$elf" .bss) + $(section "$elf" .uninit)))
     BUILTINS[$build]=$(builtins "$elf")
     if [ "$build" != baseline ]; then
-        cargo build --release --quiet --bin sizes --features "$features"
+        cargo build "${args[@]}" --release --quiet --bin sizes --features "$features"
         cp "target/$target/release/sizes" "$out/$build-sizes.elf"
         for n in 8 16 32; do
             size="$(symbol_size "$out/$build-sizes.elf" "ENGINE_SIZE_$n")"
@@ -117,6 +134,16 @@ kib() {
     echo "\`Engine<N>\` is \`size_of\` on the target. Budgets: one algorithm ≤ 8 KiB of flash, all ≤ 24 KiB,"
     echo "\`Engine<16>\` ≤ 1 KiB of RAM; MISS marks a budget missed. What costs the bytes, module"
     echo "by module: \`footprint-attribution.md\`, next to this file."
+    echo
+    echo "The \`quorum+\` rows run quorum election with a protection: \`checksum\` a CRC-32 on"
+    echo "every message; \`authentication\` tags, freshness values and a replay window per peer,"
+    echo "with a stand-in MAC that hands the bytes to a \"peripheral\" register, so the row counts"
+    echo "the engine's envelope and replay code and **not the MAC itself** (a MAC the host"
+    echo "supplies: a security module, an AES peripheral); \`cmac\` the built-in CMAC-AES-128"
+    echo "(software AES from RustCrypto's \`aes\`), and \`+aes_compact\` the same built with"
+    echo "\`--cfg aes_compact\` (smaller, slower AES). Their \`Engine<N>\` holds the replay"
+    echo "windows; with \`cmac\` it is \`Engine<N, CmacKeys>\`, two expanded key slots included."
+    echo "Budgets as for one algorithm."
     echo
     echo "| build | flash bytes | flash − baseline | of which builtins | RAM bytes | RAM − baseline | Engine<8> | Engine<16> | Engine<32> | within budget |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"

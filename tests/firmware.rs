@@ -1,7 +1,9 @@
 //! The firmware examples, built for the Cortex-M4F and run under QEMU (`mps2-an386`):
 //!
-//! - `examples/firmware/` (Rust), once with quorum election (its default feature) and once
-//!   with Bully (`--no-default-features --features bully`);
+//! - `examples/firmware/` (Rust), once with quorum election (its default feature), once
+//!   with quorum election and authenticated messages (`--features authentication`:
+//!   CMAC-AES-128, a new session per boot, forged frames injected on the bus) and once with
+//!   Bully (`--no-default-features --features bully`);
 //! - `examples/firmware-c/` (C against `include/bellwether.h`), linked with
 //!   `libbellwether.a` built for `thumbv7em-none-eabihf`.
 //!
@@ -9,8 +11,10 @@
 //! leader, re-elects and takes the stopped node back, checking itself as it goes; it
 //! prints a report through semihosting and exits 0 only if every check held. The test
 //! fails on a non-zero exit, on a firmware still running after [`QEMU_TIMEOUT`] (it is
-//! killed), and on a report without the expected lines (each phase inside its bound, and
-//! for quorum election the lease and flash lines). `--nocapture` shows the reports.
+//! killed), and on a report without the expected lines (each phase inside its bound, for
+//! quorum election the lease and flash lines, and authenticated the lines saying every
+//! forged frame was refused and no genuine one failed its MAC). `--nocapture` shows the
+//! reports.
 //!
 //! Needs `qemu-system-arm`, the rustup target `thumbv7em-none-eabihf`, and for the C
 //! firmware `arm-none-eabi-gcc` with newlib (`gcc-arm-none-eabi`,
@@ -53,7 +57,29 @@ const ARM_FLAGS: [&str; 4] = [
     "-mfpu=fpv4-sp-d16",
 ];
 
-/// One build at a time: the two Rust images share a target directory and the same output
+/// What a report must show beyond the phases: which checks the image runs.
+#[derive(Clone, Copy)]
+struct Expect {
+    /// Quorum election: the lease and flash lines.
+    quorum: bool,
+    /// Authenticated messages: the forged and refusals lines.
+    authenticated: bool,
+}
+
+const QUORUM: Expect = Expect {
+    quorum: true,
+    authenticated: false,
+};
+const BULLY: Expect = Expect {
+    quorum: false,
+    authenticated: false,
+};
+const QUORUM_AUTHENTICATED: Expect = Expect {
+    quorum: true,
+    authenticated: true,
+};
+
+/// One build at a time: the Rust images share a target directory and the same output
 /// path, and the machine has two cores.
 static BUILD: Mutex<()> = Mutex::new(());
 
@@ -306,9 +332,9 @@ fn between<'a>(line: &'a str, before: &str, after: &str) -> Option<&'a str> {
     Some(&line[start..start + len])
 }
 
-/// Everything wrong with a run: its exit, and the report's lines. `quorum`: the image runs
-/// quorum election, whose report also has the lease and flash lines.
-fn problems(run: &Run, quorum: bool) -> Vec<String> {
+/// Everything wrong with a run: its exit, and the report's lines, with the extra lines
+/// `expect` asks for.
+fn problems(run: &Run, expect: Expect) -> Vec<String> {
     let mut problems = Vec::new();
     match run.status {
         None => problems.push(format!(
@@ -348,7 +374,25 @@ fn problems(run: &Run, quorum: bool) -> Vec<String> {
     if holds != 3 {
         problems.push(format!("{holds} `hold:` lines, expected 3"));
     }
-    if quorum {
+    if expect.authenticated {
+        let forged_bad_mac = line("forged: ")
+            .filter(|found| found.contains("all refused"))
+            .and_then(|found| between(found, "all refused: ", " bad MAC"))
+            .and_then(|count| count.parse::<u32>().ok());
+        if forged_bad_mac.is_none_or(|count| count == 0) {
+            problems.push("no `forged: ... all refused: <n> bad MAC` line with n > 0".into());
+        }
+        let counted = line("refusals: ")
+            .and_then(|found| between(found, "statistics.bad_mac ", " "))
+            .and_then(|count| count.parse::<u32>().ok());
+        if counted.is_none() || counted != forged_bad_mac {
+            problems.push(
+                "no `refusals: statistics.bad_mac <n>` line with n the forged frames refused for their MAC"
+                    .into(),
+            );
+        }
+    }
+    if expect.quorum {
         if !line("leases: ").is_some_and(|found| found.contains("never two valid leases at once")) {
             problems.push("no `leases: ... never two valid leases at once` line".into());
         }
@@ -363,7 +407,7 @@ fn problems(run: &Run, quorum: bool) -> Vec<String> {
 }
 
 /// Runs `image` under QEMU, prints its report, and fails with every problem found.
-fn run_and_check(name: &str, image: &Path, quorum: bool, built_in: Duration) {
+fn run_and_check(name: &str, image: &Path, expect: Expect, built_in: Duration) {
     let run = run_in_qemu(image);
     println!(
         "---- {name}: built in {:.1} s, ran in {:.1} s under QEMU ----\n{}",
@@ -371,7 +415,7 @@ fn run_and_check(name: &str, image: &Path, quorum: bool, built_in: Duration) {
         run.took.as_secs_f64(),
         run.stdout
     );
-    let problems = problems(&run, quorum);
+    let problems = problems(&run, expect);
     assert!(
         problems.is_empty(),
         "{name} ({}):\n  {}\n-- its output:\n{}\n-- QEMU's stderr:\n{}",
@@ -390,7 +434,27 @@ fn rust_firmware_quorum() {
         return;
     }
     let (image, built_in) = build_rust_firmware(&[], "firmware-quorum.elf");
-    run_and_check("Rust firmware, quorum", &image, true, built_in);
+    run_and_check("Rust firmware, quorum", &image, QUORUM, built_in);
+}
+
+#[test]
+fn rust_firmware_quorum_authenticated() {
+    if !tools_present(
+        "rust_firmware_quorum_authenticated",
+        &[Tool::Qemu, Tool::RustTarget],
+    ) {
+        return;
+    }
+    let (image, built_in) = build_rust_firmware(
+        &["quorum", "authentication"],
+        "firmware-quorum-authenticated.elf",
+    );
+    run_and_check(
+        "Rust firmware, quorum, authenticated",
+        &image,
+        QUORUM_AUTHENTICATED,
+        built_in,
+    );
 }
 
 #[test]
@@ -399,7 +463,7 @@ fn rust_firmware_bully() {
         return;
     }
     let (image, built_in) = build_rust_firmware(&["bully"], "firmware-bully.elf");
-    run_and_check("Rust firmware, bully", &image, false, built_in);
+    run_and_check("Rust firmware, bully", &image, BULLY, built_in);
 }
 
 #[test]
@@ -411,7 +475,7 @@ fn c_firmware_quorum() {
         return;
     }
     let (image, built_in) = build_c_firmware();
-    run_and_check("C firmware, quorum", &image, true, built_in);
+    run_and_check("C firmware, quorum", &image, QUORUM, built_in);
 }
 
 // ---- The checks themselves can fail ----
@@ -428,6 +492,12 @@ hold: node 4 kept leading for 500 ms; 37 messages sent, 3 lost
 leases: 3104 samples, never two valid leases at once nor two leaders in one term
 flash: 10 records written and read back through SlotWriter and recover
 result: PASS
+";
+
+/// The lines the authenticated quorum firmware adds to its report.
+const AUTHENTICATION_LINES: &str = "\
+forged: 10 injected, 8 reached running nodes, all refused: 8 bad MAC, 0 malformed or unknown key
+refusals: statistics.bad_mac 8 (all forged: no genuine message failed its MAC); genuine messages: 213 accepted, 28 unsynchronised (freshness sync after each start), 0 replayed freshness replies
 ";
 
 /// An exit status as a real process returns it.
@@ -447,7 +517,7 @@ fn report_checks_catch_failures() {
         took: Duration::ZERO,
     };
     assert_eq!(
-        problems(&run(Some(exit_status(0)), GOOD_REPORT), true),
+        problems(&run(Some(exit_status(0)), GOOD_REPORT), QUORUM),
         Vec::<String>::new()
     );
     let broken = [
@@ -497,7 +567,10 @@ fn report_checks_catch_failures() {
         ),
     ];
     for (what, broken) in broken {
-        assert!(!problems(&broken, true).is_empty(), "{what} was not caught");
+        assert!(
+            !problems(&broken, QUORUM).is_empty(),
+            "{what} was not caught"
+        );
     }
     // Bully's report has no lease or flash lines, and needs none.
     let bully = GOOD_REPORT
@@ -505,8 +578,43 @@ fn report_checks_catch_failures() {
         .filter(|line| !line.starts_with("leases:") && !line.starts_with("flash:"))
         .collect::<Vec<_>>()
         .join("\n");
-    assert!(problems(&run(Some(exit_status(0)), &bully), false).is_empty());
-    assert!(!problems(&run(Some(exit_status(0)), &bully), true).is_empty());
+    assert!(problems(&run(Some(exit_status(0)), &bully), BULLY).is_empty());
+    assert!(!problems(&run(Some(exit_status(0)), &bully), QUORUM).is_empty());
+    // Authenticated, the forged frames must be refused and counted, and nothing else.
+    let authenticated = format!("{AUTHENTICATION_LINES}{GOOD_REPORT}");
+    assert_eq!(
+        problems(
+            &run(Some(exit_status(0)), &authenticated),
+            QUORUM_AUTHENTICATED
+        ),
+        Vec::<String>::new()
+    );
+    assert!(
+        !problems(
+            &run(Some(exit_status(0)), GOOD_REPORT),
+            QUORUM_AUTHENTICATED
+        )
+        .is_empty()
+    );
+    for (what, from, to) in [
+        (
+            "no bad MAC",
+            "all refused: 8 bad MAC",
+            "all refused: 0 bad MAC",
+        ),
+        ("not all refused", "all refused: 8", "7 refused: 8"),
+        (
+            "a genuine bad MAC",
+            "statistics.bad_mac 8 ",
+            "statistics.bad_mac 9 ",
+        ),
+    ] {
+        let broken = authenticated.replace(from, to);
+        assert!(
+            !problems(&run(Some(exit_status(0)), &broken), QUORUM_AUTHENTICATED).is_empty(),
+            "{what} was not caught"
+        );
+    }
 }
 
 #[test]

@@ -15,6 +15,11 @@ pub const MIN_DELAY: Duration = Duration::from_millis(1);
 /// The longest one-way delay.
 pub const MAX_DELAY: Duration = Duration::from_millis(20);
 
+/// With authentication, one copy in this many handed to the bus gets a forged twin: the
+/// same bytes with one bit flipped, as an attacker on the link would inject.
+#[cfg(feature = "authentication")]
+pub const FORGE_EVERY: u32 = 20;
+
 /// SplitMix64: a tiny seeded generator, the same in the C firmware.
 pub struct SplitMix64(u64);
 
@@ -50,6 +55,9 @@ pub struct Packet {
     pub len: usize,
     /// The encoded message.
     pub bytes: [u8; MAX_MESSAGE_SIZE],
+    /// Injected by the attacker: a genuine message with one bit flipped.
+    #[cfg(feature = "authentication")]
+    pub forged: bool,
     pending: bool,
 }
 
@@ -59,6 +67,8 @@ impl Packet {
         to: 0,
         len: 0,
         bytes: [0; MAX_MESSAGE_SIZE],
+        #[cfg(feature = "authentication")]
+        forged: false,
         pending: false,
     };
 
@@ -75,6 +85,9 @@ pub struct Traffic {
     pub sent: u32,
     /// Copies the bus dropped.
     pub lost: u32,
+    /// Forged copies the attacker injected (not counted in `sent`).
+    #[cfg(feature = "authentication")]
+    pub forged: u32,
 }
 
 impl core::ops::Sub for Traffic {
@@ -84,6 +97,8 @@ impl core::ops::Sub for Traffic {
         Traffic {
             sent: self.sent - earlier.sent,
             lost: self.lost - earlier.lost,
+            #[cfg(feature = "authentication")]
+            forged: self.forged - earlier.forged,
         }
     }
 }
@@ -111,7 +126,12 @@ impl Bus {
             head: 0,
             tail: 0,
             rng: SplitMix64::new(seed),
-            traffic: Traffic { sent: 0, lost: 0 },
+            traffic: Traffic {
+                sent: 0,
+                lost: 0,
+                #[cfg(feature = "authentication")]
+                forged: 0,
+            },
         }
     }
 
@@ -123,6 +143,24 @@ impl Bus {
             self.traffic.lost += 1;
             return Ok(());
         }
+        self.enqueue(now, to, message)?;
+        #[cfg(feature = "authentication")]
+        if self.traffic.sent.is_multiple_of(FORGE_EVERY) && !message.is_empty() {
+            let mut forged = [0u8; MAX_MESSAGE_SIZE];
+            let forged = &mut forged[..message.len()];
+            forged.copy_from_slice(message);
+            let bit = self.rng.below(message.len() as u32 * 8) as usize;
+            forged[bit / 8] ^= 1 << (bit % 8);
+            self.enqueue(now, to, forged)?;
+            self.ring[self.tail.wrapping_sub(1) % CAPACITY].forged = true;
+            self.traffic.forged += 1;
+        }
+        Ok(())
+    }
+
+    /// Puts `message` for node `to` in flight, due after a delay in
+    /// `MIN_DELAY..=MAX_DELAY`.
+    fn enqueue(&mut self, now: Instant, to: usize, message: &[u8]) -> Result<(), Full> {
         if self.tail.wrapping_sub(self.head) == CAPACITY || message.len() > MAX_MESSAGE_SIZE {
             return Err(Full);
         }
@@ -133,6 +171,10 @@ impl Bus {
         packet.to = to;
         packet.len = message.len();
         packet.bytes[..message.len()].copy_from_slice(message);
+        #[cfg(feature = "authentication")]
+        {
+            packet.forged = false;
+        }
         packet.pending = true;
         self.tail = self.tail.wrapping_add(1);
         Ok(())

@@ -9,6 +9,8 @@ use bellwether::{
     Algorithm, Config, Destination, Engine, GroupId, Instant, MAX_MESSAGE_SIZE, Member, NodeId,
     Output, Term, Timing,
 };
+#[cfg(feature = "authentication")]
+use bellwether::{AuthOptions, CmacKeys, KeyId, Protection, ReceiveError};
 #[cfg(feature = "quorum")]
 use bellwether::{DurableState, QuorumOptions};
 
@@ -29,6 +31,27 @@ pub const ALGORITHM: Algorithm = Algorithm::Quorum(QuorumOptions::DEFAULT);
 /// The algorithm this image runs.
 #[cfg(feature = "bully")]
 pub const ALGORITHM: Algorithm = Algorithm::Bully(BullyOptions::CLASSIC);
+
+/// What signs and checks the messages: CMAC-AES-128 with the group's key.
+#[cfg(feature = "authentication")]
+type Keys = CmacKeys;
+/// What signs and checks the messages: nothing.
+#[cfg(not(feature = "authentication"))]
+type Keys = bellwether::Unauthenticated;
+
+/// The group's CMAC-AES-128 key (a real device takes it from provisioning, never from
+/// its image).
+#[cfg(feature = "authentication")]
+const GROUP_KEY: [u8; 16] = *b"bellwether-fw-k1";
+
+/// The authenticator of one node.
+fn keys() -> Keys {
+    #[cfg(feature = "authentication")]
+    let keys = CmacKeys::new(KeyId(1), &GROUP_KEY);
+    #[cfg(not(feature = "authentication"))]
+    let keys = bellwether::Unauthenticated;
+    keys
+}
 
 /// Two "flash" slots in RAM for one node's durable state, written through
 /// [`SlotWriter`] and read back through [`durable::recover`], as a board would use two
@@ -74,8 +97,11 @@ impl Storage {
 
 /// One member: its engine, whether the firmware still drives it, and its storage.
 struct Node {
-    engine: Engine<NODES>,
+    engine: Engine<NODES, Keys>,
     running: bool,
+    /// The node's boot counter, as kept in its storage: incremented before each start, and
+    /// its session when messages are authenticated (a session never repeats).
+    boots: u32,
     #[cfg(feature = "quorum")]
     storage: Storage,
 }
@@ -99,6 +125,33 @@ pub struct Cluster {
     pub records: u32,
     /// Messages that reached a node the firmware no longer drives (dropped there).
     pub to_stopped: u32,
+    /// What the engines refused, summed over every engine (those replaced by a restart
+    /// too).
+    #[cfg(feature = "authentication")]
+    pub refusals: Refusals,
+}
+
+/// Received datagrams by outcome, over every engine the cluster ran.
+#[cfg(feature = "authentication")]
+#[derive(Clone, Copy, Default)]
+pub struct Refusals {
+    /// Genuine datagrams accepted.
+    pub accepted: u32,
+    /// Genuine datagrams refused because their sender's session was not synchronised yet
+    /// (each start costs a freshness round trip per peer).
+    pub unsynchronised: u32,
+    /// Genuine datagrams refused as replays: freshness replies that answer a request
+    /// already answered.
+    pub replay: u32,
+    /// Forged datagrams delivered to a running node.
+    pub forged: u32,
+    /// Forged datagrams refused with a bad MAC.
+    pub forged_bad_mac: u32,
+    /// Forged datagrams refused otherwise (the flipped bit broke the encoding or the key
+    /// id).
+    pub forged_other: u32,
+    /// The engines' own `bad_mac` counters, summed: must equal `forged_bad_mac`.
+    pub statistics_bad_mac: u32,
 }
 
 /// The member list every node is configured with.
@@ -117,20 +170,32 @@ pub fn index_of(id: NodeId) -> Option<usize> {
     (index < NODES).then_some(index)
 }
 
-/// The configuration of node `index`: every node its own jitter seed.
-fn config(index: usize, seed: u64) -> Config<NODES> {
-    Config::new(GROUP, id_of(index), &members(), ALGORITHM)
+/// The configuration of node `index` in its boot `boots`: every node its own jitter seed,
+/// and (authenticated) the boot counter as its session.
+fn config(index: usize, seed: u64, boots: u32) -> Config<NODES> {
+    let config = Config::new(GROUP, id_of(index), &members(), ALGORITHM)
         .expect("the member list is valid")
         .with_timing(TIMING)
-        .with_seed(seed ^ (index as u64 + 1))
+        .with_seed(seed ^ (index as u64 + 1));
+    #[cfg(feature = "authentication")]
+    let config = {
+        let mut config = config;
+        config.protection = Protection::Authenticated(AuthOptions::new(boots));
+        config
+    };
+    #[cfg(not(feature = "authentication"))]
+    let _ = boots;
+    config
 }
 
 impl Cluster {
     /// Five fresh engines started at `now`; the bus and the engines' jitter from `seed`.
     pub fn new(now: Instant, seed: u64) -> Cluster {
         let nodes = core::array::from_fn(|index| Node {
-            engine: Engine::new(config(index, seed), now).expect("the configuration is valid"),
+            engine: Engine::with_authenticator(config(index, seed, 1), now, keys())
+                .expect("the configuration is valid"),
             running: true,
+            boots: 1,
             #[cfg(feature = "quorum")]
             storage: Storage::erased(),
         });
@@ -142,6 +207,8 @@ impl Cluster {
             #[cfg(feature = "quorum")]
             records: 0,
             to_stopped: 0,
+            #[cfg(feature = "authentication")]
+            refusals: Refusals::default(),
         }
     }
 
@@ -161,7 +228,32 @@ impl Cluster {
                 self.to_stopped += 1;
                 continue;
             }
-            if let Err(error) = node.engine.handle_bytes(now, packet.message()) {
+            let result = node.engine.handle_bytes(now, packet.message());
+            #[cfg(feature = "authentication")]
+            {
+                let refusals = &mut self.refusals;
+                match (packet.forged, result) {
+                    (true, Ok(())) => {
+                        return Err(fail!("node {} accepted a forged frame", packet.to + 1));
+                    }
+                    (true, Err(ReceiveError::BadMac)) => {
+                        refusals.forged += 1;
+                        refusals.forged_bad_mac += 1;
+                    }
+                    (true, Err(_)) => {
+                        refusals.forged += 1;
+                        refusals.forged_other += 1;
+                    }
+                    (false, Ok(())) => refusals.accepted += 1,
+                    (false, Err(ReceiveError::Unsynchronised)) => refusals.unsynchronised += 1,
+                    (false, Err(ReceiveError::Replay)) => refusals.replay += 1,
+                    (false, Err(error)) => {
+                        return Err(fail!("node {} refused a message: {error}", packet.to + 1));
+                    }
+                }
+            }
+            #[cfg(not(feature = "authentication"))]
+            if let Err(error) = result {
                 return Err(fail!("node {} rejected a message: {error}", packet.to + 1));
             }
             self.drain(packet.to, now)?;
@@ -337,7 +429,15 @@ impl Cluster {
             return Err(fail!("{id} is not a member"));
         };
         let node = &mut self.nodes[index];
-        let config = config(index, self.seed);
+        #[cfg(feature = "authentication")]
+        {
+            self.refusals.statistics_bad_mac += node.engine.statistics().bad_mac;
+        }
+        // The boot counter goes up (and would be written to storage) before the engine
+        // starts: the new boot is a new session, so its peers synchronise with it afresh
+        // and nothing captured from the old one is accepted again.
+        node.boots += 1;
+        let config = config(index, self.seed, node.boots);
         #[cfg(feature = "quorum")]
         {
             let Some(recovered) = node.storage.recover() else {
@@ -350,7 +450,12 @@ impl Cluster {
                     node.storage.confirmed
                 ));
             }
-            node.engine = match Engine::restore(config, now, recovered.record.state) {
+            node.engine = match Engine::restore_with_authenticator(
+                config,
+                now,
+                recovered.record.state,
+                keys(),
+            ) {
                 Ok(engine) => engine,
                 Err(error) => return Err(fail!("{id}: restore refused: {error}")),
             };
@@ -361,10 +466,23 @@ impl Cluster {
         }
         #[cfg(not(feature = "quorum"))]
         {
-            node.engine = Engine::new(config, now).expect("the configuration is valid");
+            node.engine = Engine::with_authenticator(config, now, keys())
+                .expect("the configuration is valid");
             node.running = true;
             self.drain(index, now)?;
             Ok(Restart {})
         }
+    }
+}
+
+#[cfg(feature = "authentication")]
+impl Cluster {
+    /// The refusal tallies, with every engine's `bad_mac` counter added in.
+    pub fn refusals(&self) -> Refusals {
+        let mut refusals = self.refusals;
+        for node in &self.nodes {
+            refusals.statistics_bad_mac += node.engine.statistics().bad_mac;
+        }
+        refusals
     }
 }

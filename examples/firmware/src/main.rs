@@ -10,7 +10,11 @@
 //! bully`; each image compiles only the algorithm it runs. Under QEMU:
 //! `cargo run --release` (see `.cargo/config.toml`). With `--features defmt` the engines
 //! also trace every role and leader change with its cause, as defmt frames on the
-//! semihosting output (decode them with `defmt-print`).
+//! semihosting output (decode them with `defmt-print`). With `--features authentication`
+//! every message carries a CMAC-AES-128 tag and a freshness value, each boot of a node is
+//! a new session (its boot counter), the bus injects forged copies (one bit flipped) of
+//! some messages, and the run checks that every forged copy is refused, no genuine one
+//! fails its MAC, and leadership goes on as without the attacker.
 #![no_std]
 #![no_main]
 
@@ -20,6 +24,9 @@ compile_error!(
 );
 #[cfg(not(any(feature = "quorum", feature = "bully")))]
 compile_error!("choose an algorithm: the `quorum` feature (the default) or `bully`");
+// The phase bounds with freshness synchronisation are derived for quorum election only.
+#[cfg(all(feature = "authentication", feature = "bully"))]
+compile_error!("the `authentication` scenario runs quorum election: drop `bully`");
 
 /// A check failed; [`fail!`] printed why.
 pub struct Failed;
@@ -60,6 +67,24 @@ const FAILED_ATTEMPTS: u64 = 3;
 /// Heartbeats in a row a follower may miss before it learns the leader (at 10% loss, six
 /// in a row happen once in a million).
 const MISSED_HEARTBEATS: u64 = 6;
+/// Election attempts lost to freshness synchronisation after the nodes start: a
+/// candidate's first request to a voter that has not synchronised with it is refused (the
+/// voter asks for the candidate's freshness instead), and so is the voter's first answer
+/// to a candidate that has not synchronised with the voter. Each direction costs one
+/// attempt; survivors that only ever talked to the old leader synchronise with each other
+/// during the failover the same way.
+#[cfg(feature = "authentication")]
+const SYNC_ATTEMPTS: u64 = 2;
+#[cfg(not(feature = "authentication"))]
+const SYNC_ATTEMPTS: u64 = 0;
+/// Heartbeats a restarted node loses to freshness synchronisation: the first one it
+/// receives is refused and triggers its freshness request, whose reply is back within 2D,
+/// before the next heartbeat (2D < H). A lost request or reply counts as a missed
+/// heartbeat: the next heartbeat triggers another request.
+#[cfg(feature = "authentication")]
+const SYNC_HEARTBEATS: u64 = 1;
+#[cfg(not(feature = "authentication"))]
+const SYNC_HEARTBEATS: u64 = 0;
 
 #[cfg(feature = "quorum")]
 const ALGORITHM_NAME: &str = "quorum";
@@ -95,7 +120,8 @@ fn panic(info: &PanicInfo<'_>) -> ! {
 
 /// How long each phase may take, derived from the timing (all in ms): heartbeat H,
 /// failure timeout T, jitter J, round trip R, longest one-way delay D, with A =
-/// [`FAILED_ATTEMPTS`] and K = [`MISSED_HEARTBEATS`].
+/// [`FAILED_ATTEMPTS`] and K = [`MISSED_HEARTBEATS`]; authenticated, S =
+/// [`SYNC_ATTEMPTS`] and the restarted node's [`SYNC_HEARTBEATS`] (both 0 otherwise).
 struct Bounds {
     /// From the start, or from stopping the leader, to agreement.
     agreement: Duration,
@@ -103,6 +129,8 @@ struct Bounds {
     rejoin: Duration,
     /// How `agreement` and `rejoin` are computed.
     formula: [&'static str; 2],
+    /// What the formulas' letters stand for beyond A, K and D.
+    extra: &'static str,
 }
 
 impl Bounds {
@@ -112,17 +140,26 @@ impl Bounds {
         let r = timing.round_trip_timeout.as_millis();
         let d = MAX_DELAY.as_millis();
         let (a, k) = (FAILED_ATTEMPTS, MISSED_HEARTBEATS);
+        let (s, k_sync) = (SYNC_ATTEMPTS, SYNC_HEARTBEATS);
         // Quorum: followers heard the leader at the latest when it stopped, so every
         // election timer (drawn from [T, 2T)) fires within 2T; pre-vote, vote, and the
         // first heartbeat with its acks (which start the lease) take a round trip each.
         // Each failed attempt costs another timer and its rounds. A follower whose
         // heartbeats are lost learns the leader from a later one. The restarted node
-        // follows on the first heartbeat it receives.
+        // follows on the first heartbeat it receives. Authenticated, freshness
+        // synchronisation costs S more attempts and the restarted node one more heartbeat.
         #[cfg(feature = "quorum")]
         let bounds = Bounds {
-            agreement: Duration::from_millis((a + 1) * (2 * t + 3 * r) + k * h),
-            rejoin: Duration::from_millis(k * h + d),
+            agreement: Duration::from_millis((a + s + 1) * (2 * t + 3 * r) + k * h),
+            rejoin: Duration::from_millis((k + k_sync) * h + d),
+            #[cfg(not(feature = "authentication"))]
             formula: ["(A+1)(2T+3R)+K*H", "K*H+D"],
+            #[cfg(feature = "authentication")]
+            formula: ["(A+S+1)(2T+3R)+K*H", "(K+1)*H+D"],
+            #[cfg(not(feature = "authentication"))]
+            extra: "",
+            #[cfg(feature = "authentication")]
+            extra: ", S = 2 attempts lost to freshness sync",
         };
         // Bully: a follower suspects the leader within T+J of its last heartbeat; a round
         // (Election/Alive, Proceed/Coordinator, the announcement) takes 3R at most, and a
@@ -135,7 +172,10 @@ impl Bounds {
             ),
             rejoin: Duration::from_millis(2 * (k * h + d)),
             formula: ["T+J+(A+1)*3R+K*H", "2(K*H+D)"],
+            extra: "",
         };
+        #[cfg(feature = "bully")]
+        let _ = (s, k_sync);
         bounds
     }
 }
@@ -258,12 +298,18 @@ fn run(clock: &Clock) -> Result<(), Failed> {
         CORE_CLOCK_HZ / 1_000_000
     );
     hprintln!(
-        "bounds: agreement {} = {} ms, rejoin {} = {} ms (A = {FAILED_ATTEMPTS} failed attempts, K = {MISSED_HEARTBEATS} missed heartbeats, D = {} ms)",
+        "bounds: agreement {} = {} ms, rejoin {} = {} ms (A = {FAILED_ATTEMPTS} failed attempts, K = {MISSED_HEARTBEATS} missed heartbeats, D = {} ms{})",
         bounds.formula[0],
         bounds.agreement.as_millis(),
         bounds.formula[1],
         bounds.rejoin.as_millis(),
-        MAX_DELAY.as_millis()
+        MAX_DELAY.as_millis(),
+        bounds.extra
+    );
+    #[cfg(feature = "authentication")]
+    hprintln!(
+        "authentication: CMAC-AES-128, 8-byte tags, each boot a new session (its boot counter); the bus forges one copy in {}",
+        bus::FORGE_EVERY
     );
     let host_start = clock::host_elapsed_ms();
     let mut cluster = Cluster::new(clock.now(), SEED);
@@ -364,6 +410,8 @@ fn run(clock: &Clock) -> Result<(), Failed> {
             cluster.records
         );
     }
+    #[cfg(feature = "authentication")]
+    check_refusals(&cluster)?;
     let traffic = cluster.traffic();
     hprintln!(
         "messages: {} sent, {} lost, {} reached the stopped node",
@@ -378,6 +426,39 @@ fn run(clock: &Clock) -> Result<(), Failed> {
             end.saturating_sub(start)
         ),
         _ => hprintln!("clock: {elapsed} ms on SysTick"),
+    }
+    Ok(())
+}
+
+/// Prints the refusal tallies and checks them: every forged frame that reached a running
+/// node was refused, at least one for its MAC, the engines counted exactly those bad MACs
+/// (no genuine message failed its MAC), and the attacker injected some.
+#[cfg(feature = "authentication")]
+fn check_refusals(cluster: &Cluster) -> Result<(), Failed> {
+    let refusals = cluster.refusals();
+    hprintln!(
+        "forged: {} injected, {} reached running nodes, all refused: {} bad MAC, {} malformed or unknown key",
+        cluster.traffic().forged,
+        refusals.forged,
+        refusals.forged_bad_mac,
+        refusals.forged_other
+    );
+    hprintln!(
+        "refusals: statistics.bad_mac {} (all forged: no genuine message failed its MAC); genuine messages: {} accepted, {} unsynchronised (freshness sync after each start), {} replayed freshness replies",
+        refusals.statistics_bad_mac,
+        refusals.accepted,
+        refusals.unsynchronised,
+        refusals.replay
+    );
+    if refusals.forged_bad_mac == 0 {
+        return Err(fail!("no forged frame was refused for its MAC"));
+    }
+    if refusals.statistics_bad_mac != refusals.forged_bad_mac {
+        return Err(fail!(
+            "the engines counted {} bad MACs, but {} forged frames were refused for their MAC",
+            refusals.statistics_bad_mac,
+            refusals.forged_bad_mac
+        ));
     }
     Ok(())
 }

@@ -10,6 +10,9 @@
 //!   (quorum), `poll_transmit`, `poll_event` and `poll_timeout`.
 //! * Several features: still one `Engine<16>`, its algorithm chosen at run time from the
 //!   configuration, as a product that ships every algorithm (or the C library) would do.
+//! * With `checksum`, `authentication` or `cmac` as well: the engine protects its messages
+//!   (CRC-32; a tag and a freshness value with a stand-in MAC, so that only the engine's
+//!   envelope and replay-window code counts; or the built-in CMAC-AES-128).
 //!
 //! Everything the optimiser must not see through is a volatile access to a static: the
 //! received frame, the clock, the configuration, the durable-storage slots, and every
@@ -19,13 +22,21 @@
 #![no_std]
 #![no_main]
 
+#[cfg(any(
+    all(feature = "checksum", feature = "authentication"),
+    all(feature = "checksum", feature = "cmac"),
+    all(feature = "authentication", feature = "cmac"),
+))]
+compile_error!("choose one protection: `checksum`, `authentication` or `cmac`");
+
 use core::panic::PanicInfo;
 use core::ptr::{read_volatile, write_volatile};
 
 use cortex_m_rt::entry;
 
-/// The largest frame the stubs move: a bellwether message is at most this long.
-const FRAME: usize = 64;
+/// The largest frame the stubs move: a bellwether message is at most this long
+/// (`MAX_MESSAGE_SIZE`: 88 bytes, the authenticated envelope with a 16-byte tag).
+const FRAME: usize = 88;
 
 /// The last frame the "radio" received, as a receive interrupt or DMA would leave it.
 static mut RX_FRAME: [u8; FRAME] = [0; FRAME];
@@ -110,7 +121,7 @@ fn main() -> ! {
     // cortex-m-rt turns these into `&'static mut` borrows: statics, so `.bss` counts them.
     static mut RX_BUF: [u8; FRAME] = [0; FRAME];
     static mut TX_BUF: [u8; FRAME] = [0; FRAME];
-    static mut ENGINE: core::mem::MaybeUninit<engine::Engine<{ engine::CAPACITY }>> =
+    static mut ENGINE: core::mem::MaybeUninit<engine::Engine<{ engine::CAPACITY }, engine::Keys>> =
         core::mem::MaybeUninit::uninit();
     engine::run(ENGINE, RX_BUF, TX_BUF)
 }
@@ -136,6 +147,83 @@ mod engine {
     use super::{load, store};
 
     const _: () = assert!(MAX_MESSAGE_SIZE <= FRAME);
+
+    /// What signs and checks messages: the built-in CMAC-AES-128.
+    #[cfg(feature = "cmac")]
+    pub(super) type Keys = bellwether::CmacKeys;
+    /// What signs and checks messages: a MAC computed outside the engine.
+    #[cfg(all(feature = "authentication", not(feature = "cmac")))]
+    pub(super) type Keys = HostMac;
+    /// What signs and checks messages: nothing.
+    #[cfg(not(any(feature = "authentication", feature = "cmac")))]
+    pub(super) type Keys = bellwether::Unauthenticated;
+
+    /// The group key, as it would be read from provisioned storage.
+    #[cfg(feature = "cmac")]
+    static mut KEY: [u8; 16] = [0; 16];
+    /// The boot counter, as it would be read from storage: the session.
+    #[cfg(any(feature = "authentication", feature = "cmac"))]
+    static mut BOOTS: u32 = 0;
+    /// A stand-in for a MAC peripheral: the message's length goes in, the tag comes out.
+    #[cfg(all(feature = "authentication", not(feature = "cmac")))]
+    static mut MAC_REGISTERS: [u8; 17] = [0; 17];
+
+    /// A MAC computed by hardware outside the engine (a security module, a crypto
+    /// peripheral): it writes the length of the signed bytes to a register and reads the
+    /// tag back, so the image counts the engine's envelope and freshness code, not a MAC.
+    #[cfg(all(feature = "authentication", not(feature = "cmac")))]
+    pub(super) struct HostMac;
+
+    #[cfg(all(feature = "authentication", not(feature = "cmac")))]
+    impl bellwether::Authenticator for HostMac {
+        fn current_key(&self) -> bellwether::KeyId {
+            bellwether::KeyId(1)
+        }
+
+        fn sign(
+            &mut self,
+            key: bellwether::KeyId,
+            data: &[u8],
+            tag: &mut [u8],
+        ) -> Result<(), bellwether::protection::UnknownKey> {
+            if key != bellwether::KeyId(1) {
+                return Err(bellwether::protection::UnknownKey);
+            }
+            let registers = (&raw mut MAC_REGISTERS).cast::<u8>();
+            store(registers, &[data.len() as u8]);
+            load(tag, registers.wrapping_add(1));
+            Ok(())
+        }
+    }
+
+    /// The authenticator for the settings.
+    fn keys() -> Keys {
+        #[cfg(feature = "cmac")]
+        let keys = {
+            let mut key = [0; 16];
+            load(&mut key, (&raw const KEY).cast());
+            bellwether::CmacKeys::new(bellwether::KeyId(1), &key)
+        };
+        #[cfg(all(feature = "authentication", not(feature = "cmac")))]
+        let keys = HostMac;
+        #[cfg(not(any(feature = "authentication", feature = "cmac")))]
+        let keys = bellwether::Unauthenticated;
+        keys
+    }
+
+    /// The protection the image's features ask for.
+    fn protection() -> bellwether::Protection {
+        #[cfg(feature = "checksum")]
+        let protection = bellwether::Protection::Checksum;
+        #[cfg(any(feature = "authentication", feature = "cmac"))]
+        let protection = bellwether::Protection::Authenticated(bellwether::AuthOptions::new(
+            // SAFETY: a volatile read of a static; nothing holds a reference to it.
+            unsafe { read_volatile(&raw const BOOTS) },
+        ));
+        #[cfg(not(any(feature = "checksum", feature = "authentication", feature = "cmac")))]
+        let protection = bellwether::Protection::None;
+        protection
+    }
 
     /// The engine's capacity, the budget's reference point.
     pub(super) const CAPACITY: usize = 16;
@@ -224,7 +312,7 @@ mod engine {
     /// firmware's initialisation would be, so that its stack frame (the configuration and
     /// the engine moved by value) is not part of the main loop's.
     #[inline(never)]
-    fn start(now: Instant) -> Option<Engine<CAPACITY>> {
+    fn start(now: Instant) -> Option<Engine<CAPACITY, Keys>> {
         // SAFETY: a volatile read of a static; nothing holds a reference to it.
         let [node, pick, options, seed] = unsafe { read_volatile(&raw const SETTINGS) };
         let config = Config::<CAPACITY>::new(
@@ -235,23 +323,30 @@ mod engine {
         )
         .ok()?
         .with_seed(u64::from(seed));
+        let mut config = config;
+        config.protection = protection();
         #[cfg(feature = "quorum")]
         {
             let [a, b] = slots();
             if let Ok(recovered) = bellwether::durable::recover(&a, &b)
-                && let Ok(engine) = Engine::restore(config.clone(), now, recovered.record.state)
+                && let Ok(engine) = Engine::restore_with_authenticator(
+                    config.clone(),
+                    now,
+                    recovered.record.state,
+                    keys(),
+                )
             {
                 return Some(engine);
             }
         }
-        Engine::new(config, now).ok()
+        Engine::with_authenticator(config, now, keys()).ok()
     }
 
     /// Writes each durable state the engine hands out to the slot the A/B scheme picks,
     /// then confirms it.
     #[cfg(feature = "quorum")]
     fn persist(
-        engine: &mut Engine<CAPACITY>,
+        engine: &mut Engine<CAPACITY, Keys>,
         writer: &mut bellwether::durable::SlotWriter,
         state: bellwether::DurableState,
     ) {
@@ -268,7 +363,7 @@ mod engine {
     /// Starts the engine and runs the main loop: one received frame, the timers, then
     /// every output, in the order the calling contract gives.
     pub(super) fn run(
-        slot: &'static mut MaybeUninit<Engine<CAPACITY>>,
+        slot: &'static mut MaybeUninit<Engine<CAPACITY, Keys>>,
         rx: &'static mut [u8; FRAME],
         tx: &'static mut [u8; FRAME],
     ) -> ! {

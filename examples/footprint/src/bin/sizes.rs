@@ -2,7 +2,8 @@
 //! size of a symbol (`ENGINE_SIZE_8`, `ENGINE_SIZE_16`, `ENGINE_SIZE_32`), a zeroed array
 //! of exactly that many bytes, which `arm-none-eabi-nm --print-size` reads from the ELF.
 //! A separate image, so the footprint image carries no such arrays. Without an algorithm
-//! feature it is an empty firmware.
+//! feature it is an empty firmware. With `authentication` the engine holds a replay window
+//! per peer; with `cmac` it is `Engine<N, CmacKeys>`, the expanded keys included.
 #![no_std]
 #![no_main]
 
@@ -14,6 +15,10 @@ use cortex_m_rt::entry;
 mod sizes {
     use core::mem::size_of;
 
+    /// The engine the image holds: with the built-in MAC, its keys are part of it.
+    #[cfg(feature = "cmac")]
+    type Engine<const N: usize> = bellwether::Engine<N, bellwether::CmacKeys>;
+    #[cfg(not(feature = "cmac"))]
     use bellwether::Engine;
 
     #[unsafe(no_mangle)]
