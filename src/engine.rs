@@ -564,9 +564,15 @@ impl<const N: usize, A: Authenticator> Engine<N, A> {
             FreshnessRefusal::Unsynchronised => ReceiveError::Unsynchronised,
         };
         match message.body {
-            // Answered whatever this node knows of the asker: a replayed request only
-            // earns a reply its asker refuses.
+            // A request in the session this node is synchronised with must be fresh like
+            // any message. One from another session (the asker restarted) is answered
+            // whatever it is: a replayed one only earns a reply its asker refuses.
             Body::FreshnessRequest => {
+                match self.freshness.check(from, freshness) {
+                    Ok(()) => self.freshness.accept(from, freshness),
+                    Err(FreshnessRefusal::Replay) => return Err(ReceiveError::Replay),
+                    Err(FreshnessRefusal::Unsynchronised) => {}
+                }
                 self.freshness.requested(from, freshness);
                 self.cx.send(from, Kind::FreshnessReply);
                 Ok(())
