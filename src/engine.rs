@@ -567,10 +567,10 @@ impl<const N: usize, A: Authenticator> Engine<N, A> {
             FreshnessRefusal::Unsynchronised => ReceiveError::Unsynchronised,
         };
         match message.body {
+            // A request in the session this node is synchronised with must be fresh like
+            // any message. One from another session (the asker restarted) is answered
+            // whatever it is: a replayed one only earns a reply its asker refuses.
             Body::FreshnessRequest => {
-                // From a session this node has not synchronised with (the asker
-                // restarted, or this node did), a request is answered all the same: a
-                // replayed one only earns a reply its asker refuses.
                 match self.freshness.check(from, freshness) {
                     Ok(()) => self.freshness.accept(from, freshness),
                     Err(FreshnessRefusal::Replay) => return Err(ReceiveError::Replay),

@@ -19,6 +19,13 @@
 //! Messages travel as bytes through [`Engine::handle_bytes`], so the wire format is
 //! exercised too; a message an engine rejects is itself a violation.
 //!
+//! An adversary on the network ([`Attacker`], [`Simulation::set_attacker`]) replays
+//! earlier datagrams, flips bits of datagrams in flight and forges messages with a wrong
+//! key; [`Simulation::inject`] hands a node bytes of the test's own making, and
+//! [`Simulation::set_wiretap`] records what engines send. An engine's refusal of the
+//! adversary's datagrams is expected, not a violation; the refusal of real traffic still
+//! is (other than a duplicate or an unsynchronised session, which the network causes).
+//!
 //! Use it to check your own timing before you deploy it:
 //!
 //! ```
@@ -48,7 +55,7 @@ extern crate std;
 
 use std::boxed::Box;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use std::fmt;
 use std::string::{String, ToString};
 use std::vec::Vec;
@@ -58,12 +65,10 @@ use crate::config::{Config, ConfigError, NodeId};
 use crate::durable::DurableState;
 use crate::engine::{Engine, Output, ReceiveError};
 use crate::event::{Event, Role};
-use crate::protection::{Authenticator, Unauthenticated};
+use crate::protection::{Authenticator, KeyId, Protection, Unauthenticated, UnknownKey};
 use crate::rand::Rng;
 use crate::time::{Duration, Instant};
-#[cfg(feature = "quorum")]
-use crate::wire::Body;
-use crate::wire::{Destination, Kind, MAX_MESSAGE_SIZE, Message, Term};
+use crate::wire::{Body, Destination, Kind, MAX_MESSAGE_SIZE, Message, Successors, Term};
 #[cfg(feature = "quorum")]
 use crate::{Algorithm, Durability};
 
@@ -102,6 +107,98 @@ impl Faults {
 impl Default for Faults {
     fn default() -> Self {
         Faults::NONE
+    }
+}
+
+/// An adversary on the network, who knows the group's id and its members' ids but not its
+/// keys. Each time an engine hands out a datagram, it draws each of its moves with the
+/// given chance (in `0.0..=1.0`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Attacker {
+    /// Chance to send a random earlier datagram (of the last [`WIRETAP_CAPACITY`]) again,
+    /// to a random node.
+    pub replay: f64,
+    /// Chance, for each copy, to flip 1 to 3 random bits of it on its way.
+    pub flip: f64,
+    /// Chance to forge a message "from" a random member to another, with a random body
+    /// and a term up to two ahead of the newest, in the sender's envelope: a tag of random
+    /// bytes (a wrong key) when authenticated, a valid checksum when checksummed.
+    pub forge: f64,
+}
+
+impl Attacker {
+    /// Replays, flips and forgeries, each with a 5 % chance per datagram sent.
+    pub const ACTIVE: Attacker = Attacker {
+        replay: 0.05,
+        flip: 0.05,
+        forge: 0.05,
+    };
+}
+
+/// What the adversary did, and what engines made of it ([`Simulation::attacks`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Attacks {
+    /// Earlier datagrams sent again.
+    pub replayed: u64,
+    /// Datagrams whose bits were flipped on the way.
+    pub flipped: u64,
+    /// Messages forged.
+    pub forged: u64,
+    /// Datagrams handed in with [`Simulation::inject`].
+    pub injected: u64,
+    /// Adversarial datagrams an engine accepted (handed to its algorithm). A replay of an
+    /// authentic datagram the network lost, or has not delivered yet, is accepted once:
+    /// that is its first delivery, not a replay that worked.
+    pub accepted: u64,
+    /// Of those, replays of a datagram its receiver had accepted before: replays that
+    /// worked.
+    pub accepted_again: u64,
+    /// Of those, forged, flipped or injected datagrams.
+    pub accepted_altered: u64,
+    /// Replayed freshness requests answered again: a request from a session its receiver
+    /// is not synchronised with is answered whatever it is (the asker refuses the reply
+    /// to a replayed one), so these are expected.
+    pub requests_answered_again: u64,
+    /// Adversarial datagrams an engine refused.
+    pub refused: u64,
+}
+
+/// How many sent datagrams the wiretap keeps (the oldest go first).
+pub const WIRETAP_CAPACITY: usize = 4096;
+
+/// One datagram an engine handed out, as the wiretap recorded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Datagram {
+    /// When it was sent.
+    pub at: Instant,
+    /// Its sender.
+    pub from: NodeId,
+    /// Where it was sent.
+    pub to: Destination,
+    /// Its fields (read without checking a checksum or tag).
+    pub message: Message,
+    /// The bytes, as sent.
+    pub bytes: Vec<u8>,
+}
+
+/// Signs with random bytes: the adversary's forgeries under a key it does not have.
+#[cfg(feature = "authentication")]
+struct WrongKey<'a> {
+    key: KeyId,
+    rng: &'a mut Rng,
+}
+
+#[cfg(feature = "authentication")]
+impl Authenticator for WrongKey<'_> {
+    fn current_key(&self) -> KeyId {
+        self.key
+    }
+
+    fn sign(&mut self, _: KeyId, _: &[u8], tag: &mut [u8]) -> Result<(), UnknownKey> {
+        for byte in tag {
+            *byte = self.rng.next_u64() as u8;
+        }
+        Ok(())
     }
 }
 
@@ -187,8 +284,9 @@ struct Node<const N: usize, A> {
     #[cfg(feature = "quorum")]
     disk: Option<DurableState>,
     events: Vec<(Instant, Event)>,
-    /// Paused nodes take no input; what reaches them waits here, in order.
-    paused: Option<Vec<Vec<u8>>>,
+    /// Paused nodes take no input; what reaches them waits here, in order (with whether
+    /// the adversary sent it).
+    paused: Option<Vec<(Vec<u8>, Source)>>,
     clock: Clock,
 }
 
@@ -232,6 +330,19 @@ struct InFlight {
     sequence: u64,
     to: NodeId,
     bytes: Vec<u8>,
+    /// Sent by an engine, or replayed or made by the adversary.
+    source: Source,
+}
+
+/// Where a datagram in flight comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    /// An engine sent it.
+    Real,
+    /// The adversary sends a recorded datagram again.
+    Replayed,
+    /// The adversary forged or flipped it, or a test injected it.
+    Altered,
 }
 
 /// A simulated election group: engines, a network and a virtual clock.
@@ -249,6 +360,13 @@ pub struct Simulation<const N: usize, A = Unauthenticated> {
     invariants: Vec<(String, Invariant<N, A>)>,
     split_brain: SplitBrain,
     several_leaders: bool,
+    /// The adversary, with its own generator, if one is on the network.
+    attacker: Option<(Attacker, Rng)>,
+    attacks: Attacks,
+    wiretap: Option<VecDeque<Datagram>>,
+    /// While the adversary is on: every datagram each node accepted, to tell a replay
+    /// that worked from a first delivery.
+    accepted: BTreeSet<(NodeId, Vec<u8>)>,
 }
 
 impl<const N: usize> Simulation<N> {
@@ -306,6 +424,10 @@ impl<const N: usize, A: Authenticator + Clone> Simulation<N, A> {
             invariants: Vec::new(),
             split_brain: SplitBrain::default(),
             several_leaders: false,
+            attacker: None,
+            attacks: Attacks::default(),
+            wiretap: None,
+            accepted: BTreeSet::new(),
         })
     }
 
@@ -383,6 +505,49 @@ impl<const N: usize, A: Authenticator + Clone> Simulation<N, A> {
     /// Sets how the network misbehaves from now on.
     pub fn set_faults(&mut self, faults: Faults) {
         self.faults = faults;
+    }
+
+    /// Puts an adversary on the network from now on (`None` takes it off). It draws from
+    /// its own generator, seeded from the simulation's seed, and turns the wiretap on (it
+    /// replays what it recorded).
+    pub fn set_attacker(&mut self, attacker: Option<Attacker>) {
+        self.attacker = attacker.map(|attacker| (attacker, Rng::new(!self.seed)));
+        if attacker.is_some() {
+            self.set_wiretap(true);
+        }
+    }
+
+    /// What the adversary did so far, and what engines made of it.
+    pub fn attacks(&self) -> Attacks {
+        self.attacks
+    }
+
+    /// Records (or stops recording, and forgets) the last [`WIRETAP_CAPACITY`] datagrams
+    /// engines send: what an eavesdropper on every link sees, partitioned links included.
+    pub fn set_wiretap(&mut self, on: bool) {
+        if !on {
+            self.wiretap = None;
+        } else if self.wiretap.is_none() {
+            self.wiretap = Some(VecDeque::new());
+        }
+    }
+
+    /// The datagrams the wiretap recorded, oldest first.
+    pub fn wiretap(&self) -> Vec<&Datagram> {
+        self.wiretap.iter().flatten().collect()
+    }
+
+    /// Hands adversarial `bytes` to node `to` now, as if they had just arrived, then
+    /// drains it and checks the invariants. Returns the engine's verdict (`None` if the
+    /// node is down, or paused: it then gets them when it resumes). A refusal is not a
+    /// violation.
+    pub fn inject(
+        &mut self,
+        to: NodeId,
+        bytes: &[u8],
+    ) -> Result<Option<Result<(), ReceiveError>>, Violation> {
+        self.attacks.injected += 1;
+        self.receive(to, bytes.to_vec(), Source::Altered)
     }
 
     /// Cuts every link between `side` and the other nodes, both ways.
@@ -478,12 +643,13 @@ impl<const N: usize, A: Authenticator + Clone> Simulation<N, A> {
     /// the current time, and its overdue timers fire at the next step.
     pub fn resume(&mut self, id: NodeId) -> Result<(), Violation> {
         let held = self.nodes.get_mut(&id).and_then(|node| node.paused.take());
-        for bytes in held.unwrap_or_default() {
+        for (bytes, source) in held.unwrap_or_default() {
             self.deliver(InFlight {
                 deliver_at: self.now,
                 sequence: 0,
                 to: id,
                 bytes,
+                source,
             })?;
         }
         Ok(())
@@ -703,30 +869,57 @@ impl<const N: usize, A: Authenticator + Clone> Simulation<N, A> {
     }
 
     fn deliver(&mut self, message: InFlight) -> Result<(), Violation> {
-        let local = self.local_time(message.to);
-        let Some(node) = self.nodes.get_mut(&message.to) else {
-            return Ok(());
+        self.receive(message.to, message.bytes, message.source)
+            .map(|_| ())
+    }
+
+    /// Hands `bytes` to node `to` at its local time now and drains it; returns the
+    /// engine's verdict, or `None` if the node is down or paused (a paused node gets them
+    /// when it resumes).
+    fn receive(
+        &mut self,
+        to: NodeId,
+        bytes: Vec<u8>,
+        source: Source,
+    ) -> Result<Option<Result<(), ReceiveError>>, Violation> {
+        let local = self.local_time(to);
+        let Some(node) = self.nodes.get_mut(&to) else {
+            return Ok(None);
         };
         if let Some(held) = node.paused.as_mut() {
-            held.push(message.bytes);
-            return Ok(());
+            held.push((bytes, source));
+            return Ok(None);
         }
         let Some(engine) = node.engine.as_mut() else {
-            return Ok(()); // crashed: the message is lost
+            return Ok(None); // crashed: the message is lost
         };
-        // Authenticated engines refuse duplicates, and messages from a session they
-        // have not synchronised with yet (which queues a freshness request): both are
-        // the network's doing, not a fault.
-        if let Err(error) = engine.handle_bytes(local, &message.bytes)
+        let verdict = engine.handle_bytes(local, &bytes);
+        // A freshness request from a session its receiver is not synchronised with is
+        // answered whatever it is (its asker refuses the reply to a replayed one).
+        let request = Message::peek(&bytes).is_ok_and(|m| m.body.kind() == Kind::FreshnessRequest);
+        let again =
+            verdict.is_ok() && self.attacker.is_some() && !self.accepted.insert((to, bytes));
+        if source != Source::Real {
+            if verdict.is_ok() {
+                self.attacks.accepted += 1;
+                let replayed = source == Source::Replayed && again;
+                self.attacks.accepted_again += u64::from(replayed && !request);
+                self.attacks.requests_answered_again += u64::from(replayed && request);
+                self.attacks.accepted_altered += u64::from(source == Source::Altered);
+            } else {
+                self.attacks.refused += 1;
+            }
+        } else if let Err(error) = verdict
+            // Authenticated engines refuse duplicates, and messages from a session they
+            // have not synchronised with yet (which queues a freshness request): both are
+            // the network's doing, not a fault.
             && !matches!(error, ReceiveError::Replay | ReceiveError::Unsynchronised)
         {
-            return Err(self.violation(
-                "wire",
-                std::format!("{} rejected a message: {error}", message.to),
-            ));
+            return Err(self.violation("wire", std::format!("{to} rejected a message: {error}")));
         }
-        self.drain(message.to)?;
-        self.check()
+        self.drain(to)?;
+        self.check()?;
+        Ok(Some(verdict))
     }
 
     /// Takes every message and event from a node, sending the messages into the network.
@@ -779,12 +972,164 @@ impl<const N: usize, A: Authenticator + Clone> Simulation<N, A> {
                 .collect(),
         };
         for receiver in receivers {
-            self.send_copy(from, receiver, &message, &bytes, false);
+            let flipped = self.flip(&bytes);
+            let source = if flipped.is_some() {
+                Source::Altered
+            } else {
+                Source::Real
+            };
+            let copy = flipped.as_deref().unwrap_or(&bytes);
+            self.send_copy(from, receiver, &message, copy, false, source);
             if self.rng_chance(self.faults.duplicate) {
-                self.send_copy(from, receiver, &message, &bytes, true);
+                self.send_copy(from, receiver, &message, copy, true, source);
             }
         }
+        self.replay_and_forge();
+        if let Some(wiretap) = self.wiretap.as_mut() {
+            if wiretap.len() == WIRETAP_CAPACITY {
+                wiretap.pop_front();
+            }
+            wiretap.push_back(Datagram {
+                at: self.now,
+                from,
+                to,
+                message,
+                bytes,
+            });
+        }
         Ok(())
+    }
+
+    /// The adversary's bit flips: a copy of `bytes` with 1 to 3 bits flipped, if it
+    /// draws a flip.
+    fn flip(&mut self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let (attacker, rng) = self.attacker.as_mut()?;
+        if bytes.is_empty() || !chance(rng, attacker.flip) {
+            return None;
+        }
+        let mut flipped = bytes.to_vec();
+        flip_bits(&mut flipped, rng);
+        self.attacks.flipped += 1;
+        Some(flipped)
+    }
+
+    /// The adversary's other moves, drawn once per datagram sent: a replay of an earlier
+    /// datagram and a forgery, each sent to a random node.
+    fn replay_and_forge(&mut self) {
+        let Some((attacker, mut rng)) = self.attacker.take() else {
+            return;
+        };
+        let ids = self.node_ids();
+        let delay = |rng: &mut Rng, faults: &Faults| {
+            let spread = faults.max_delay - faults.min_delay;
+            faults.min_delay + Duration::from_millis(rng.below(spread.as_millis() + 1))
+        };
+        if chance(&mut rng, attacker.replay)
+            && let Some(wiretap) = self.wiretap.as_ref()
+            && let Some(datagram) = wiretap.get(rng.below(wiretap.len() as u64) as usize)
+            && let Some(to) = pick(&mut rng, &ids)
+        {
+            let bytes = datagram.bytes.clone();
+            let at = self.now + delay(&mut rng, &self.faults);
+            self.schedule_adversarial(at, to, bytes, Source::Replayed);
+            self.attacks.replayed += 1;
+        }
+        if chance(&mut rng, attacker.forge)
+            && let Some(from) = pick(&mut rng, &ids)
+        {
+            let others: Vec<NodeId> = ids.iter().copied().filter(|&id| id != from).collect();
+            if let Some(to) = pick(&mut rng, &others)
+                && let Some(bytes) = self.forge(from, to, &mut rng)
+            {
+                let at = self.now + delay(&mut rng, &self.faults);
+                self.schedule_adversarial(at, to, bytes, Source::Altered);
+                self.attacks.forged += 1;
+            }
+        }
+        self.attacker = Some((attacker, rng));
+    }
+
+    /// A message "from" `from` to `to` with a random body and a term up to two ahead of
+    /// the newest any live node holds, in `from`'s envelope, signed with a wrong key.
+    fn forge(&self, from: NodeId, to: NodeId, rng: &mut Rng) -> Option<Vec<u8>> {
+        let node = self.nodes.get(&from)?;
+        let newest = self.live().map(Engine::term).max().unwrap_or(Term(0));
+        let term = Term(newest.0 + rng.below(3));
+        let body = match rng.below(10) {
+            0 => Body::QuorumHeartbeat {
+                sent_at: rng.next_u64() >> 1,
+                transfer: None,
+            },
+            1 => Body::QuorumAck {
+                sent_at: rng.next_u64() >> 1,
+                leader: Some(to),
+            },
+            2 => Body::Vote { granted: true },
+            3 => Body::PreVoteGranted {
+                round: rng.next_u64() >> 1,
+            },
+            4 => Body::RequestVote {
+                freshness: u64::MAX,
+                transfer: None,
+            },
+            5 => Body::TimeoutNow {
+                started_at: u64::MAX,
+            },
+            6 => Body::Heartbeat {
+                successors: Successors::new(),
+            },
+            7 => Body::Coordinator {
+                successors: Successors::new(),
+            },
+            8 => Body::Election,
+            _ => Body::Alive,
+        };
+        let message = Message {
+            group: node.config.group,
+            from,
+            to: Destination::Node(to),
+            term,
+            body,
+        };
+        let mut buf = [0u8; MAX_MESSAGE_SIZE];
+        let len = match node.config.protection {
+            Protection::None => message.encode(&mut buf),
+            Protection::Checksum => message.encode_checksummed(&mut buf),
+            #[cfg(feature = "authentication")]
+            Protection::Authenticated(options) => {
+                let freshness = crate::protection::Freshness {
+                    session: options.session,
+                    counter: 1 + rng.below(1 << 20),
+                };
+                let key = node.authenticator.current_key();
+                message.encode_authenticated(
+                    &mut buf,
+                    options.tag,
+                    key,
+                    freshness,
+                    &mut WrongKey { key, rng },
+                )
+            }
+        }
+        .ok()?;
+        Some(buf.get(..len)?.to_vec())
+    }
+
+    fn schedule_adversarial(
+        &mut self,
+        deliver_at: Instant,
+        to: NodeId,
+        bytes: Vec<u8>,
+        source: Source,
+    ) {
+        self.sequence += 1;
+        self.in_flight.push(Reverse(InFlight {
+            deliver_at,
+            sequence: self.sequence,
+            to,
+            bytes,
+            source,
+        }));
     }
 
     /// A granted vote may leave a node only once its host has that vote on disk.
@@ -821,6 +1166,7 @@ impl<const N: usize, A: Authenticator + Clone> Simulation<N, A> {
         message: &Message,
         bytes: &[u8],
         duplicate: bool,
+        source: Source,
     ) {
         let fate = if self.blocked.contains(&(from, to)) {
             Fate::Blocked
@@ -842,6 +1188,7 @@ impl<const N: usize, A: Authenticator + Clone> Simulation<N, A> {
                 sequence: self.sequence,
                 to,
                 bytes: bytes.to_vec(),
+                source,
             }));
             Fate::Scheduled(deliver_at)
         };
@@ -887,6 +1234,35 @@ impl<const N: usize, A: Authenticator + Clone> Simulation<N, A> {
             at: self.now,
             invariant: invariant.to_string(),
             detail,
+        }
+    }
+}
+
+/// Whether a draw from `rng` falls under `probability`.
+fn chance(rng: &mut Rng, probability: f64) -> bool {
+    probability > 0.0 && (rng.next_u64() as f64) < probability * (u64::MAX as f64)
+}
+
+/// A node of `ids` drawn from `rng`, if there is any.
+fn pick(rng: &mut Rng, ids: &[NodeId]) -> Option<NodeId> {
+    if ids.is_empty() {
+        return None;
+    }
+    ids.get(rng.below(ids.len() as u64) as usize).copied()
+}
+
+/// Flips 1 to 3 distinct random bits of `bytes`.
+fn flip_bits(bytes: &mut [u8], rng: &mut Rng) {
+    let bits = bytes.len() as u64 * 8;
+    let mut flipped: Vec<u64> = Vec::new();
+    let count = (1 + rng.below(3)).min(bits);
+    while (flipped.len() as u64) < count {
+        let bit = rng.below(bits);
+        if !flipped.contains(&bit) {
+            flipped.push(bit);
+            if let Some(byte) = bytes.get_mut((bit / 8) as usize) {
+                *byte ^= 1 << (bit % 8);
+            }
         }
     }
 }

@@ -42,7 +42,10 @@
 //! peer a freshness request. The request's own session and counter are its nonce: the
 //! peer answers with an authenticated reply that echoes them and carries its current
 //! session and counter. Only a reply that echoes the receiver's latest request counts, so
-//! a replayed reply (or a replayed old session) changes nothing. Messages from the peer
+//! a replayed reply (or a replayed old session) changes nothing. A request from the
+//! session the receiver is synchronised with is checked against the window like any
+//! message; one from another session (the asker restarted) is answered whatever it is,
+//! and the asker refuses the reply to a replayed one. Messages from the peer
 //! are accepted from then on. A node that starts (or restarts, or lost its freshness state
 //! in any other way) therefore rejoins after one round trip per peer, and captured traffic
 //! of an earlier session is never accepted again.
