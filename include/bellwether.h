@@ -38,6 +38,11 @@
 #define BELLWETHER_VERSION_PATCH 0
 
 /**
+ * The length of a CMAC-AES-128 key, in bytes.
+ */
+#define BW_CMAC_KEY_SIZE 16
+
+/**
  * The most members a node of the C API can have.
  */
 #define BW_MAX_MEMBERS 32
@@ -58,7 +63,7 @@
  * The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
  * 32-bit ones, where it is smaller (`bw_node_size()` says exactly).
  */
-#define BW_NODE_SIZE 2840
+#define BW_NODE_SIZE 2880
 
 /**
  * The alignment the memory of a node needs: enough on every target (`bw_node_align()`
@@ -176,6 +181,15 @@ enum bw_result
    */
   BW_RESULT_UNSUPPORTED_OPTION = 26,
   /**
+   * Config: authenticated protection, but the node was started without keys or MAC
+   * callbacks (`bw_node_init()`): use `bw_node_init_authenticated()`.
+   */
+  BW_RESULT_NO_AUTHENTICATOR = 27,
+  /**
+   * Config: an authenticated config's `tag_length` is not 4, 8 or 16.
+   */
+  BW_RESULT_BAD_TAG_LENGTH = 28,
+  /**
    * Restore: the algorithm or mode keeps no durable state.
    */
   BW_RESULT_NOTHING_TO_RESTORE = 20,
@@ -231,6 +245,35 @@ enum bw_result
    * Received bytes carry a term above `BW_MAX_TERM`.
    */
   BW_RESULT_TERM_OUT_OF_RANGE = 40,
+  /**
+   * A checksummed message's CRC-32 does not match: corrupted on the link.
+   */
+  BW_RESULT_BAD_CHECKSUM = 41,
+  /**
+   * The message comes in another envelope (plain, checksummed, authenticated) than the
+   * node's `protection`: a misconfigured member, or an attempt to bypass the MAC.
+   */
+  BW_RESULT_WRONG_ENVELOPE = 42,
+  /**
+   * An authenticated message's tag does not match: forged or corrupted.
+   */
+  BW_RESULT_BAD_MAC = 43,
+  /**
+   * An authenticated message is signed with a key this node does not hold (never
+   * installed, or retired); or (from a poll) the node cannot sign with its current key.
+   */
+  BW_RESULT_UNKNOWN_KEY = 44,
+  /**
+   * An authenticated message was already accepted, or is too old for the replay window.
+   */
+  BW_RESULT_REPLAY = 45,
+  /**
+   * An authenticated message comes from a session this node has not synchronised with
+   * yet (a peer that just started, or just started itself): the node asked the sender
+   * for its freshness, and accepts its messages once the answer comes, one round trip
+   * later. Expected for a peer's first messages.
+   */
+  BW_RESULT_UNSYNCHRONISED = 46,
   /**
    * The call needs the quorum algorithm.
    */
@@ -524,6 +567,66 @@ typedef uint32_t bw_algorithm;
 #endif // __cplusplus
 
 /**
+ * How a node protects its messages (the `protection` field). Every member of a group
+ * must use the same.
+ */
+enum bw_protection
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Plain messages (wire version 2): anyone who can reach the transport can forge or
+   * replay them. The default, and what a config from before this field means.
+   */
+  BW_PROTECTION_NONE = 0,
+  /**
+   * A CRC-32 after every message (wire version 3): frames corrupted on the link are
+   * refused (`BW_RESULT_BAD_CHECKSUM`). No defence against forgery.
+   */
+  BW_PROTECTION_CHECKSUM = 1,
+  /**
+   * A key id, a freshness value and a truncated MAC on every message (wire version 4):
+   * forged, corrupted and replayed datagrams are refused. The node needs keys or MAC
+   * callbacks: start it with `bw_node_init_authenticated()` or
+   * `bw_node_restore_authenticated()`.
+   */
+  BW_PROTECTION_AUTHENTICATED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum bw_protection bw_protection;
+#else
+typedef uint32_t bw_protection;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Which authenticator a `bw_auth` describes (its `kind` field).
+ */
+enum bw_auth_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * CMAC-AES-128 with a key the library keeps in the node's memory: `key_id`, `key`.
+   */
+  BW_AUTH_KIND_CMAC = 0,
+  /**
+   * The host's MAC callbacks: `key_id` (the current key), `sign`, `verify`, `user`.
+   */
+  BW_AUTH_KIND_CALLBACKS = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum bw_auth_kind bw_auth_kind;
+#else
+typedef uint32_t bw_auth_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * When a rank-based node may depose a healthy lower-ranked leader (the `preemption` field).
  */
 enum bw_preemption
@@ -606,7 +709,9 @@ typedef uint32_t bw_durability;
 /**
  * A node of one election group: opaque. Lives in memory the caller provides
  * (`BW_NODE_SIZE` bytes aligned to `BW_NODE_ALIGN`), set up by `bw_node_init()` or
- * `bw_node_restore()`; it owns nothing, so there is nothing to free.
+ * `bw_node_restore()` (or their `_authenticated` forms); it owns nothing, so there is
+ * nothing to free. An authenticated node's CMAC keys live in this memory: overwrite it
+ * when the node is done with.
  */
 typedef struct bw_node bw_node;
 
@@ -733,7 +838,101 @@ typedef struct {
    * Quorum: a `bw_durability` value.
    */
   uint32_t durability;
+  /**
+   * Zero. Keeps the fields below past the end of the previous version of this struct on
+   * every target; a non-zero value is refused with `BW_RESULT_UNSUPPORTED_OPTION`.
+   */
+  uint32_t reserved;
+  /**
+   * A `bw_protection` value: `BW_PROTECTION_NONE` (the default), `_CHECKSUM` or
+   * `_AUTHENTICATED`.
+   */
+  uint32_t protection;
+  /**
+   * Authenticated: how many bytes of the MAC each message carries, 4, 8 (the default)
+   * or 16; any other value is refused with `BW_RESULT_BAD_TAG_LENGTH`. 4 bytes let a
+   * forger succeed once in 2^32 guesses (each counted in `bw_statistics.bad_mac`): for
+   * classic CAN only, with the counters watched.
+   */
+  uint32_t tag_length;
+  /**
+   * Authenticated: this boot's session, the first half of every freshness value the
+   * node sends. It must never repeat across the node's boots under the same key: keep a
+   * boot counter in storage (increment it, write it, then start the node), or draw 32
+   * bits from a hardware random number generator. A fixed session (or one derived from
+   * `seed`) lets captured traffic be replayed after a restart.
+   */
+  uint32_t session;
 } bw_config;
+
+/**
+ * Computes a MAC for an authenticated node (`bw_node_set_mac_callbacks()`): writes the
+ * leading `tag_len` bytes of the MAC of the `data_len` bytes at `data`, under key
+ * `key_id`, to `tag`; returns 0, or non-zero if it holds no key `key_id` (the library then
+ * writes nothing). `user` is the pointer given with the callbacks. Called from the node's
+ * calls (never concurrently with them), with `data_len` and `tag_len` both 0 to check that
+ * the current key is known. Must not call back into the node.
+ * (`Option`: a C function pointer may be NULL, which the library checks.)
+ */
+typedef int (*bw_sign_fn)(void *user,
+                          uint8_t key_id,
+                          const uint8_t *data,
+                          size_t data_len,
+                          uint8_t *tag,
+                          size_t tag_len);
+
+/**
+ * Checks a MAC for an authenticated node (optional: without it the library signs with
+ * `bw_sign_fn` and compares in constant time): returns 0 if the `tag_len` bytes at `tag`
+ * are the leading bytes of the MAC of the `data_len` bytes at `data` under key `key_id`, 1
+ * if they are not, 2 if it holds no key `key_id` (any other value counts as 1). Compare in
+ * constant time.
+ */
+typedef int (*bw_verify_fn)(void *user,
+                            uint8_t key_id,
+                            const uint8_t *data,
+                            size_t data_len,
+                            const uint8_t *tag,
+                            size_t tag_len);
+
+/**
+ * How an authenticated node signs and checks its messages, given to
+ * `bw_node_init_authenticated()` or `bw_node_restore_authenticated()`: the node signs
+ * from its first message, so it needs this before it starts. Fill in `kind` and the
+ * fields that kind names, zero the others. Every member of a group must hold the same
+ * keys. Later changes: `bw_node_set_cmac_key()`, `bw_node_set_mac_callbacks()`.
+ */
+typedef struct {
+  /**
+   * A `bw_auth_kind` value.
+   */
+  uint32_t kind;
+  /**
+   * The current key's id: messages are signed with it.
+   */
+  uint8_t key_id;
+  /**
+   * CMAC: the key's `BW_CMAC_KEY_SIZE` bytes (copied into the node's memory).
+   */
+  const uint8_t *key;
+  /**
+   * CMAC: the length of `key`; anything but `BW_CMAC_KEY_SIZE` is refused with
+   * `BW_RESULT_BUFFER_TOO_SMALL` (shorter) or `BW_RESULT_INVALID_ARGUMENT` (longer).
+   */
+  size_t key_len;
+  /**
+   * Callbacks: computes MACs (required).
+   */
+  bw_sign_fn sign;
+  /**
+   * Callbacks: checks MACs; NULL to sign and compare in constant time.
+   */
+  bw_verify_fn verify;
+  /**
+   * Callbacks: passed to `sign` and `verify` as is.
+   */
+  void *user;
+} bw_auth;
 
 /**
  * The term and vote quorum election needs persisted (see `bw_node_poll_output()`).
@@ -752,6 +951,54 @@ typedef struct {
    */
   uint32_t voted_for;
 } bw_durable_state;
+
+/**
+ * What a node received, counted by outcome (`bw_node_statistics()`): the refusal counters
+ * show an attack or a bad link. Counters saturate at `UINT32_MAX`.
+ */
+typedef struct {
+  /**
+   * Messages accepted (freshness requests and replies included).
+   */
+  uint32_t accepted;
+  /**
+   * Datagrams sent.
+   */
+  uint32_t sent;
+  /**
+   * Bytes that are not a message of a known version and layout.
+   */
+  uint32_t malformed;
+  /**
+   * Messages in another envelope than the node's protection.
+   */
+  uint32_t wrong_envelope;
+  /**
+   * Checksummed messages whose checksum did not match.
+   */
+  uint32_t bad_checksum;
+  /**
+   * Authenticated messages whose tag did not match.
+   */
+  uint32_t bad_mac;
+  /**
+   * Authenticated messages signed with a key the node does not hold.
+   */
+  uint32_t unknown_key;
+  /**
+   * Authenticated messages already accepted or too old, and freshness replies that
+   * answer no current request.
+   */
+  uint32_t replay;
+  /**
+   * Authenticated messages from a session not (yet) synchronised with.
+   */
+  uint32_t unsynchronised;
+  /**
+   * Messages of another group, from a non-member or this node, or for another node.
+   */
+  uint32_t not_for_this_node;
+} bw_statistics;
 
 /**
  * A message written into the caller's buffer.
@@ -905,7 +1152,8 @@ const char *bw_version(void);
  * Sets up `config`, of `config_size` bytes (pass `sizeof config`), with the defaults for
  * `algorithm` (a `bw_algorithm` value): LAN timing (heartbeat 100, failure timeout 500,
  * jitter 150, round trip 50), the algorithm's default options, seed 0, point to point,
- * and `struct_size` = `config_size`. `group`, `node` and `members` are left empty: set
+ * plain messages (`BW_PROTECTION_NONE`, tag length 8, session 0), and `struct_size` =
+ * `config_size`. `group`, `node` and `members` are left empty: set
  * them.
  *
  * Errors: `BW_RESULT_NULL_POINTER`; `BW_RESULT_CONFIG_SIZE` if `config_size` is smaller
@@ -937,7 +1185,9 @@ size_t bw_node_align(void);
  * The arguments are checked in this order, and the first problem found is returned, with
  * nothing written: a NULL pointer (`BW_RESULT_NULL_POINTER`), the memory's alignment
  * (`BW_RESULT_MEMORY_MISALIGNED`), its size (`BW_RESULT_MEMORY_TOO_SMALL`), then the
- * configuration (its `struct_size`, its `members` pointer, its values).
+ * configuration (its `struct_size`, its `members` pointer, its values). A config with
+ * `BW_PROTECTION_AUTHENTICATED` is refused with `BW_RESULT_NO_AUTHENTICATOR`: use
+ * `bw_node_init_authenticated()`.
  *
  * # Safety
  * `memory` must be NULL or point to `memory_len` writable bytes that nothing else uses
@@ -949,6 +1199,28 @@ bw_result bw_node_init(void *memory,
                        const bw_config *config,
                        uint64_t now,
                        bw_node **out_node);
+
+/**
+ * Like `bw_node_init()`, for a config with `BW_PROTECTION_AUTHENTICATED`: the node signs
+ * and checks its messages with the CMAC key or the MAC callbacks `auth` describes (a CMAC
+ * key is copied into `memory`; `auth` need not outlive the call). The keys come with the
+ * node's start because it signs from its first message on. The arguments are checked in
+ * `bw_node_init()`'s order, `auth` after the configuration (`BW_RESULT_NULL_POINTER` for a
+ * NULL `auth` comes first, with the other pointers): an unknown `kind`
+ * (`BW_RESULT_INVALID_ARGUMENT`), a short key (`BW_RESULT_BUFFER_TOO_SMALL`), a NULL
+ * `sign` (`BW_RESULT_NULL_POINTER`), a `sign` that refuses `key_id`
+ * (`BW_RESULT_UNKNOWN_KEY`). With another protection, `auth` is checked, kept, and unused.
+ *
+ * # Safety
+ * As `bw_node_init()`; `auth` must be NULL or valid, its `key` readable for `key_len`
+ * bytes, and its callbacks safe to call with `user` while the node lives.
+ */
+bw_result bw_node_init_authenticated(void *memory,
+                                     size_t memory_len,
+                                     const bw_config *config,
+                                     uint64_t now,
+                                     const bw_auth *auth,
+                                     bw_node **out_node);
 
 /**
  * Like `bw_node_init()`, but resumes from the durable state the host persisted before a
@@ -965,6 +1237,21 @@ bw_result bw_node_restore(void *memory,
                           uint64_t now,
                           const bw_durable_state *state,
                           bw_node **out_node);
+
+/**
+ * `bw_node_restore()` for an authenticated node: see `bw_node_init_authenticated()`.
+ * `auth` is checked before `state`.
+ *
+ * # Safety
+ * As `bw_node_restore()` and `bw_node_init_authenticated()`.
+ */
+bw_result bw_node_restore_authenticated(void *memory,
+                                        size_t memory_len,
+                                        const bw_config *config,
+                                        uint64_t now,
+                                        const bw_durable_state *state,
+                                        const bw_auth *auth,
+                                        bw_node **out_node);
 
 /**
  * Feeds the `data_len` received bytes at `data` to the node at time `now`. Any error
@@ -1074,6 +1361,60 @@ bw_result bw_node_set_freshness(bw_node *node, uint64_t freshness);
  * `node` must be NULL or a valid handle.
  */
 bw_result bw_node_transfer_leadership(bw_node *node, uint64_t now, uint32_t to);
+
+/**
+ * Installs the CMAC-AES-128 key `key` (`key_len` bytes, `BW_CMAC_KEY_SIZE`), named
+ * `key_id`, as the key the node signs with. The first call on a node without CMAC keys
+ * makes them (replacing MAC callbacks, if any); later calls rotate: the key that was
+ * current stays accepted until `bw_node_retire_previous_key()` (the one before it is
+ * dropped). Rotate without a flag day: install the new key on every member, then retire
+ * the previous one everywhere. Give each key a new id. The key is copied into the node's
+ * memory. Errors (the node unchanged): `BW_RESULT_NULL_POINTER`,
+ * `BW_RESULT_BUFFER_TOO_SMALL` for a `key_len` below `BW_CMAC_KEY_SIZE`,
+ * `BW_RESULT_INVALID_ARGUMENT` above it.
+ *
+ * # Safety
+ * `node` must be NULL or a valid handle; `key` must be NULL or point to `key_len`
+ * readable bytes.
+ */
+bw_result bw_node_set_cmac_key(bw_node *node, uint8_t key_id, const uint8_t *key, size_t key_len);
+
+/**
+ * Stops accepting the CMAC key that was current before the last `bw_node_set_cmac_key()`:
+ * its tags are refused with `BW_RESULT_UNKNOWN_KEY` from now on. `BW_RESULT_EMPTY` if
+ * there is no previous key (or no CMAC key at all).
+ *
+ * # Safety
+ * `node` must be NULL or a valid handle.
+ */
+bw_result bw_node_retire_previous_key(bw_node *node);
+
+/**
+ * Makes the node sign and check its messages through the host's callbacks (a hardware
+ * security module, a crypto accelerator: keys never enter the library), replacing its
+ * CMAC keys or earlier callbacks. New messages are signed with `current_key_id`; `sign` is
+ * called once with nothing to sign to check it knows that key. `verify` may be NULL: the
+ * library then signs and compares in constant time. `user` is passed to both as is.
+ * Errors (the node unchanged): `BW_RESULT_NULL_POINTER` (a NULL `node` or `sign`),
+ * `BW_RESULT_UNKNOWN_KEY` if `sign` refuses `current_key_id`.
+ *
+ * # Safety
+ * `node` must be NULL or a valid handle; `sign` and `verify` must be safe to call with
+ * `user` for as long as the node lives (or until the next change).
+ */
+bw_result bw_node_set_mac_callbacks(bw_node *node,
+                                    bw_sign_fn sign,
+                                    bw_verify_fn verify,
+                                    uint8_t current_key_id,
+                                    void *user);
+
+/**
+ * Writes what the node has received and sent since it started, counted by outcome.
+ *
+ * # Safety
+ * `node` must be NULL or a valid handle; `out_statistics` must be NULL or writable.
+ */
+bw_result bw_node_statistics(const bw_node *node, bw_statistics *out_statistics);
 
 /**
  * The text of cause code `cause` (a static, NUL-terminated string; never NULL). Takes the

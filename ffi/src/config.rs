@@ -9,21 +9,48 @@
 //! and each version of the struct is larger than the one before (pad if a new field would
 //! fit in the old trailing padding). A newer library reading an older, smaller config
 //! would then take `bw_config_init`'s defaults for the fields the caller's struct lacks.
+//!
+//! Versions so far: the first ends with `durability` ([`CONFIG_V1_SIZE`] bytes); the second
+//! adds the protection fields. A config of exactly the first version's size is read with
+//! the second version's fields zero: plain messages, as that library sent.
+
+use core::mem::{MaybeUninit, offset_of};
 
 use bellwether::{
-    Algorithm, BullyOptions, CandidateOptions, Config, Durability, Duration, GroupId,
-    InvitationOptions, Member, NextInLineOptions, NodeId, Preemption, QuorumOptions, RingOptions,
-    RingVariant, Timing,
+    Algorithm, AuthOptions, BullyOptions, CandidateOptions, Config, Durability, Duration, GroupId,
+    InvitationOptions, Member, NextInLineOptions, NodeId, Preemption, Protection, QuorumOptions,
+    RingOptions, RingVariant, TagLength, Timing,
 };
 
 use crate::node::BW_MAX_MEMBERS;
-use crate::pointers::{borrow, output};
+
 use crate::result::bw_result;
 
 /// The largest `struct_size` a config may claim: far beyond any version of `bw_config`, low
 /// enough that a config that was never set up (an uninitialised `struct_size`) is refused
 /// before its bytes are read.
 const MAX_CONFIG_SIZE: usize = 4096;
+
+/// The size of the first version of `bw_config`, which ends with `durability`: its fields
+/// rounded up to the struct's alignment.
+const CONFIG_V1_SIZE: usize = {
+    let end = offset_of!(bw_config, durability) + size_of::<u32>();
+    end.next_multiple_of(align_of::<bw_config>())
+};
+
+const _: () = {
+    // The second version's fields start past the end of the first version's struct on
+    // every target (`reserved` keeps them out of its trailing padding), so a first-version
+    // struct never supplies them.
+    assert!(offset_of!(bw_config, protection) >= CONFIG_V1_SIZE);
+    assert!(CONFIG_V1_SIZE < size_of::<bw_config>());
+};
+
+/// Whether a caller's `struct_size` is one this library reads: exactly the first
+/// version's, or this version's or larger (a newer header), up to [`MAX_CONFIG_SIZE`].
+fn known_config_size(size: usize) -> bool {
+    size == CONFIG_V1_SIZE || (size_of::<bw_config>()..=MAX_CONFIG_SIZE).contains(&size)
+}
 
 /// Which election algorithm a node runs (the `algorithm` field of `bw_config`).
 #[repr(u32)]
@@ -74,6 +101,24 @@ pub enum bw_durability {
     /// No storage: after each start the node waits out the longest election timeout before
     /// it votes.
     Volatile = 1,
+}
+
+/// How a node protects its messages (the `protection` field). Every member of a group
+/// must use the same.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum bw_protection {
+    /// Plain messages (wire version 2): anyone who can reach the transport can forge or
+    /// replay them. The default, and what a config from before this field means.
+    None = 0,
+    /// A CRC-32 after every message (wire version 3): frames corrupted on the link are
+    /// refused (`BW_RESULT_BAD_CHECKSUM`). No defence against forgery.
+    Checksum = 1,
+    /// A key id, a freshness value and a truncated MAC on every message (wire version 4):
+    /// forged, corrupted and replayed datagrams are refused. The node needs keys or MAC
+    /// callbacks: start it with `bw_node_init_authenticated()` or
+    /// `bw_node_restore_authenticated()`.
+    Authenticated = 2,
 }
 
 /// One configured member.
@@ -147,12 +192,30 @@ pub struct bw_config {
     pub lease: u64,
     /// Quorum: a `bw_durability` value.
     pub durability: u32,
+    /// Zero. Keeps the fields below past the end of the previous version of this struct on
+    /// every target; a non-zero value is refused with `BW_RESULT_UNSUPPORTED_OPTION`.
+    pub reserved: u32,
+    /// A `bw_protection` value: `BW_PROTECTION_NONE` (the default), `_CHECKSUM` or
+    /// `_AUTHENTICATED`.
+    pub protection: u32,
+    /// Authenticated: how many bytes of the MAC each message carries, 4, 8 (the default)
+    /// or 16; any other value is refused with `BW_RESULT_BAD_TAG_LENGTH`. 4 bytes let a
+    /// forger succeed once in 2^32 guesses (each counted in `bw_statistics.bad_mac`): for
+    /// classic CAN only, with the counters watched.
+    pub tag_length: u32,
+    /// Authenticated: this boot's session, the first half of every freshness value the
+    /// node sends. It must never repeat across the node's boots under the same key: keep a
+    /// boot counter in storage (increment it, write it, then start the node), or draw 32
+    /// bits from a hardware random number generator. A fixed session (or one derived from
+    /// `seed`) lets captured traffic be replayed after a restart.
+    pub session: u32,
 }
 
 /// Sets up `config`, of `config_size` bytes (pass `sizeof config`), with the defaults for
 /// `algorithm` (a `bw_algorithm` value): LAN timing (heartbeat 100, failure timeout 500,
 /// jitter 150, round trip 50), the algorithm's default options, seed 0, point to point,
-/// and `struct_size` = `config_size`. `group`, `node` and `members` are left empty: set
+/// plain messages (`BW_PROTECTION_NONE`, tag length 8, session 0), and `struct_size` =
+/// `config_size`. `group`, `node` and `members` are left empty: set
 /// them.
 ///
 /// Errors: `BW_RESULT_NULL_POINTER`; `BW_RESULT_CONFIG_SIZE` if `config_size` is smaller
@@ -169,28 +232,35 @@ pub unsafe extern "C" fn bw_config_init(
 ) -> bw_result {
     // SAFETY: the caller guarantees `config` is NULL or writable for `config_size` bytes,
     // which are at least a `bw_config` once checked below.
-    let Ok(out) = (unsafe { output(config) }) else {
+    if config.is_null() {
         return bw_result::NullPointer;
-    };
-    if !(size_of::<bw_config>()..=MAX_CONFIG_SIZE).contains(&config_size) {
+    }
+    if !known_config_size(config_size) {
         return bw_result::ConfigSize;
     }
     if algorithm_from(algorithm).is_none() {
         return bw_result::InvalidArgument;
     }
-    // The fields of a newer header, past this library's struct: zero, their default.
+    let defaults = defaults(config_size, algorithm);
+    let known = config_size.min(size_of::<bw_config>());
     // SAFETY: `config` is not NULL and points to `config_size` writable bytes (the caller's
-    // guarantee), of which the first `size_of::<bw_config>()` are written by `put` below.
+    // guarantee); `defaults` is a whole `bw_config`, of which the first `known` bytes (this
+    // library's struct, or the first version's) are copied, and the rest, a newer header's
+    // fields, are zeroed: their default.
     unsafe {
-        config
-            .cast::<u8>()
-            .add(size_of::<bw_config>())
-            .write_bytes(0, config_size - size_of::<bw_config>());
+        let bytes = config.cast::<u8>();
+        core::ptr::copy_nonoverlapping((&raw const defaults).cast::<u8>(), bytes, known);
+        bytes.add(known).write_bytes(0, config_size - known);
     }
+    bw_result::Ok
+}
+
+/// The defaults `bw_config_init` writes.
+fn defaults(struct_size: usize, algorithm: u32) -> bw_config {
     let timing = Timing::LAN;
     let quorum = QuorumOptions::DEFAULT;
-    out.put(bw_config {
-        struct_size: config_size,
+    bw_config {
+        struct_size,
         group: 0,
         node: 0,
         members: core::ptr::null(),
@@ -219,7 +289,11 @@ pub unsafe extern "C" fn bw_config_init(
         clock_drift_ppm: quorum.clock_drift_ppm,
         lease: 0,
         durability: bw_durability::Persistent as u32,
-    })
+        reserved: 0,
+        protection: bw_protection::None as u32,
+        tag_length: TagLength::Bytes8.bytes() as u32,
+        session: 0,
+    }
 }
 
 fn algorithm_from(code: u32) -> Option<bw_algorithm> {
@@ -259,6 +333,28 @@ impl bw_config {
         match self.durability {
             0 => Ok(Durability::Persistent),
             1 => Ok(Durability::Volatile),
+            _ => Err(bw_result::InvalidArgument),
+        }
+    }
+
+    fn protection(&self) -> Result<Protection, bw_result> {
+        if self.reserved != 0 {
+            return Err(bw_result::UnsupportedOption);
+        }
+        match self.protection {
+            0 => Ok(Protection::None),
+            1 => Ok(Protection::Checksum),
+            2 => {
+                let tag = match self.tag_length {
+                    4 => TagLength::Bytes4,
+                    8 => TagLength::Bytes8,
+                    16 => TagLength::Bytes16,
+                    _ => return Err(bw_result::BadTagLength),
+                };
+                Ok(Protection::Authenticated(
+                    AuthOptions::new(self.session).with_tag(tag),
+                ))
+            }
             _ => Err(bw_result::InvalidArgument),
         }
     }
@@ -319,7 +415,8 @@ impl bw_config {
             failure_jitter: Duration::from_millis(self.failure_jitter),
             round_trip_timeout: Duration::from_millis(self.round_trip_timeout),
         };
-        let config = Config::new(
+        let protection = self.protection()?;
+        let mut config = Config::new(
             GroupId(self.group),
             NodeId(self.node),
             list,
@@ -328,6 +425,7 @@ impl bw_config {
         .with_timing(timing)
         .with_seed(self.seed)
         .with_broadcast(self.broadcast);
+        config.protection = protection;
         config.validate()?;
         Ok(config)
     }
@@ -361,22 +459,28 @@ pub(crate) unsafe fn read_config(
     // SAFETY: every version of `bw_config` starts with `struct_size`, which the caller
     // guarantees readable.
     let size = unsafe { config.cast::<usize>().read() };
-    if !(size_of::<bw_config>()..=MAX_CONFIG_SIZE).contains(&size) {
+    if !known_config_size(size) {
         return Err(bw_result::ConfigSize);
     }
-    // SAFETY: the caller guarantees `struct_size` readable bytes, at least this library's
-    // `bw_config` as checked above; the rest are a newer header's fields.
-    let newer = unsafe {
-        core::slice::from_raw_parts(
-            config.cast::<u8>().add(size_of::<bw_config>()),
-            size - size_of::<bw_config>(),
-        )
-    };
+    let known = size.min(size_of::<bw_config>());
+    // SAFETY: the caller guarantees `struct_size` readable bytes, at least `known` as
+    // checked above; those past this library's `bw_config` are a newer header's fields.
+    let newer =
+        unsafe { core::slice::from_raw_parts(config.cast::<u8>().add(known), size - known) };
     if newer.iter().any(|&byte| byte != 0) {
         return Err(bw_result::UnsupportedOption);
     }
-    // SAFETY: not NULL, and the caller guarantees a valid `bw_config` there.
-    let config = unsafe { borrow(config) }?;
+    // A first-version config lacks the fields after it: they read as zero, their default.
+    let mut copy = MaybeUninit::<bw_config>::zeroed();
+    // SAFETY: `known` bytes of `config` are readable (checked above), and `copy` is a
+    // distinct local of `size_of::<bw_config>()` >= `known` bytes.
+    unsafe {
+        core::ptr::copy_nonoverlapping(config.cast::<u8>(), copy.as_mut_ptr().cast::<u8>(), known)
+    };
+    // SAFETY: every byte of `copy` is initialised (zeroed, then overwritten by the caller's
+    // config, set up by `bw_config_init` as the caller guarantees); the zero fields of a
+    // first-version config are valid values (integers, a `false` bool).
+    let config = unsafe { copy.assume_init() };
     // SAFETY: the caller guarantees `config.members` is valid for `members_len`.
     unsafe { config.engine_config() }
 }

@@ -32,6 +32,7 @@
 #[cfg(panic = "unwind")]
 extern crate std;
 
+mod authenticator;
 mod config;
 mod node;
 mod output;
@@ -39,17 +40,19 @@ mod pointers;
 mod record;
 mod result;
 
+pub use authenticator::{BW_CMAC_KEY_SIZE, bw_auth, bw_auth_kind, bw_sign_fn, bw_verify_fn};
 pub use config::{
     bw_algorithm, bw_config, bw_config_init, bw_durability, bw_member, bw_preemption,
-    bw_ring_variant,
+    bw_protection, bw_ring_variant,
 };
 pub use node::{
     BW_MAX_MEMBERS, BW_MAX_MESSAGE_SIZE, BW_MAX_TERM, BW_NODE_ALIGN, BW_NODE_SIZE,
     bw_durable_state, bw_node, bw_node_align, bw_node_confirm_persisted, bw_node_durable_state,
     bw_node_fencing_token, bw_node_handle_bytes, bw_node_handle_timeout, bw_node_has_lease,
-    bw_node_init, bw_node_leader, bw_node_lease_until, bw_node_restore, bw_node_role,
-    bw_node_set_freshness, bw_node_size, bw_node_storage, bw_node_term,
-    bw_node_transfer_leadership, bw_role,
+    bw_node_init, bw_node_init_authenticated, bw_node_leader, bw_node_lease_until, bw_node_restore,
+    bw_node_restore_authenticated, bw_node_retire_previous_key, bw_node_role, bw_node_set_cmac_key,
+    bw_node_set_freshness, bw_node_set_mac_callbacks, bw_node_size, bw_node_statistics,
+    bw_node_storage, bw_node_term, bw_node_transfer_leadership, bw_role, bw_statistics,
 };
 pub use output::{
     bw_cause, bw_cause_str, bw_event, bw_event_kind, bw_node_poll_event, bw_node_poll_output,

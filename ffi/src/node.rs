@@ -3,11 +3,19 @@
 
 use core::mem::{align_of, size_of};
 
-use bellwether::{DurableState, Engine, Instant, NodeId, QuorumMut, QuorumRef, Role, Term};
+use bellwether::{
+    DurableState, Engine, Instant, NodeId, QuorumMut, QuorumRef, Role, Statistics, Term,
+};
 
+use crate::authenticator::{
+    CmacKeyRing, FfiAuthenticator, MacCallbacks, bw_auth, bw_sign_fn, bw_verify_fn, cmac_key,
+};
 use crate::config::{bw_config, read_config};
 use crate::pointers::{borrow, borrow_mut, output, slice};
 use crate::result::{bw_result, code};
+
+/// The engine of a C node.
+pub(crate) type NodeEngine = Engine<BW_MAX_MEMBERS, FfiAuthenticator>;
 
 /// The most members a node of the C API can have.
 pub const BW_MAX_MEMBERS: usize = 32;
@@ -22,7 +30,7 @@ pub const BW_MAX_TERM: u64 = 0xFFFF_FFFF_FFFF;
 
 /// The bytes of memory a node needs: exactly its size on 64-bit targets, and enough on
 /// 32-bit ones, where it is smaller (`bw_node_size()` says exactly).
-pub const BW_NODE_SIZE: usize = 2840;
+pub const BW_NODE_SIZE: usize = 2880;
 
 /// The alignment the memory of a node needs: enough on every target (`bw_node_align()`
 /// says exactly).
@@ -31,6 +39,7 @@ pub const BW_NODE_ALIGN: usize = 8;
 const _: () = {
     #[cfg(target_pointer_width = "64")]
     assert!(size_of::<bw_node>() == BW_NODE_SIZE, "update BW_NODE_SIZE");
+
     assert!(size_of::<bw_node>() <= BW_NODE_SIZE, "raise BW_NODE_SIZE");
     assert!(
         align_of::<bw_node>() <= BW_NODE_ALIGN,
@@ -58,9 +67,11 @@ const _: () = {
 
 /// A node of one election group: opaque. Lives in memory the caller provides
 /// (`BW_NODE_SIZE` bytes aligned to `BW_NODE_ALIGN`), set up by `bw_node_init()` or
-/// `bw_node_restore()`; it owns nothing, so there is nothing to free.
+/// `bw_node_restore()` (or their `_authenticated` forms); it owns nothing, so there is
+/// nothing to free. An authenticated node's CMAC keys live in this memory: overwrite it
+/// when the node is done with.
 pub struct bw_node {
-    engine: Engine<BW_MAX_MEMBERS>,
+    engine: NodeEngine,
 }
 
 /// A node's part in its group. Written to a `bw_role` (a `uint32_t`); switch on
@@ -121,25 +132,29 @@ pub extern "C" fn bw_node_align() -> usize {
     align_of::<bw_node>()
 }
 
-/// Checks the arguments of `bw_node_init` and `bw_node_restore` in their documented order
-/// (NULL pointers, then the memory's alignment, then its size, then the configuration, then
-/// the state), builds the engine, places it in `memory` and writes its handle.
+/// Checks the arguments of `bw_node_init`, `bw_node_restore` and their `_authenticated`
+/// forms in their documented order (NULL pointers, then the memory's alignment, then its
+/// size, then the configuration, then the authenticator, then the state), builds the
+/// engine, places it in `memory` and writes its handle.
 ///
 /// # Safety
 /// `memory` must be NULL or point to `memory_len` writable bytes that nothing else uses
-/// while the node lives; `config` must be NULL or valid (as `read_config` needs); `state`,
-/// if given, NULL or valid; `out_node` NULL or writable.
+/// while the node lives; `config` must be NULL or valid (as `read_config` needs); `state`
+/// and `auth`, if given, NULL or valid (as `bw_auth::authenticator` needs); `out_node` NULL
+/// or writable.
 unsafe fn place(
     memory: *mut core::ffi::c_void,
     memory_len: usize,
     config: *const bw_config,
     now: u64,
     state: Option<*const bw_durable_state>,
+    auth: Option<*const bw_auth>,
     out_node: *mut *mut bw_node,
 ) -> bw_result {
     let node = memory.cast::<bw_node>();
     let null_state = state.is_some_and(<*const bw_durable_state>::is_null);
-    if node.is_null() || config.is_null() || null_state {
+    let null_auth = auth.is_some_and(<*const bw_auth>::is_null);
+    if node.is_null() || config.is_null() || null_state || null_auth {
         return bw_result::NullPointer;
     }
     // SAFETY: the caller guarantees `out_node` is NULL or writable.
@@ -157,13 +172,22 @@ unsafe fn place(
         Ok(config) => config,
         Err(error) => return error,
     };
+    let authenticator = match auth {
+        None => FfiAuthenticator::None,
+        // SAFETY: not NULL (checked above); the caller guarantees it valid.
+        Some(auth) => match unsafe { (*auth).authenticator() } {
+            Ok(authenticator) => authenticator,
+            Err(error) => return error,
+        },
+    };
     let now = Instant::from_millis(now);
     let engine = match state {
-        None => Engine::new(config, now).map_err(bw_result::from),
+        None => Engine::with_authenticator(config, now, authenticator).map_err(bw_result::from),
         Some(state) => {
             // SAFETY: not NULL (checked above); the caller guarantees it valid.
             let state = DurableState::from(unsafe { *state });
-            Engine::restore(config, now, state).map_err(bw_result::from)
+            Engine::restore_with_authenticator(config, now, state, authenticator)
+                .map_err(bw_result::from)
         }
     };
     let engine = match engine {
@@ -183,7 +207,9 @@ unsafe fn place(
 /// The arguments are checked in this order, and the first problem found is returned, with
 /// nothing written: a NULL pointer (`BW_RESULT_NULL_POINTER`), the memory's alignment
 /// (`BW_RESULT_MEMORY_MISALIGNED`), its size (`BW_RESULT_MEMORY_TOO_SMALL`), then the
-/// configuration (its `struct_size`, its `members` pointer, its values).
+/// configuration (its `struct_size`, its `members` pointer, its values). A config with
+/// `BW_PROTECTION_AUTHENTICATED` is refused with `BW_RESULT_NO_AUTHENTICATOR`: use
+/// `bw_node_init_authenticated()`.
 ///
 /// # Safety
 /// `memory` must be NULL or point to `memory_len` writable bytes that nothing else uses
@@ -198,7 +224,33 @@ pub unsafe extern "C" fn bw_node_init(
     out_node: *mut *mut bw_node,
 ) -> bw_result {
     // SAFETY: the caller's guarantees are those `place` needs.
-    unsafe { place(memory, memory_len, config, now, None, out_node) }
+    unsafe { place(memory, memory_len, config, now, None, None, out_node) }
+}
+
+/// Like `bw_node_init()`, for a config with `BW_PROTECTION_AUTHENTICATED`: the node signs
+/// and checks its messages with the CMAC key or the MAC callbacks `auth` describes (a CMAC
+/// key is copied into `memory`; `auth` need not outlive the call). The keys come with the
+/// node's start because it signs from its first message on. The arguments are checked in
+/// `bw_node_init()`'s order, `auth` after the configuration (`BW_RESULT_NULL_POINTER` for a
+/// NULL `auth` comes first, with the other pointers): an unknown `kind`
+/// (`BW_RESULT_INVALID_ARGUMENT`), a short key (`BW_RESULT_BUFFER_TOO_SMALL`), a NULL
+/// `sign` (`BW_RESULT_NULL_POINTER`), a `sign` that refuses `key_id`
+/// (`BW_RESULT_UNKNOWN_KEY`). With another protection, `auth` is checked, kept, and unused.
+///
+/// # Safety
+/// As `bw_node_init()`; `auth` must be NULL or valid, its `key` readable for `key_len`
+/// bytes, and its callbacks safe to call with `user` while the node lives.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_init_authenticated(
+    memory: *mut core::ffi::c_void,
+    memory_len: usize,
+    config: *const bw_config,
+    now: u64,
+    auth: *const bw_auth,
+    out_node: *mut *mut bw_node,
+) -> bw_result {
+    // SAFETY: the caller's guarantees are those `place` needs.
+    unsafe { place(memory, memory_len, config, now, None, Some(auth), out_node) }
 }
 
 /// Like `bw_node_init()`, but resumes from the durable state the host persisted before a
@@ -218,7 +270,36 @@ pub unsafe extern "C" fn bw_node_restore(
     out_node: *mut *mut bw_node,
 ) -> bw_result {
     // SAFETY: the caller's guarantees are those `place` needs.
-    unsafe { place(memory, memory_len, config, now, Some(state), out_node) }
+    unsafe { place(memory, memory_len, config, now, Some(state), None, out_node) }
+}
+
+/// `bw_node_restore()` for an authenticated node: see `bw_node_init_authenticated()`.
+/// `auth` is checked before `state`.
+///
+/// # Safety
+/// As `bw_node_restore()` and `bw_node_init_authenticated()`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_restore_authenticated(
+    memory: *mut core::ffi::c_void,
+    memory_len: usize,
+    config: *const bw_config,
+    now: u64,
+    state: *const bw_durable_state,
+    auth: *const bw_auth,
+    out_node: *mut *mut bw_node,
+) -> bw_result {
+    // SAFETY: the caller's guarantees are those `place` needs.
+    unsafe {
+        place(
+            memory,
+            memory_len,
+            config,
+            now,
+            Some(state),
+            Some(auth),
+            out_node,
+        )
+    }
 }
 
 /// Runs `f` on a node handle.
@@ -228,7 +309,7 @@ pub unsafe extern "C" fn bw_node_restore(
 /// still valid, not used concurrently.
 pub(crate) unsafe fn with_node(
     node: *mut bw_node,
-    f: impl FnOnce(&mut Engine<BW_MAX_MEMBERS>) -> Result<bw_result, bw_result>,
+    f: impl FnOnce(&mut NodeEngine) -> Result<bw_result, bw_result>,
 ) -> bw_result {
     // SAFETY: as the caller guarantees.
     code(unsafe { borrow_mut(node) }.and_then(|node| f(&mut node.engine)))
@@ -240,7 +321,7 @@ pub(crate) unsafe fn with_node(
 /// As `with_node`.
 pub(crate) unsafe fn read_node(
     node: *const bw_node,
-    f: impl FnOnce(&Engine<BW_MAX_MEMBERS>) -> Result<bw_result, bw_result>,
+    f: impl FnOnce(&NodeEngine) -> Result<bw_result, bw_result>,
 ) -> bw_result {
     // SAFETY: as the caller guarantees.
     code(unsafe { borrow(node) }.and_then(|node| f(&node.engine)))
@@ -341,14 +422,16 @@ pub unsafe extern "C" fn bw_node_term(node: *const bw_node, out_term: *mut u64) 
 }
 
 /// Quorum election's state, or `BW_RESULT_NOT_QUORUM`.
-fn quorum_of(engine: &Engine<BW_MAX_MEMBERS>) -> Result<QuorumRef<'_, BW_MAX_MEMBERS>, bw_result> {
+fn quorum_of(
+    engine: &NodeEngine,
+) -> Result<QuorumRef<'_, BW_MAX_MEMBERS, FfiAuthenticator>, bw_result> {
     engine.quorum().ok_or(bw_result::NotQuorum)
 }
 
 /// Quorum election's commands, or `BW_RESULT_NOT_QUORUM`.
 fn quorum_mut_of(
-    engine: &mut Engine<BW_MAX_MEMBERS>,
-) -> Result<QuorumMut<'_, BW_MAX_MEMBERS>, bw_result> {
+    engine: &mut NodeEngine,
+) -> Result<QuorumMut<'_, BW_MAX_MEMBERS, FfiAuthenticator>, bw_result> {
     engine.quorum_mut().ok_or(bw_result::NotQuorum)
 }
 
@@ -500,4 +583,150 @@ pub unsafe extern "C" fn bw_node_transfer_leadership(
             Ok(bw_result::Ok)
         })
     }
+}
+
+/// Installs the CMAC-AES-128 key `key` (`key_len` bytes, `BW_CMAC_KEY_SIZE`), named
+/// `key_id`, as the key the node signs with. The first call on a node without CMAC keys
+/// makes them (replacing MAC callbacks, if any); later calls rotate: the key that was
+/// current stays accepted until `bw_node_retire_previous_key()` (the one before it is
+/// dropped). Rotate without a flag day: install the new key on every member, then retire
+/// the previous one everywhere. Give each key a new id. The key is copied into the node's
+/// memory. Errors (the node unchanged): `BW_RESULT_NULL_POINTER`,
+/// `BW_RESULT_BUFFER_TOO_SMALL` for a `key_len` below `BW_CMAC_KEY_SIZE`,
+/// `BW_RESULT_INVALID_ARGUMENT` above it.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `key` must be NULL or point to `key_len`
+/// readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_set_cmac_key(
+    node: *mut bw_node,
+    key_id: u8,
+    key: *const u8,
+    key_len: usize,
+) -> bw_result {
+    // SAFETY: the caller guarantees `key` is NULL or readable for `key_len` bytes.
+    let key = unsafe { cmac_key(key, key_len) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        with_node(node, |engine| {
+            let key = key?;
+            let authenticator = engine.authenticator_mut();
+            match authenticator {
+                FfiAuthenticator::Cmac(keys) => keys.rotate(key_id, key),
+                _ => *authenticator = FfiAuthenticator::Cmac(CmacKeyRing::new(key_id, key)),
+            }
+            Ok(bw_result::Ok)
+        })
+    }
+}
+
+/// Stops accepting the CMAC key that was current before the last `bw_node_set_cmac_key()`:
+/// its tags are refused with `BW_RESULT_UNKNOWN_KEY` from now on. `BW_RESULT_EMPTY` if
+/// there is no previous key (or no CMAC key at all).
+///
+/// # Safety
+/// `node` must be NULL or a valid handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_retire_previous_key(node: *mut bw_node) -> bw_result {
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe {
+        with_node(node, |engine| match engine.authenticator_mut() {
+            FfiAuthenticator::Cmac(keys) => Ok(if keys.retire_previous() {
+                bw_result::Ok
+            } else {
+                bw_result::Empty
+            }),
+            _ => Ok(bw_result::Empty),
+        })
+    }
+}
+
+/// Makes the node sign and check its messages through the host's callbacks (a hardware
+/// security module, a crypto accelerator: keys never enter the library), replacing its
+/// CMAC keys or earlier callbacks. New messages are signed with `current_key_id`; `sign` is
+/// called once with nothing to sign to check it knows that key. `verify` may be NULL: the
+/// library then signs and compares in constant time. `user` is passed to both as is.
+/// Errors (the node unchanged): `BW_RESULT_NULL_POINTER` (a NULL `node` or `sign`),
+/// `BW_RESULT_UNKNOWN_KEY` if `sign` refuses `current_key_id`.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `sign` and `verify` must be safe to call with
+/// `user` for as long as the node lives (or until the next change).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_set_mac_callbacks(
+    node: *mut bw_node,
+    sign: bw_sign_fn,
+    verify: bw_verify_fn,
+    current_key_id: u8,
+    user: *mut core::ffi::c_void,
+) -> bw_result {
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle, and the callbacks.
+    unsafe {
+        with_node(node, |engine| {
+            let callbacks = MacCallbacks::new(sign, verify, current_key_id, user)?;
+            *engine.authenticator_mut() = FfiAuthenticator::Callbacks(callbacks);
+            Ok(bw_result::Ok)
+        })
+    }
+}
+
+/// What a node received, counted by outcome (`bw_node_statistics()`): the refusal counters
+/// show an attack or a bad link. Counters saturate at `UINT32_MAX`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct bw_statistics {
+    /// Messages accepted (freshness requests and replies included).
+    pub accepted: u32,
+    /// Datagrams sent.
+    pub sent: u32,
+    /// Bytes that are not a message of a known version and layout.
+    pub malformed: u32,
+    /// Messages in another envelope than the node's protection.
+    pub wrong_envelope: u32,
+    /// Checksummed messages whose checksum did not match.
+    pub bad_checksum: u32,
+    /// Authenticated messages whose tag did not match.
+    pub bad_mac: u32,
+    /// Authenticated messages signed with a key the node does not hold.
+    pub unknown_key: u32,
+    /// Authenticated messages already accepted or too old, and freshness replies that
+    /// answer no current request.
+    pub replay: u32,
+    /// Authenticated messages from a session not (yet) synchronised with.
+    pub unsynchronised: u32,
+    /// Messages of another group, from a non-member or this node, or for another node.
+    pub not_for_this_node: u32,
+}
+
+impl From<Statistics> for bw_statistics {
+    fn from(statistics: Statistics) -> Self {
+        bw_statistics {
+            accepted: statistics.accepted,
+            sent: statistics.sent,
+            malformed: statistics.malformed,
+            wrong_envelope: statistics.wrong_envelope,
+            bad_checksum: statistics.bad_checksum,
+            bad_mac: statistics.bad_mac,
+            unknown_key: statistics.unknown_key,
+            replay: statistics.replay,
+            unsynchronised: statistics.unsynchronised,
+            not_for_this_node: statistics.not_for_this_node,
+        }
+    }
+}
+
+/// Writes what the node has received and sent since it started, counted by outcome.
+///
+/// # Safety
+/// `node` must be NULL or a valid handle; `out_statistics` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_node_statistics(
+    node: *const bw_node,
+    out_statistics: *mut bw_statistics,
+) -> bw_result {
+    // SAFETY: the caller guarantees `out_statistics` is NULL or writable.
+    let out = unsafe { output(out_statistics) };
+    // SAFETY: the caller guarantees `node` is NULL or a valid handle.
+    unsafe { read_node(node, |engine| Ok(out?.put(engine.statistics().into()))) }
 }

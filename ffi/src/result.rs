@@ -63,6 +63,11 @@ pub enum bw_result {
     /// Config: an option this library does not have is set (the config comes from a newer
     /// header than the library: its bytes past this library's `bw_config` are not zero).
     UnsupportedOption = 26,
+    /// Config: authenticated protection, but the node was started without keys or MAC
+    /// callbacks (`bw_node_init()`): use `bw_node_init_authenticated()`.
+    NoAuthenticator = 27,
+    /// Config: an authenticated config's `tag_length` is not 4, 8 or 16.
+    BadTagLength = 28,
     /// Restore: the algorithm or mode keeps no durable state.
     NothingToRestore = 20,
     /// Restore: the state names a vote for a node that is not a member.
@@ -91,6 +96,23 @@ pub enum bw_result {
     Misaddressed = 39,
     /// Received bytes carry a term above `BW_MAX_TERM`.
     TermOutOfRange = 40,
+    /// A checksummed message's CRC-32 does not match: corrupted on the link.
+    BadChecksum = 41,
+    /// The message comes in another envelope (plain, checksummed, authenticated) than the
+    /// node's `protection`: a misconfigured member, or an attempt to bypass the MAC.
+    WrongEnvelope = 42,
+    /// An authenticated message's tag does not match: forged or corrupted.
+    BadMac = 43,
+    /// An authenticated message is signed with a key this node does not hold (never
+    /// installed, or retired); or (from a poll) the node cannot sign with its current key.
+    UnknownKey = 44,
+    /// An authenticated message was already accepted, or is too old for the replay window.
+    Replay = 45,
+    /// An authenticated message comes from a session this node has not synchronised with
+    /// yet (a peer that just started, or just started itself): the node asked the sender
+    /// for its freshness, and accepts its messages once the answer comes, one round trip
+    /// later. Expected for a peer's first messages.
+    Unsynchronised = 46,
     /// The call needs the quorum algorithm.
     NotQuorum = 50,
     /// Only the leader can hand leadership over.
@@ -157,6 +179,10 @@ impl bw_result {
             }
             bw_result::VoteForNonMember => c"the restored vote names a non-member",
             bw_result::RestoredTermOutOfRange => c"the restored term is above BW_MAX_TERM",
+            bw_result::NoAuthenticator => {
+                c"authenticated protection needs a key or MAC callbacks that can sign"
+            }
+            bw_result::BadTagLength => c"the tag length is not 4, 8 or 16 bytes",
             bw_result::Truncated => c"the message is truncated",
             bw_result::UnsupportedVersion => c"unsupported wire version",
             bw_result::UnknownKind => c"unknown message kind",
@@ -168,6 +194,16 @@ impl bw_result {
             bw_result::FromSelf => c"the message comes from this node",
             bw_result::Misaddressed => c"the message is addressed to another node",
             bw_result::TermOutOfRange => c"the message's term is above BW_MAX_TERM",
+            bw_result::BadChecksum => c"the message's checksum does not match",
+            bw_result::WrongEnvelope => {
+                c"the message's protection (plain, checksummed, authenticated) is not the node's"
+            }
+            bw_result::BadMac => c"the message's authentication tag does not match",
+            bw_result::UnknownKey => c"the message is signed with a key this node does not hold",
+            bw_result::Replay => c"the message is a replay or too old",
+            bw_result::Unsynchronised => {
+                c"the sender's session is not synchronised yet (a freshness request went out)"
+            }
             bw_result::NotQuorum => c"only quorum election supports this",
             bw_result::NotLeader => c"this node does not lead",
             bw_result::UnknownMember => c"the named node is not a member",
@@ -185,7 +221,7 @@ impl bw_result {
     }
 
     /// Every code, for `bw_result_str` to look an integer up in.
-    const ALL: [bw_result; 48] = [
+    const ALL: [bw_result; 56] = [
         bw_result::Ok,
         bw_result::Empty,
         bw_result::NullPointer,
@@ -208,6 +244,8 @@ impl bw_result {
         bw_result::TooManySuccessors,
         bw_result::ConfigSize,
         bw_result::UnsupportedOption,
+        bw_result::NoAuthenticator,
+        bw_result::BadTagLength,
         bw_result::VoteForNonMember,
         bw_result::RestoredTermOutOfRange,
         bw_result::Truncated,
@@ -221,6 +259,12 @@ impl bw_result {
         bw_result::FromSelf,
         bw_result::Misaddressed,
         bw_result::TermOutOfRange,
+        bw_result::BadChecksum,
+        bw_result::WrongEnvelope,
+        bw_result::BadMac,
+        bw_result::UnknownKey,
+        bw_result::Replay,
+        bw_result::Unsynchronised,
         bw_result::NotQuorum,
         bw_result::NotLeader,
         bw_result::UnknownMember,
@@ -270,6 +314,7 @@ impl From<ConfigError> for bw_result {
             ConfigError::LeaseTooLong => bw_result::LeaseTooLong,
             ConfigError::NoCandidate => bw_result::NoCandidate,
             ConfigError::TooManySuccessors => bw_result::TooManySuccessors,
+            ConfigError::NoAuthenticator => bw_result::NoAuthenticator,
             _ => bw_result::Unknown,
         }
     }
@@ -297,6 +342,7 @@ impl From<DecodeError> for bw_result {
             DecodeError::TrailingBytes => bw_result::TrailingBytes,
             DecodeError::Malformed => bw_result::Malformed,
             DecodeError::TermOutOfRange(_) => bw_result::TermOutOfRange,
+            DecodeError::BadChecksum => bw_result::BadChecksum,
             _ => bw_result::Unknown,
         }
     }
@@ -310,6 +356,11 @@ impl From<ReceiveError> for bw_result {
             ReceiveError::UnknownSender(_) => bw_result::UnknownSender,
             ReceiveError::FromSelf => bw_result::FromSelf,
             ReceiveError::Misaddressed(_) => bw_result::Misaddressed,
+            ReceiveError::WrongEnvelope(_) => bw_result::WrongEnvelope,
+            ReceiveError::BadMac => bw_result::BadMac,
+            ReceiveError::UnknownKey(_) => bw_result::UnknownKey,
+            ReceiveError::Replay => bw_result::Replay,
+            ReceiveError::Unsynchronised => bw_result::Unsynchronised,
             _ => bw_result::Unknown,
         }
     }
@@ -319,6 +370,7 @@ impl From<EncodeError> for bw_result {
     fn from(error: EncodeError) -> Self {
         match error {
             EncodeError::BufferTooSmall => bw_result::BufferTooSmall,
+            EncodeError::UnknownKey => bw_result::UnknownKey,
             _ => bw_result::Unknown,
         }
     }

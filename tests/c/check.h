@@ -127,6 +127,8 @@ extern const scenario RECORD_SCENARIOS[];
 extern const size_t RECORD_SCENARIO_COUNT;
 extern const scenario OUTPUT_SCENARIOS[];
 extern const size_t OUTPUT_SCENARIO_COUNT;
+extern const scenario PROTECTION_SCENARIOS[];
+extern const size_t PROTECTION_SCENARIO_COUNT;
 
 /* Runs the scenarios whose name contains one of `filters` (all when there are none);
  * returns how many failed. Prints one line per scenario. */

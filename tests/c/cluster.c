@@ -55,8 +55,14 @@ static void reset_events(cluster_node *node) {
 static void start_node(cluster *c, cluster_node *node, const bw_durable_state *restored) {
     bw_config config = cluster_config_of(c, node->id);
     uint8_t *memory = node_memory_bytes(&node->memory);
-    if (restored != NULL) {
+    if (restored != NULL && node->auth != NULL) {
+        CHECK_OK(bw_node_restore_authenticated(memory, BW_NODE_SIZE, &config, c->now, restored,
+                                               node->auth, &node->node));
+    } else if (restored != NULL) {
         CHECK_OK(bw_node_restore(memory, BW_NODE_SIZE, &config, c->now, restored, &node->node));
+    } else if (node->auth != NULL) {
+        CHECK_OK(bw_node_init_authenticated(memory, BW_NODE_SIZE, &config, c->now, node->auth,
+                                            &node->node));
     } else {
         CHECK_OK(bw_node_init(memory, BW_NODE_SIZE, &config, c->now, &node->node));
     }
@@ -247,10 +253,16 @@ void cluster_drain(cluster *c, cluster_node *node) {
 
 static void deliver(cluster *c, const cluster_packet *packet) {
     cluster_node *node = cluster_node_of(c, packet->to);
+    bw_result rc;
     if (!node->alive) {
         return;
     }
-    CHECK_OK(bw_node_handle_bytes(node->node, c->now, packet->bytes, packet->len));
+    rc = bw_node_handle_bytes(node->node, c->now, packet->bytes, packet->len);
+    if (c->base.protection == BW_PROTECTION_AUTHENTICATED && rc == BW_RESULT_UNSYNCHRONISED) {
+        CHECK_RC(rc, BW_RESULT_UNSYNCHRONISED);
+    } else {
+        CHECK_RC(rc, BW_RESULT_OK);
+    }
     cluster_drain(c, node);
 }
 

@@ -7,7 +7,9 @@
  * Members are 1..size, all candidates of priority 0, in group CLUSTER_GROUP. Quorum nodes
  * in persistent mode store their durable state in two flash slots of their own through
  * the slot writer, and confirm it once written (unless told to hold it). After every
- * drain the node's events are checked against its getters.
+ * drain the node's events are checked against its getters. In an authenticated cluster
+ * (base.protection), a peer's first messages are refused as BW_RESULT_UNSYNCHRONISED until
+ * the freshness exchange they start completes.
  */
 #ifndef BELLWETHER_TESTS_CLUSTER_H
 #define BELLWETHER_TESTS_CLUSTER_H
@@ -36,6 +38,9 @@ typedef struct {
     bw_node *node;
     uint32_t id;
     bool alive;
+    /* Set before cluster_start for an authenticated cluster: the node's keys or MAC
+     * callbacks (bw_node_init_authenticated); NULL starts it with bw_node_init. */
+    const bw_auth *auth;
     /* Quorum, persistent mode: the two storage slots and the writer that fills them. */
     uint8_t slots[2][BW_RECORD_SIZE];
     bw_slot_writer writer;

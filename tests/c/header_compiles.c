@@ -29,6 +29,8 @@ STATIC_CHECK(sizeof(bw_role) == 4, "bw_role is 32 bits");
 STATIC_CHECK(sizeof(bw_event_kind) == 4, "bw_event_kind is 32 bits");
 STATIC_CHECK(sizeof(bw_slot) == 4, "bw_slot is 32 bits");
 STATIC_CHECK(sizeof(bw_output_kind) == 4, "bw_output_kind is 32 bits");
+STATIC_CHECK(sizeof(bw_protection) == 4, "bw_protection is 32 bits");
+STATIC_CHECK(sizeof(bw_auth_kind) == 4, "bw_auth_kind is 32 bits");
 STATIC_CHECK(offsetof(bw_config, struct_size) == 0, "bw_config starts with struct_size");
 STATIC_CHECK(BW_OUTPUT_KIND_PERSIST == 0 && BW_OUTPUT_KIND_TIMEOUT == 3,
              "output kinds are 0..3");
@@ -76,6 +78,15 @@ typedef struct {
                                     bw_slot_writer *);
     bw_result (*slot_writer_write)(bw_slot_writer *, const bw_durable_state *, uint8_t *,
                                    size_t, bw_slot *);
+    bw_result (*node_init_authenticated)(void *, size_t, const bw_config *, uint64_t,
+                                         const bw_auth *, bw_node **);
+    bw_result (*node_restore_authenticated)(void *, size_t, const bw_config *, uint64_t,
+                                            const bw_durable_state *, const bw_auth *,
+                                            bw_node **);
+    bw_result (*set_cmac_key)(bw_node *, uint8_t, const uint8_t *, size_t);
+    bw_result (*retire_previous_key)(bw_node *);
+    bw_result (*set_mac_callbacks)(bw_node *, bw_sign_fn, bw_verify_fn, uint8_t, void *);
+    bw_result (*statistics)(const bw_node *, bw_statistics *);
     const char *(*result_str)(uint32_t);
 } bellwether_api;
 
@@ -90,6 +101,8 @@ const bellwether_api BELLWETHER_API = {
     bw_node_poll_persist, bw_node_confirm_persisted, bw_node_set_freshness,
     bw_node_transfer_leadership, bw_record_encode, bw_record_decode,
     bw_record_recover,   bw_slot_writer_resume,    bw_slot_writer_write,
+    bw_node_init_authenticated, bw_node_restore_authenticated, bw_node_set_cmac_key,
+    bw_node_retire_previous_key, bw_node_set_mac_callbacks, bw_node_statistics,
     bw_result_str,
 };
 
