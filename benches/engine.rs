@@ -10,7 +10,8 @@
 //! * `handle_timeout` — a spurious call (nothing due), and a leader's heartbeat timer
 //!   firing, which encodes one heartbeat per follower.
 //! * `encode` / `decode` — the wire format alone, for a heartbeat and for the largest
-//!   message (every id and term at its maximum, [`MAX_MESSAGE_SIZE`] bytes).
+//!   announcement (every id and the term at their maximum, a full successor list: 46
+//!   bytes, of the 56 the largest plain message takes).
 //! * `quorum` (feature `quorum`) — quorum election's hot paths, all from bytes:
 //!   `heartbeat_bytes`, a follower of node 5 handling its `QuorumHeartbeat` and encoding
 //!   the `QuorumAck`; `ack_at_leader`, leader 5 handling a follower's `QuorumAck`, which
@@ -18,13 +19,25 @@
 //!   it adopts the term, votes, hands out the durable state, which the host confirms at
 //!   once (no I/O), and encodes the granted `Vote`; `due_heartbeat`, leader 5's heartbeat
 //!   timer firing, which encodes one `QuorumHeartbeat` per follower.
+//! * `protection` — what each protection mode costs, side by side: `send/<mode>`, one
+//!   `poll_transmit` of Bully leader 5's heartbeat (build, seal, copy); `receive/<mode>`,
+//!   follower 4 handling one heartbeat from bytes (`handle_bytes`: checksum or tag check,
+//!   decode, replay window, algorithm) and draining its outputs (there are none), for
+//!   `plain`, `checksum` and `authenticated` (CMAC-AES-128, 8-byte tag). The authenticated
+//!   pair has first exchanged the freshness request and reply, driven through
+//!   `poll_transmit`/`handle_bytes` like any host. A replay window accepts each datagram
+//!   once, so every measured receive gets a datagram never seen before: before each batch
+//!   of iterations (untimed) the leader's heartbeats are sealed, one per iteration, with
+//!   the leader's key and session and counters that keep rising across batches, exactly
+//!   the bytes the leader's engine would send (`tests/wire.rs` pins that layout). Plain
+//!   and checksummed receives run the same loop over copies of one datagram.
 
 use std::hint::black_box;
 
 use bellwether::unstable::{Body, Successors};
 use bellwether::{
-    Algorithm, BullyOptions, Config, Destination, Engine, GroupId, Instant, MAX_MESSAGE_SIZE,
-    MAX_SUCCESSORS, Member, Message, NodeId, Term,
+    Algorithm, Authenticator, BullyOptions, Config, Destination, Engine, GroupId, Instant,
+    MAX_MESSAGE_SIZE, MAX_SUCCESSORS, Member, Message, NodeId, Term,
 };
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
@@ -75,13 +88,13 @@ fn coordinator() -> Body {
     }
 }
 
-/// The largest message: every id and the term at their maximum, a full successor list.
+/// The largest announcement: every id and the term at their maximum, a full successor list.
 fn largest() -> Message {
     Message::new(
         GroupId(u32::MAX),
         NodeId(u32::MAX),
         Destination::Node(NodeId(u32::MAX)),
-        Term(u64::MAX),
+        Term::MAX,
         Body::Coordinator {
             successors: [NodeId(u32::MAX); MAX_SUCCESSORS].into_iter().collect(),
         },
@@ -95,7 +108,7 @@ fn encoded(message: &Message) -> ([u8; MAX_MESSAGE_SIZE], usize) {
 }
 
 /// Drains every output as a host does after each input; returns how many messages went out.
-fn drain(engine: &mut Engine<8>, buf: &mut [u8; MAX_MESSAGE_SIZE]) -> usize {
+fn drain<A: Authenticator>(engine: &mut Engine<8, A>, buf: &mut [u8; MAX_MESSAGE_SIZE]) -> usize {
     let mut sent = 0;
     while let Some(transmit) = engine
         .poll_transmit(buf)
@@ -256,8 +269,8 @@ fn encode(c: &mut Criterion) {
 fn decode(c: &mut Criterion) {
     assert_eq!(
         encoded(&largest()).1,
-        MAX_MESSAGE_SIZE,
-        "the largest message fills the buffer"
+        46,
+        "every id and the term at their maximum"
     );
     let mut group = c.benchmark_group("decode");
     for (name, message) in [
@@ -545,6 +558,217 @@ mod quorum {
     }
 }
 
+/// Plain, checksummed and authenticated messages side by side (see the module docs).
+mod protection {
+    use std::hint::black_box;
+    use std::time::{Duration as WallDuration, Instant as WallClock};
+
+    use bellwether::{
+        AuthOptions, CmacKeys, Config, Destination, Engine, Freshness, Instant, KeyId,
+        MAX_MESSAGE_SIZE, Message, NodeId, Protection, TagLength,
+    };
+    use criterion::{BatchSize, Criterion};
+
+    use super::{GROUP, MEMBERS, drain, heartbeat};
+
+    const KEY: [u8; 16] = *b"bellwether-bench";
+
+    /// Every engine carries CMAC keys, so all three modes have the same type; only an
+    /// authenticated engine uses them.
+    type Node = Engine<8, CmacKeys>;
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mode {
+        Plain,
+        Checksum,
+        Authenticated,
+    }
+
+    impl Mode {
+        const ALL: [Mode; 3] = [Mode::Plain, Mode::Checksum, Mode::Authenticated];
+
+        fn name(self) -> &'static str {
+            match self {
+                Mode::Plain => "plain",
+                Mode::Checksum => "checksum",
+                Mode::Authenticated => "authenticated",
+            }
+        }
+
+        /// Node `id`'s protection: its session is its id.
+        fn protection(self, id: u32) -> Protection {
+            match self {
+                Mode::Plain => Protection::None,
+                Mode::Checksum => Protection::Checksum,
+                Mode::Authenticated => {
+                    Protection::Authenticated(AuthOptions::new(id).with_tag(TagLength::Bytes8))
+                }
+            }
+        }
+    }
+
+    fn keys() -> CmacKeys {
+        CmacKeys::new(KeyId(1), &KEY)
+    }
+
+    /// A Bully engine for node `id` of the five-member group in `mode`, at time zero.
+    fn node(id: u32, mode: Mode) -> Node {
+        let mut config = Config::<8>::new(
+            GROUP,
+            NodeId(id),
+            &MEMBERS,
+            super::Algorithm::Bully(super::BullyOptions::CLASSIC),
+        )
+        .expect("valid configuration")
+        .with_seed(u64::from(id));
+        config.protection = mode.protection(id);
+        Engine::with_authenticator(config, Instant::ZERO, keys()).expect("valid engine")
+    }
+
+    /// Every datagram `engine` sends to `to` (or to all), its other outputs drained.
+    fn datagrams_to(engine: &mut Node, to: u32) -> Vec<Vec<u8>> {
+        let mut buf = [0u8; MAX_MESSAGE_SIZE];
+        let mut out = Vec::new();
+        while let Some(transmit) = engine.poll_transmit(&mut buf).expect("fits") {
+            if matches!(transmit.to, Destination::All)
+                || transmit.to == Destination::Node(NodeId(to))
+            {
+                out.push(buf[..transmit.len].to_vec());
+            }
+        }
+        while engine.poll_event().is_some() {}
+        out
+    }
+
+    /// Passes datagrams between leader 5 and follower 4 until neither has any for the
+    /// other (refusals, such as the unsynchronised ones before the freshness round trip,
+    /// are what a host would see too).
+    fn exchange(leader: &mut Node, follower: &mut Node, now: Instant) {
+        loop {
+            let to_follower = datagrams_to(leader, 4);
+            let to_leader = datagrams_to(follower, 5);
+            if to_follower.is_empty() && to_leader.is_empty() {
+                return;
+            }
+            for bytes in to_follower {
+                let _ = follower.handle_bytes(now, &bytes);
+            }
+            for bytes in to_leader {
+                let _ = leader.handle_bytes(now, &bytes);
+            }
+        }
+    }
+
+    /// Leader 5 and its follower 4, in `mode`, with nothing left to send: 5 announced
+    /// itself, and (authenticated) 4 asked for 5's freshness and got it; then 5's
+    /// heartbeat made 4 follow it. Returns them with the time reached.
+    fn pair(mode: Mode) -> (Node, Node, Instant) {
+        let mut leader = node(5, mode);
+        let mut follower = node(4, mode);
+        let start = leader.poll_timeout().expect("waits for a leader");
+        leader.handle_timeout(start);
+        assert!(leader.is_leader());
+        exchange(&mut leader, &mut follower, start);
+        let heartbeat_due = leader.poll_timeout().expect("heartbeat timer");
+        leader.handle_timeout(heartbeat_due);
+        exchange(&mut leader, &mut follower, heartbeat_due);
+        assert_eq!(follower.leader(), Some(NodeId(5)), "{}", mode.name());
+        if mode == Mode::Authenticated {
+            assert!(
+                follower.statistics().unsynchronised > 0,
+                "synchronised first"
+            );
+        }
+        (leader, follower, heartbeat_due)
+    }
+
+    pub(super) fn all(c: &mut Criterion) {
+        let mut buf = [0u8; MAX_MESSAGE_SIZE];
+        let mut group = c.benchmark_group("protection");
+        for mode in Mode::ALL {
+            let (mut leader, _, _) = pair(mode);
+            let heartbeat_due = leader.poll_timeout().expect("heartbeat timer");
+            leader.handle_timeout(heartbeat_due);
+            let mut probe = leader.clone();
+            let first = probe
+                .poll_transmit(&mut buf)
+                .expect("fits")
+                .expect("queued");
+            let expected = match mode {
+                Mode::Plain => 8,
+                Mode::Checksum => 8 + 4,
+                Mode::Authenticated => 8 + 1 + 1 + 1 + 8,
+            };
+            assert_eq!(first.len, expected, "a heartbeat, {}", mode.name());
+            group.bench_function(format!("send/{}", mode.name()), |b| {
+                b.iter_batched(
+                    || leader.clone(),
+                    |mut leader| {
+                        let transmit = leader.poll_transmit(&mut buf).expect("fits");
+                        black_box((transmit, &buf));
+                        leader
+                    },
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+        for mode in Mode::ALL {
+            let (leader, mut follower, now) = pair(mode);
+            let message = Message::new(
+                GROUP,
+                NodeId(5),
+                Destination::Node(NodeId(4)),
+                leader.term(),
+                heartbeat(),
+            );
+            let mut sender = keys();
+            // Above any counter the leader has used: fresh to the follower's window.
+            let mut counter = 1_000;
+            let mut seal = || {
+                let mut bytes = [0u8; MAX_MESSAGE_SIZE];
+                let len = match mode {
+                    Mode::Plain => message.encode(&mut bytes),
+                    Mode::Checksum => message.encode_checksummed(&mut bytes),
+                    Mode::Authenticated => {
+                        counter += 1;
+                        let freshness = Freshness {
+                            session: 5,
+                            counter,
+                        };
+                        message.encode_authenticated(
+                            &mut bytes,
+                            TagLength::Bytes8,
+                            KeyId(1),
+                            freshness,
+                            &mut sender,
+                        )
+                    }
+                }
+                .expect("fits");
+                (bytes, len)
+            };
+            let (probe, len) = seal();
+            follower.handle_bytes(now, &probe[..len]).expect("accepted");
+            group.bench_function(format!("receive/{}", mode.name()), |b| {
+                b.iter_custom(|iters| {
+                    let datagrams: Vec<_> = (0..iters).map(|_| seal()).collect();
+                    let started = WallClock::now();
+                    for (bytes, len) in &datagrams {
+                        follower
+                            .handle_bytes(black_box(now), black_box(&bytes[..*len]))
+                            .expect("accepted");
+                        drain(&mut follower, &mut buf);
+                    }
+                    let elapsed: WallDuration = started.elapsed();
+                    elapsed
+                })
+            });
+            assert_eq!(follower.leader(), Some(NodeId(5)), "still follows 5");
+        }
+        group.finish();
+    }
+}
+
 criterion_group!(
     benches,
     handle_heartbeat,
@@ -552,6 +776,7 @@ criterion_group!(
     handle_timeout,
     encode,
     decode,
-    quorum
+    quorum,
+    protection::all
 );
 criterion_main!(benches);

@@ -2,13 +2,18 @@
 //! postcard format, so the format cannot drift unnoticed), the size bound, and a typed
 //! error for every way untrusted bytes can be wrong.
 //!
+//! The checksummed and authenticated envelopes have golden vectors for every kind too,
+//! checked against independent implementations of CRC-32 and CMAC (see [`PROTECTED`]).
+//!
 //! Postcard writes unsigned integers as LEB128 varints (7 bits per byte, low bits first,
 //! high bit = "more"), enum variants as a varint index, and newtypes as their contents.
 
 use bellwether::unstable::{Body, Kind, MemberSet, Successors};
 use bellwether::{
-    DecodeError, Destination, EncodeError, GroupId, MAX_MESSAGE_SIZE, MAX_SUCCESSORS, Message,
-    NodeId, Term, WIRE_VERSION,
+    AUTHENTICATED_WIRE_VERSION, Algorithm, AuthOptions, Authenticator, BullyOptions,
+    CHECKSUM_WIRE_VERSION, CmacKeys, Config, DecodeError, Destination, EncodeError, Engine,
+    Freshness, GroupId, Instant, KeyId, MAX_MESSAGE_SIZE, MAX_SUCCESSORS, Member, Message, NodeId,
+    Protection, ReceiveError, TagLength, Term, WIRE_VERSION,
 };
 
 fn message(group: u32, from: u32, to: Destination, term: u64, body: Body) -> Message {
@@ -214,8 +219,32 @@ fn golden() -> Vec<(Message, Vec<u8>)> {
             message(1, 3, to(2), 8, Body::TimeoutNow { started_at: 0 }),
             vec![0x02, 0x01, 0x03, 0x00, 0x02, 0x08, 0x14, 0x00],
         ),
+        // FreshnessRequest(=21): no fields (its nonce is the authenticated envelope's)
+        (
+            message(1, 4, to(5), 2, Body::FreshnessRequest),
+            vec![0x02, 0x01, 0x04, 0x00, 0x05, 0x02, 0x15],
+        ),
+        // FreshnessReply(=22): echo = session 9, counter 300 (0xAC 0x02)
+        (
+            message(
+                1,
+                5,
+                to(4),
+                2,
+                Body::FreshnessReply {
+                    echo: Freshness {
+                        session: 9,
+                        counter: 300,
+                    },
+                },
+            ),
+            vec![0x02, 0x01, 0x05, 0x00, 0x04, 0x02, 0x16, 0x09, 0xAC, 0x02],
+        ),
     ]
 }
+
+/// The size of the largest plain message, [`largest`].
+const LARGEST_PLAIN: usize = 56;
 
 /// The largest message: every integer at its maximum, in the largest body (a pre-vote).
 fn largest() -> Message {
@@ -253,9 +282,9 @@ fn golden_vectors_encode_and_decode_exactly() {
 
 #[test]
 fn largest_message_is_exactly_max_message_size() {
-    let mut buf = [0u8; 64];
+    let mut buf = [0u8; MAX_MESSAGE_SIZE];
     let len = largest().encode(&mut buf).unwrap();
-    assert_eq!(len, MAX_MESSAGE_SIZE);
+    assert_eq!(len, LARGEST_PLAIN);
     let u32_max = [0xFF, 0xFF, 0xFF, 0xFF, 0x0F];
     let u64_max = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01];
     let mut expected = vec![0x02];
@@ -282,13 +311,25 @@ fn largest_message_is_exactly_max_message_size() {
             successors: successors(&[u32::MAX; MAX_SUCCESSORS]),
         },
     );
-    assert!(coordinator.encode(&mut buf).unwrap() < MAX_MESSAGE_SIZE);
+    assert!(coordinator.encode(&mut buf).unwrap() < LARGEST_PLAIN);
+    // The authenticated envelope adds at most key id (1) + session (5) + counter (10) +
+    // the longest tag (16): that is MAX_MESSAGE_SIZE.
+    let mut keys = CmacKeys::new(KeyId(1), &KEY);
+    let worst = Freshness {
+        session: u32::MAX,
+        counter: u64::MAX,
+    };
+    let len = largest()
+        .encode_authenticated(&mut buf, TagLength::Bytes16, KeyId(1), worst, &mut keys)
+        .unwrap();
+    assert_eq!(len, MAX_MESSAGE_SIZE);
+    assert_eq!(LARGEST_PLAIN + 1 + 5 + 10 + 16, MAX_MESSAGE_SIZE);
 }
 
 #[test]
 fn encoding_into_a_short_buffer_fails_cleanly() {
     let mut buf = [0u8; MAX_MESSAGE_SIZE];
-    for short in 0..MAX_MESSAGE_SIZE {
+    for short in 0..LARGEST_PLAIN {
         assert_eq!(
             largest().encode(&mut buf[..short]),
             Err(EncodeError::BufferTooSmall)
@@ -332,8 +373,8 @@ fn each_malformation_has_its_own_error() {
         Err(DecodeError::UnsupportedVersion(0))
     );
     assert_eq!(
-        Message::decode(&with(6, 0x15)),
-        Err(DecodeError::UnknownKind(21))
+        Message::decode(&with(6, 0x17)),
+        Err(DecodeError::UnknownKind(23))
     );
     let mut two_byte_kind = heartbeat[..6].to_vec();
     two_byte_kind.extend([0x80, 0x01]);
@@ -381,5 +422,345 @@ fn each_malformation_has_its_own_error() {
     assert_eq!(
         Message::decode(&at_ceiling).map(|m| m.term()),
         Ok(Term::MAX)
+    );
+}
+
+/// The key of the authenticated vectors (the ASCII bytes of "bellwether-test!"), named key
+/// id 1.
+const KEY: [u8; 16] = *b"bellwether-test!";
+
+/// The freshness every authenticated vector carries: session 7, counter 300 (on the wire
+/// `07 AC 02`).
+const FRESHNESS: Freshness = Freshness {
+    session: 7,
+    counter: 300,
+};
+
+/// Each vector of [`golden`], in the same order, checksummed (wire version 3: the fields,
+/// then the CRC-32 of every byte before it, little-endian) and authenticated (wire version
+/// 4: the fields, key id 1, [`FRESHNESS`], then the first 8 bytes of the CMAC-AES-128 of
+/// every byte before the tag, under [`KEY`]), as hex.
+///
+/// Computed once by this crate and pasted here. Cross-checked independently by
+/// `tests/wire_vectors.py` (run `python3 tests/wire_vectors.py`), which reads this table
+/// and checks every CRC-32 with Python's `zlib.crc32`, every tag with the CMAC-AES-128 of
+/// the `cryptography` package (version 48.0.0 when they were pasted), and the fields
+/// before each trailer against the plain vector. The CMAC implementation is also checked
+/// against RFC 4493's vectors in `src/protection/cmac.rs`.
+const PROTECTED: [(&str, &str); 23] = [
+    // Heartbeat
+    (
+        "0301050004010000edbfb793",
+        "04010500040100000107ac02209b7363fd95fecd",
+    ),
+    // Election
+    (
+        "03070300040201437519b4",
+        "040703000402010107ac0299dbb50233f962d8",
+    ),
+    // Alive
+    (
+        "030704000302026cee7f9a",
+        "040704000302020107ac02da65dc368dfa8efb",
+    ),
+    // Proceed
+    (
+        "0307030005ac0203a4f31de4",
+        "0407030005ac02030107ac02e111a6b99131ec53",
+    ),
+    // Coordinator
+    (
+        "03c80105010304020403ee234f68",
+        "04c801050103040204030107ac02ee22e914a1c299a1",
+    ),
+    // TakeOver
+    (
+        "030703000502056ddbb6b2",
+        "040703000502050107ac02941b583a3b832a28",
+    ),
+    // HeartbeatAck
+    (
+        "0301040005010619e6eb64",
+        "040104000501060107ac0251bcf1db7cda5097",
+    ),
+    // RingElection
+    (
+        "03010400050207030bd3d7383c",
+        "04010400050207030b0107ac0287be96e330a5e151",
+    ),
+    // RingMax
+    (
+        "0301040005020803c80179f05702",
+        "0401040005020803c8010107ac0252be1f3c70dad552",
+    ),
+    // RingLeader
+    (
+        "030104000502090305ded71ed1",
+        "0401040005020903050107ac02f2796a128b08b265",
+    ),
+    // RingAck
+    (
+        "0301050004020a76bad27a",
+        "0401050004020a0107ac02810075f92fde6ef1",
+    ),
+    // Invite
+    (
+        "0301050002070bc8ca0f1ac4",
+        "0401050002070bc80107ac02b54f214f46a78dc8",
+    ),
+    // Accept
+    (
+        "0301020005070cac02b8e52034",
+        "0401020005070cac020107ac02f6ef694cb54cf0cf",
+    ),
+    // Join
+    (
+        "0301020001070d0517892578",
+        "0401020001070d050107ac02c49f57260cc40a58",
+    ),
+    // PreVote
+    (
+        "0301030001080eac020005f2316da5",
+        "0401030001080eac0200050107ac02f97746a9662ef064",
+    ),
+    // PreVoteGranted
+    (
+        "0301010003070f05b0518e66",
+        "0401010003070f050107ac0248a3b9bcbbb8005f",
+    ),
+    // RequestVote
+    (
+        "0301030108100001055d3882e0",
+        "0401030108100001050107ac02e09239954b72bf3a",
+    ),
+    // Vote
+    (
+        "03010100030811014bedfebe",
+        "04010100030811010107ac02c7a779bbad4782cd",
+    ),
+    // QuorumHeartbeat
+    (
+        "030103010812c0843d01bf843d3685c9bb",
+        "040103010812c0843d01bf843d0107ac02e631d964f87d6cd2",
+    ),
+    // QuorumAck
+    (
+        "030101000308137f010320499bf8",
+        "040101000308137f01030107ac025f0dbe65f09367c8",
+    ),
+    // TimeoutNow
+    (
+        "0301030002081400f6effa41",
+        "04010300020814000107ac020b99d436e2af5b59",
+    ),
+    // FreshnessRequest
+    (
+        "0301040005021504f478cb",
+        "040104000502150107ac027276d8753231cb59",
+    ),
+    // FreshnessReply
+    (
+        "0301050004021609ac0221796820",
+        "0401050004021609ac020107ac02833a4ebb27766528",
+    ),
+];
+
+/// The heartbeat vector (the first of [`PROTECTED`]) with a 4-byte tag: the same signed
+/// bytes, the MAC truncated to 4 bytes. Cross-checked as [`PROTECTED`] is.
+const HEARTBEAT_TAG_4: &str = "04010500040100000107ac02209b7363";
+
+/// The heartbeat vector with the whole 16-byte CMAC tag. Cross-checked as [`PROTECTED`] is.
+const HEARTBEAT_TAG_16: &str = "04010500040100000107ac02209b7363fd95fecdd147cc56d23cbdb9";
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn keys() -> CmacKeys {
+    CmacKeys::new(KeyId(1), &KEY)
+}
+
+/// Reads one LEB128 varint from the front of `bytes`.
+fn varint(bytes: &mut &[u8]) -> u64 {
+    let mut value = 0;
+    for shift in (0..).step_by(7) {
+        let (&byte, rest) = bytes.split_first().unwrap();
+        *bytes = rest;
+        value |= u64::from(byte & 0x7F) << shift;
+        if byte & 0x80 == 0 {
+            break;
+        }
+    }
+    value
+}
+
+/// An authenticated datagram opened with the public API: its fields, the key id, the
+/// freshness and the tag, the tag verified by `keys`.
+struct Opened {
+    message: Message,
+    key: KeyId,
+    freshness: Freshness,
+    tag: Vec<u8>,
+}
+
+/// Opens `bytes`, an authenticated datagram with a tag of `tag` bytes. The fields are a
+/// plain message's behind version byte 4: the one prefix that decodes as a plain message
+/// (with version byte 2) is the message, since a message never decodes with bytes left
+/// over or missing.
+fn open(bytes: &[u8], tag: TagLength, keys: &mut CmacKeys) -> Opened {
+    assert_eq!(bytes[0], AUTHENTICATED_WIRE_VERSION);
+    let mut fields = bytes.to_vec();
+    fields[0] = WIRE_VERSION;
+    let (end, message) = (1..bytes.len())
+        .find_map(|end| Message::decode(&fields[..end]).ok().map(|m| (end, m)))
+        .expect("the fields of a message");
+    let mut trailer = &bytes[end..];
+    let key = KeyId(trailer[0]);
+    trailer = &trailer[1..];
+    let session = u32::try_from(varint(&mut trailer)).unwrap();
+    let counter = varint(&mut trailer);
+    assert_eq!(trailer.len(), tag.bytes(), "the tag is what is left");
+    let (signed, tag) = bytes.split_at(bytes.len() - tag.bytes());
+    keys.verify(key, signed, tag).expect("the tag verifies");
+    Opened {
+        message,
+        key,
+        freshness: Freshness { session, counter },
+        tag: tag.to_vec(),
+    }
+}
+
+#[test]
+fn checksummed_vectors_encode_and_decode_exactly() {
+    for ((message, plain), (checksummed, _)) in golden().into_iter().zip(PROTECTED) {
+        let bytes = hex(checksummed);
+        let mut buf = [0u8; MAX_MESSAGE_SIZE];
+        let len = message.encode_checksummed(&mut buf).unwrap();
+        assert_eq!(&buf[..len], bytes.as_slice(), "{message:?}");
+        assert_eq!(bytes[0], CHECKSUM_WIRE_VERSION);
+        assert_eq!(
+            bytes[1..len - 4],
+            plain[1..],
+            "the plain fields, then 4 bytes"
+        );
+        assert_eq!(Message::decode_checksummed(&bytes), Ok(message));
+        for index in 1..len {
+            let mut corrupted = bytes.clone();
+            corrupted[index] ^= 0x01;
+            assert_eq!(
+                Message::decode_checksummed(&corrupted),
+                Err(DecodeError::BadChecksum),
+                "bit 0 of byte {index} flipped"
+            );
+        }
+    }
+}
+
+#[test]
+fn authenticated_vectors_encode_and_open_exactly() {
+    let mut keys = keys();
+    for ((message, plain), (_, authenticated)) in golden().into_iter().zip(PROTECTED) {
+        let bytes = hex(authenticated);
+        let mut buf = [0u8; MAX_MESSAGE_SIZE];
+        let len = message
+            .encode_authenticated(&mut buf, TagLength::Bytes8, KeyId(1), FRESHNESS, &mut keys)
+            .unwrap();
+        assert_eq!(&buf[..len], bytes.as_slice(), "{message:?}");
+        assert_eq!(bytes[1..plain.len()], plain[1..]);
+        assert_eq!(
+            bytes[plain.len()..len - 8],
+            [0x01, 0x07, 0xAC, 0x02],
+            "key id 1, session 7, counter 300"
+        );
+        let opened = open(&bytes, TagLength::Bytes8, &mut keys);
+        assert_eq!(opened.message, message);
+        assert_eq!(opened.key, KeyId(1));
+        assert_eq!(opened.freshness, FRESHNESS);
+        let mut forged = bytes.clone();
+        forged[len - 1] ^= 0x01;
+        assert!(
+            keys.verify(KeyId(1), &forged[..len - 8], &forged[len - 8..])
+                .is_err()
+        );
+    }
+}
+
+#[test]
+fn tags_of_4_and_16_bytes_are_the_same_mac_truncated() {
+    let mut keys = keys();
+    let heartbeat = &golden()[0].0;
+    let tag_8 = open(&hex(PROTECTED[0].1), TagLength::Bytes8, &mut keys).tag;
+    for (tag, vector) in [
+        (TagLength::Bytes4, HEARTBEAT_TAG_4),
+        (TagLength::Bytes16, HEARTBEAT_TAG_16),
+    ] {
+        let bytes = hex(vector);
+        let mut buf = [0u8; MAX_MESSAGE_SIZE];
+        let len = heartbeat
+            .encode_authenticated(&mut buf, tag, KeyId(1), FRESHNESS, &mut keys)
+            .unwrap();
+        assert_eq!(&buf[..len], bytes.as_slice(), "{tag:?}");
+        let opened = open(&bytes, tag, &mut keys);
+        assert_eq!(&opened.message, heartbeat);
+        assert_eq!(opened.freshness, FRESHNESS);
+        let shared = tag.bytes().min(8);
+        assert_eq!(opened.tag[..shared], tag_8[..shared]);
+    }
+}
+
+/// An engine configured for authentication reads the vectors' layout: node 4, once
+/// synchronised with node 5's session 7, accepts the heartbeat vector, once.
+#[test]
+fn an_authenticated_engine_accepts_the_heartbeat_vector() {
+    let members = [3, 4, 5].map(Member::with_id);
+    let mut config = Config::<8>::new(
+        GroupId(1),
+        NodeId(4),
+        &members,
+        Algorithm::Bully(BullyOptions::CLASSIC),
+    )
+    .unwrap();
+    config.protection = Protection::Authenticated(AuthOptions::new(1));
+    let mut engine = Engine::with_authenticator(config, Instant::ZERO, keys()).unwrap();
+    let mut keys = keys();
+    let heartbeat = hex(PROTECTED[0].1);
+    let now = Instant::from_millis(1);
+    assert_eq!(
+        engine.handle_bytes(now, &heartbeat),
+        Err(ReceiveError::Unsynchronised)
+    );
+    // The engine asks node 5 for its freshness; node 5 (played here) answers.
+    let mut buf = [0u8; MAX_MESSAGE_SIZE];
+    let request = std::iter::from_fn(|| {
+        let transmit = engine.poll_transmit(&mut buf).unwrap()?;
+        Some(open(&buf[..transmit.len], TagLength::Bytes8, &mut keys))
+    })
+    .find(|opened| opened.message.body() == &Body::FreshnessRequest)
+    .expect("a freshness request");
+    assert_eq!(request.message.to(), Destination::Node(NodeId(5)));
+    let reply = message(
+        1,
+        5,
+        Destination::Node(NodeId(4)),
+        1,
+        Body::FreshnessReply {
+            echo: request.freshness,
+        },
+    );
+    let before = Freshness {
+        session: 7,
+        counter: 299,
+    };
+    let len = reply
+        .encode_authenticated(&mut buf, TagLength::Bytes8, KeyId(1), before, &mut keys)
+        .unwrap();
+    engine.handle_bytes(now, &buf[..len]).unwrap();
+    engine.handle_bytes(now, &heartbeat).unwrap();
+    assert_eq!(
+        engine.handle_bytes(now, &heartbeat),
+        Err(ReceiveError::Replay)
     );
 }
