@@ -534,8 +534,10 @@ impl<const N: usize, A: Authenticator> Engine<N, A> {
             return Err(ReceiveError::WrongEnvelope(version));
         }
         match protection {
-            Protection::None => self.deliver(now, &Message::decode(bytes)?),
-            Protection::Checksum => self.deliver(now, &Message::decode_checksummed(bytes)?),
+            Protection::None | Protection::Checksum => {
+                let checksummed = protection == Protection::Checksum;
+                self.deliver(now, &Message::decode_unauthenticated(bytes, checksummed)?)
+            }
             #[cfg(feature = "authentication")]
             Protection::Authenticated(options) => {
                 self.receive_authenticated(now, bytes, options.tag)
@@ -782,8 +784,9 @@ impl<const N: usize, A: Authenticator> Engine<N, A> {
     /// exhausted (authenticated mode, after 2⁶⁴ − 1 datagrams: never, in practice).
     fn seal(&mut self, message: &Message, out: &mut [u8]) -> Result<Option<usize>, EncodeError> {
         match self.cx.config().protection {
-            Protection::None => message.encode(out).map(Some),
-            Protection::Checksum => message.encode_checksummed(out).map(Some),
+            protection @ (Protection::None | Protection::Checksum) => message
+                .encode_unauthenticated(out, protection == Protection::Checksum)
+                .map(Some),
             #[cfg(feature = "authentication")]
             Protection::Authenticated(options) => {
                 let Some(freshness) = self.freshness.next() else {

@@ -455,12 +455,30 @@ impl Message {
     ///
     /// A buffer of [`MAX_MESSAGE_SIZE`] bytes always suffices.
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        self.encode_fields(WIRE_VERSION, buf)
+        self.encode_unauthenticated(buf, false)
     }
 
     /// Writes the message with a CRC-32 (wire version 3, [`Protection::Checksum`]).
     pub fn encode_checksummed(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let len = self.encode_fields(CHECKSUM_WIRE_VERSION, buf)?;
+        self.encode_unauthenticated(buf, true)
+    }
+
+    /// Writes a plain message, or a checksummed one: one body of code for both, which
+    /// an engine chooses between at run time.
+    pub(crate) fn encode_unauthenticated(
+        &self,
+        buf: &mut [u8],
+        checksummed: bool,
+    ) -> Result<usize, EncodeError> {
+        let version = if checksummed {
+            CHECKSUM_WIRE_VERSION
+        } else {
+            WIRE_VERSION
+        };
+        let len = self.encode_fields(version, buf)?;
+        if !checksummed {
+            return Ok(len);
+        }
         let (covered, rest) = buf.split_at_mut(len);
         let checksum = rest
             .get_mut(..CHECKSUM_SIZE)
@@ -509,27 +527,39 @@ impl Message {
     /// Decodes untrusted bytes of a plain message. Never panics; every failure has its
     /// own error.
     pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
-        let rest = Message::strip_version(bytes, WIRE_VERSION)?;
-        let (message, rest) = Message::take(rest)?;
-        if !rest.is_empty() {
-            return Err(DecodeError::TrailingBytes);
-        }
-        Ok(message)
+        Message::decode_unauthenticated(bytes, false)
     }
 
-    /// Decodes untrusted bytes of a checksummed message: the checksum is checked first,
-    /// so a corrupted frame is [`DecodeError::BadChecksum`] whatever it became.
+    /// Decodes untrusted bytes of a checksummed message. The checksum is checked first,
+    /// so a frame corrupted anywhere, its version byte included, is
+    /// [`DecodeError::BadChecksum`] whatever it became.
     pub fn decode_checksummed(bytes: &[u8]) -> Result<Message, DecodeError> {
-        Message::strip_version(bytes, CHECKSUM_WIRE_VERSION)?;
-        let split = bytes
-            .len()
-            .checked_sub(CHECKSUM_SIZE)
-            .ok_or(DecodeError::Truncated)?;
-        let (covered, checksum) = bytes.split_at(split);
-        if checksum != crc32(covered).to_le_bytes() {
-            return Err(DecodeError::BadChecksum);
+        Message::decode_unauthenticated(bytes, true)
+    }
+
+    /// Decodes a plain or a checksummed message: one body of code for both.
+    pub(crate) fn decode_unauthenticated(
+        bytes: &[u8],
+        checksummed: bool,
+    ) -> Result<Message, DecodeError> {
+        if bytes.len() > MAX_MESSAGE_SIZE {
+            return Err(DecodeError::Oversized);
         }
-        let (message, rest) = Message::take(covered.get(1..).unwrap_or_default())?;
+        let (covered, version) = if checksummed {
+            let split = bytes
+                .len()
+                .checked_sub(CHECKSUM_SIZE)
+                .ok_or(DecodeError::Truncated)?;
+            let (covered, checksum) = bytes.split_at(split);
+            if checksum != crc32(covered).to_le_bytes() {
+                return Err(DecodeError::BadChecksum);
+            }
+            (covered, CHECKSUM_WIRE_VERSION)
+        } else {
+            (bytes, WIRE_VERSION)
+        };
+        let rest = Message::strip_version(covered, version)?;
+        let (message, rest) = Message::take(rest)?;
         if !rest.is_empty() {
             return Err(DecodeError::TrailingBytes);
         }

@@ -647,14 +647,18 @@ fn checksummed_vectors_encode_and_decode_exactly() {
             "the plain fields, then 4 bytes"
         );
         assert_eq!(Message::decode_checksummed(&bytes), Ok(message));
-        for index in 1..len {
-            let mut corrupted = bytes.clone();
-            corrupted[index] ^= 0x01;
-            assert_eq!(
-                Message::decode_checksummed(&corrupted),
-                Err(DecodeError::BadChecksum),
-                "bit 0 of byte {index} flipped"
-            );
+        // Every byte is covered, the version byte too: a frame corrupted anywhere is a
+        // bad checksum, whatever the corruption made of it.
+        for index in 0..len {
+            for bit in 0..8 {
+                let mut corrupted = bytes.clone();
+                corrupted[index] ^= 1 << bit;
+                assert_eq!(
+                    Message::decode_checksummed(&corrupted),
+                    Err(DecodeError::BadChecksum),
+                    "bit {bit} of byte {index} flipped"
+                );
+            }
         }
     }
 }
