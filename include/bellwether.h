@@ -172,7 +172,8 @@ enum bw_result
   BW_RESULT_TOO_MANY_SUCCESSORS = 24,
   /**
    * Config: `struct_size` is not the size of a `bw_config` this library can read (the
-   * config was not set up with `bw_config_init()`).
+   * config was not set up with `bw_config_init()`), or a `bw_auth`'s is smaller than
+   * this header's `sizeof(bw_auth)`.
    */
   BW_RESULT_CONFIG_SIZE = 25,
   /**
@@ -903,6 +904,12 @@ typedef int (*bw_verify_fn)(void *user,
  * keys. Later changes: `bw_node_set_cmac_key()`, `bw_node_set_mac_callbacks()`.
  */
 typedef struct {
+  /**
+   * `sizeof(bw_auth)` as the caller's header declares it, so that a later library
+   * with a longer `bw_auth` still reads an older caller's correctly. A smaller size
+   * than this header's is refused (`BW_RESULT_CONFIG_SIZE`).
+   */
+  size_t struct_size;
   /**
    * A `bw_auth_kind` value.
    */

@@ -13,6 +13,7 @@ use core::ffi::{c_int, c_void};
 
 use bellwether::protection::{UnknownKey, VerifyError};
 use bellwether::{Authenticator, CmacKeys, KeyId};
+use zeroize::Zeroizing;
 
 use crate::pointers::slice;
 use crate::result::bw_result;
@@ -72,6 +73,10 @@ pub enum bw_auth_kind {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct bw_auth {
+    /// `sizeof(bw_auth)` as the caller's header declares it, so that a later library
+    /// with a longer `bw_auth` still reads an older caller's correctly. A smaller size
+    /// than this header's is refused (`BW_RESULT_CONFIG_SIZE`).
+    pub struct_size: usize,
     /// A `bw_auth_kind` value.
     pub kind: u32,
     /// The current key's id: messages are signed with it.
@@ -101,11 +106,12 @@ pub(crate) struct MacCallbacks {
     user: *mut c_void,
 }
 
-/// A CMAC-AES-128 key and its id.
-#[derive(Clone, Copy)]
+/// A CMAC-AES-128 key and its id; the key bytes are wiped when it is dropped (replaced by
+/// a rotation, retired, or the node re-initialised in place).
+#[derive(Clone)]
 struct CmacKey {
     id: KeyId,
-    key: [u8; BW_CMAC_KEY_SIZE],
+    key: Zeroizing<[u8; BW_CMAC_KEY_SIZE]>,
 }
 
 /// CMAC-AES-128 keys, as bytes: the current one, and the previous one while it is still
@@ -120,14 +126,21 @@ impl CmacKeyRing {
     /// `key`, named `id`, as the current key and no previous key.
     pub(crate) fn new(id: u8, key: [u8; BW_CMAC_KEY_SIZE]) -> CmacKeyRing {
         CmacKeyRing {
-            current: CmacKey { id: KeyId(id), key },
+            current: CmacKey {
+                id: KeyId(id),
+                key: Zeroizing::new(key),
+            },
             previous: None,
         }
     }
 
     /// Makes `key` the current key; the current one becomes the previous one.
     pub(crate) fn rotate(&mut self, id: u8, key: [u8; BW_CMAC_KEY_SIZE]) {
-        let previous = core::mem::replace(&mut self.current, CmacKey { id: KeyId(id), key });
+        let current = CmacKey {
+            id: KeyId(id),
+            key: Zeroizing::new(key),
+        };
+        let previous = core::mem::replace(&mut self.current, current);
         self.previous = Some(previous);
     }
 
@@ -160,7 +173,7 @@ impl core::fmt::Debug for CmacKeyRing {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("CmacKeyRing")
             .field("current", &self.current.id)
-            .field("previous", &self.previous.map(|slot| slot.id))
+            .field("previous", &self.previous.as_ref().map(|slot| slot.id))
             .finish_non_exhaustive()
     }
 }
@@ -310,12 +323,30 @@ pub(crate) unsafe fn cmac_key(
 }
 
 impl bw_auth {
+    /// The authenticator `auth` describes, its `struct_size` checked before anything else
+    /// is read.
+    ///
+    /// # Safety
+    /// `auth` must point to a readable `usize` (its `struct_size`) and, if that is at least
+    /// this header's size, to a whole valid `bw_auth` whose `key` is NULL or readable for
+    /// `key_len` bytes and whose callbacks are safe to call with `user` while the node
+    /// lives.
+    pub(crate) unsafe fn read(auth: *const bw_auth) -> Result<FfiAuthenticator, bw_result> {
+        // SAFETY: the caller guarantees the first field is readable.
+        let struct_size = unsafe { core::ptr::addr_of!((*auth).struct_size).read_unaligned() };
+        if struct_size < core::mem::size_of::<bw_auth>() {
+            return Err(bw_result::ConfigSize);
+        }
+        // SAFETY: at least this header's bw_auth is there, valid as the caller guarantees.
+        unsafe { (*auth).authenticator() }
+    }
+
     /// The authenticator this descriptor names.
     ///
     /// # Safety
     /// `key` must be NULL or readable for `key_len` bytes; the callbacks, if any, safe to
     /// call with `user` while the node lives.
-    pub(crate) unsafe fn authenticator(&self) -> Result<FfiAuthenticator, bw_result> {
+    unsafe fn authenticator(&self) -> Result<FfiAuthenticator, bw_result> {
         match self.kind {
             0 => {
                 // SAFETY: the caller guarantees `key` and `key_len`.

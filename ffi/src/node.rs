@@ -175,7 +175,7 @@ unsafe fn place(
     let authenticator = match auth {
         None => FfiAuthenticator::None,
         // SAFETY: not NULL (checked above); the caller guarantees it valid.
-        Some(auth) => match unsafe { (*auth).authenticator() } {
+        Some(auth) => match unsafe { bw_auth::read(auth) } {
             Ok(authenticator) => authenticator,
             Err(error) => return error,
         },

@@ -58,7 +58,8 @@ pub enum bw_result {
     /// Config: next-in-line asks for more than 4 successors (what a message carries).
     TooManySuccessors = 24,
     /// Config: `struct_size` is not the size of a `bw_config` this library can read (the
-    /// config was not set up with `bw_config_init()`).
+    /// config was not set up with `bw_config_init()`), or a `bw_auth`'s is smaller than
+    /// this header's `sizeof(bw_auth)`.
     ConfigSize = 25,
     /// Config: an option this library does not have is set (the config comes from a newer
     /// header than the library: its bytes past this library's `bw_config` are not zero).
@@ -169,7 +170,7 @@ impl bw_result {
             bw_result::NoCandidate => c"every member is ordinary: none may lead",
             bw_result::TooManySuccessors => c"more successors than a message carries (4)",
             bw_result::ConfigSize => {
-                c"struct_size is not a bw_config size: set the config up with bw_config_init()"
+                c"struct_size is not a bw_config (or bw_auth) size: set it to sizeof the struct"
             }
             bw_result::UnsupportedOption => {
                 c"the config sets an option this version of the library does not have"

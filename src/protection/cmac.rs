@@ -12,8 +12,9 @@ use super::{Authenticator, KeyId, UnknownKey};
 /// CMAC-AES-128 with two key slots: messages are signed with the current key, and tags
 /// of the current and the previous key are accepted, so keys rotate without a flag day.
 ///
-/// Each slot keeps the expanded AES key, so a message costs no key schedule. `Debug`
-/// shows the key ids only.
+/// Each slot keeps the expanded AES key, so a message costs no key schedule. The expanded
+/// keys are wiped from memory when a slot is dropped (by [`CmacKeys::retire_previous`], a
+/// second rotation, or dropping the keys). `Debug` shows the key ids only.
 #[derive(Clone)]
 pub struct CmacKeys {
     current: Slot,

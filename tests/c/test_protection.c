@@ -18,6 +18,7 @@ static const uint8_t KEY_TWO[BW_CMAC_KEY_SIZE] = {7, 7, 7, 7, 7, 7, 7, 7,
 static bw_auth cmac_auth(uint8_t key_id, const uint8_t *key) {
     bw_auth auth;
     memset(&auth, 0, sizeof auth);
+    auth.struct_size = sizeof auth;
     auth.kind = BW_AUTH_KIND_CMAC;
     auth.key_id = key_id;
     auth.key = key;
@@ -156,6 +157,7 @@ static void mac_callbacks_interoperate(void) {
         memset(&devices[i], 0, sizeof devices[i]);
         devices[i].secret = 0x5eed;
         memset(&auth[i], 0, sizeof auth[i]);
+        auth[i].struct_size = sizeof auth[i];
         auth[i].kind = BW_AUTH_KIND_CALLBACKS;
         auth[i].key_id = HSM_KEY_ID;
         auth[i].sign = hsm_sign;
@@ -439,7 +441,16 @@ static void null_pointers_and_short_keys_are_refused(void) {
     bad.kind = 2;
     CHECK_RC(bw_node_init_authenticated(bytes, BW_NODE_SIZE, &config, NODES_START, &bad, &node),
              BW_RESULT_INVALID_ARGUMENT);
+    /* A bw_auth shorter than this header's (struct_size unset, or an older layout). */
+    bad = auth;
+    bad.struct_size = sizeof bad - 1;
+    CHECK_RC(bw_node_init_authenticated(bytes, BW_NODE_SIZE, &config, NODES_START, &bad, &node),
+             BW_RESULT_CONFIG_SIZE);
+    bad.struct_size = 0;
+    CHECK_RC(bw_node_init_authenticated(bytes, BW_NODE_SIZE, &config, NODES_START, &bad, &node),
+             BW_RESULT_CONFIG_SIZE);
     memset(&bad, 0, sizeof bad);
+    bad.struct_size = sizeof bad;
     bad.kind = BW_AUTH_KIND_CALLBACKS;
     bad.key_id = HSM_KEY_ID;
     CHECK_RC(bw_node_init_authenticated(bytes, BW_NODE_SIZE, &config, NODES_START, &bad, &node),
