@@ -47,9 +47,10 @@ use std::time::{Duration, Instant as StdInstant};
 
 use bellwether::unstable::Kind;
 use bellwether::{
-    Algorithm, BullyOptions, CandidateOptions, Config, Destination, Engine, Event, GroupId,
-    Instant, InvitationOptions, MAX_MESSAGE_SIZE, Member, Message, NextInLineOptions, NodeId,
-    Output, RingOptions, RingVariant, StdClock, Term, Timing,
+    Algorithm, AuthOptions, BullyOptions, CandidateOptions, CmacKeys, Config, Destination, Engine,
+    Event, GroupId, Instant, InvitationOptions, KeyId, MAX_MESSAGE_SIZE, Member, Message,
+    NextInLineOptions, NodeId, Output, Protection, RingOptions, RingVariant, StdClock, Term,
+    Timing,
 };
 #[cfg(feature = "quorum")]
 use bellwether::{DurableState, QuorumOptions};
@@ -62,6 +63,8 @@ const NODES: u32 = 5;
 const MAX_WAIT: Duration = Duration::from_millis(100);
 /// How long each phase may take to reach agreement before the demo gives up.
 const PHASE_DEADLINE: Duration = Duration::from_secs(10);
+/// The group's key with `--authenticated`. A real group's key comes from key storage.
+const DEMO_KEY: [u8; 16] = *b"demo key only!!!";
 
 /// Messages sent by all nodes so far, per [`Kind`].
 #[derive(Default)]
@@ -150,7 +153,7 @@ fn describe_state(state: DurableState) -> String {
 
 /// One node: its engine, its socket, and its links to the rest of the demo.
 struct Node {
-    engine: Engine<8>,
+    engine: Engine<8, CmacKeys>,
     socket: UdpSocket,
     addresses: Arc<BTreeMap<NodeId, SocketAddr>>,
     clock: StdClock,
@@ -280,7 +283,8 @@ impl Node {
         for (_, address) in targets {
             match self.socket.send_to(bytes, address) {
                 Ok(_) => {
-                    if let Ok(message) = Message::decode(bytes) {
+                    // Counted by kind, whatever the envelope (plain or authenticated).
+                    if let Ok(message) = Message::peek(bytes) {
                         self.sent.record(message.body().kind());
                     }
                 }
@@ -471,7 +475,8 @@ fn fail(why: &str) -> ! {
 /// The algorithm named on the command line (Bully when none is).
 fn algorithm_from_args() -> Result<(&'static str, Algorithm), String> {
     let name = std::env::args()
-        .nth(1)
+        .skip(1)
+        .find(|arg| !arg.starts_with("--"))
         .unwrap_or_else(|| "bully".to_owned());
     Ok(match name.as_str() {
         "bully" => ("Bully", Algorithm::Bully(BullyOptions::CLASSIC)),
@@ -504,6 +509,7 @@ fn algorithm_from_args() -> Result<(&'static str, Algorithm), String> {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let (algorithm_name, algorithm) = algorithm_from_args()?;
+    let authenticated = std::env::args().skip(1).any(|arg| arg == "--authenticated");
     let ids: Vec<NodeId> = (1..=NODES).map(NodeId).collect();
     let members: Vec<Member> = ids.iter().map(|id| Member::with_id(id.0)).collect();
     let sockets = ids
@@ -518,6 +524,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let addresses = Arc::new(addresses);
 
     println!("bellwether: {NODES} {algorithm_name} nodes over UDP, one thread each");
+    if authenticated {
+        println!("  every datagram authenticated: CMAC-AES-128, 8-byte tags, replay windows");
+    }
     for (id, address) in addresses.iter() {
         println!("  {id} on {address}");
     }
@@ -527,10 +536,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (report_tx, reports) = mpsc::channel();
     let mut handles = BTreeMap::new();
     for (&id, socket) in ids.iter().zip(sockets) {
-        let config = Config::<8>::new(GroupId(1), id, &members, algorithm)?
+        let mut config = Config::<8>::new(GroupId(1), id, &members, algorithm)?
             .with_timing(Timing::LAN)
             .with_seed(0x5EED_0000 + u64::from(id.0));
-        let engine = Engine::new(config, clock.now())?;
+        if authenticated {
+            // Each node's first boot: a real host takes the session from its boot counter.
+            config.protection = Protection::Authenticated(AuthOptions::new(1));
+        }
+        let keys = CmacKeys::new(KeyId(1), &DEMO_KEY);
+        let engine = Engine::with_authenticator(config, clock.now(), keys)?;
         let stop = Arc::new(AtomicBool::new(false));
         let node = Node {
             engine,
