@@ -535,7 +535,7 @@ impl<const N: usize, A: Authenticator> Engine<N, A> {
         }
         match protection {
             Protection::None | Protection::Checksum => {
-                let checksummed = protection == Protection::Checksum;
+                let checksummed = matches!(protection, Protection::Checksum);
                 self.deliver(now, &Message::decode_unauthenticated(bytes, checksummed)?)
             }
             #[cfg(feature = "authentication")]
@@ -785,7 +785,7 @@ impl<const N: usize, A: Authenticator> Engine<N, A> {
     fn seal(&mut self, message: &Message, out: &mut [u8]) -> Result<Option<usize>, EncodeError> {
         match self.cx.config().protection {
             protection @ (Protection::None | Protection::Checksum) => message
-                .encode_unauthenticated(out, protection == Protection::Checksum)
+                .encode_unauthenticated(out, matches!(protection, Protection::Checksum))
                 .map(Some),
             #[cfg(feature = "authentication")]
             Protection::Authenticated(options) => {
