@@ -534,13 +534,13 @@ impl<const N: usize, A: Authenticator> Engine<N, A> {
             return Err(ReceiveError::WrongEnvelope(version));
         }
         match protection {
-            Protection::None | Protection::Checksum => {
-                let checksummed = matches!(protection, Protection::Checksum);
-                self.deliver(now, &Message::decode_unauthenticated(bytes, checksummed)?)
-            }
             #[cfg(feature = "authentication")]
             Protection::Authenticated(options) => {
                 self.receive_authenticated(now, bytes, options.tag)
+            }
+            _ => {
+                let checksummed = protection.is_checksummed();
+                self.deliver(now, &Message::decode_unauthenticated(bytes, checksummed)?)
             }
         }
     }
@@ -784,9 +784,6 @@ impl<const N: usize, A: Authenticator> Engine<N, A> {
     /// exhausted (authenticated mode, after 2⁶⁴ − 1 datagrams: never, in practice).
     fn seal(&mut self, message: &Message, out: &mut [u8]) -> Result<Option<usize>, EncodeError> {
         match self.cx.config().protection {
-            protection @ (Protection::None | Protection::Checksum) => message
-                .encode_unauthenticated(out, matches!(protection, Protection::Checksum))
-                .map(Some),
             #[cfg(feature = "authentication")]
             Protection::Authenticated(options) => {
                 let Some(freshness) = self.freshness.next() else {
@@ -797,6 +794,9 @@ impl<const N: usize, A: Authenticator> Engine<N, A> {
                     .encode_authenticated(out, options.tag, key, freshness, &mut self.authenticator)
                     .map(Some)
             }
+            protection => message
+                .encode_unauthenticated(out, protection.is_checksummed())
+                .map(Some),
         }
     }
 

@@ -69,7 +69,8 @@
 //! | `quorum` | quorum election (Raft's election, Ongaro and Ousterhout, 2014): terms, majority votes, pre-vote, check-quorum, lease, fencing token, durable vote | at most one leader per term; never two valid leases at once (clock drift within the configured bound) |
 //!
 //! Other features: `std` (a [`StdClock`] adapter and std conveniences), `sim` (the
-//! deterministic network simulator, std only), `authentication` (authenticated messages
+//! deterministic network simulator, std only), `checksum` (checksummed messages),
+//! `authentication` (authenticated messages
 //! with a MAC the host supplies: see [`protection`]) and `cmac` (the built-in
 //! CMAC-AES-128, [`CmacKeys`]).
 #![no_std]

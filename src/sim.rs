@@ -1094,6 +1094,7 @@ impl<const N: usize, A: Authenticator + Clone> Simulation<N, A> {
         let mut buf = [0u8; MAX_MESSAGE_SIZE];
         let len = match node.config.protection {
             Protection::None => message.encode(&mut buf),
+            #[cfg(feature = "checksum")]
             Protection::Checksum => message.encode_checksummed(&mut buf),
             #[cfg(feature = "authentication")]
             Protection::Authenticated(options) => {

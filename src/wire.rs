@@ -646,6 +646,7 @@ impl Message {
 pub(crate) const fn version_of(protection: &Protection) -> u8 {
     match protection {
         Protection::None => WIRE_VERSION,
+        #[cfg(feature = "checksum")]
         Protection::Checksum => CHECKSUM_WIRE_VERSION,
         #[cfg(feature = "authentication")]
         Protection::Authenticated(_) => AUTHENTICATED_WIRE_VERSION,

@@ -6,8 +6,8 @@
 //! | [`Protection`] | wire version | added bytes | refuses |
 //! |---|---|---|---|
 //! | `None` | 2 | 0 | malformed bytes only |
-//! | `Checksum` | 3 | 4 (CRC-32) | corrupted frames ([`DecodeError::BadChecksum`](crate::DecodeError::BadChecksum)) |
-//! | `Authenticated` | 4 | 1 (key id) + 2..15 (freshness) + 4, 8 or 16 (tag) | forged, corrupted, replayed and stale datagrams |
+//! | `Checksum` (feature `checksum`) | 3 | 4 (CRC-32) | corrupted frames ([`DecodeError::BadChecksum`](crate::DecodeError::BadChecksum)) |
+//! | `Authenticated` (feature `authentication`) | 4 | 1 (key id) + 2..15 (freshness) + 4, 8 or 16 (tag) | forged, corrupted, replayed and stale datagrams |
 //!
 //! An engine accepts the envelope it is configured for and no other
 //! ([`ReceiveError::WrongEnvelope`](crate::ReceiveError::WrongEnvelope)): an attacker
@@ -118,6 +118,8 @@ pub enum Protection {
     None,
     /// A CRC-32 after every message (wire version 3): a frame corrupted on the link is
     /// refused instead of changing a term or a sender. No defence against forgery.
+    /// Feature `checksum`.
+    #[cfg(feature = "checksum")]
     Checksum,
     /// A key id, a freshness value and a truncated MAC on every message (wire version 4):
     /// forged, corrupted and replayed datagrams are refused. Needs an [`Authenticator`]
@@ -125,6 +127,17 @@ pub enum Protection {
     /// `authentication`.
     #[cfg(feature = "authentication")]
     Authenticated(AuthOptions),
+}
+
+impl Protection {
+    /// Whether messages carry a CRC-32 (false whenever the `checksum` feature is off, so
+    /// that an engine built without it carries no checksum code).
+    pub(crate) const fn is_checksummed(&self) -> bool {
+        #[cfg(feature = "checksum")]
+        return matches!(self, Protection::Checksum);
+        #[cfg(not(feature = "checksum"))]
+        return false;
+    }
 }
 
 /// The options of [`Protection::Authenticated`].
