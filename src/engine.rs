@@ -14,9 +14,9 @@ use crate::durable::DurableState;
 use crate::event::{Cause, Event, Reported, Role};
 use crate::outbox::Recipient;
 use crate::peers::PeerIndex;
-use crate::protection::{Authenticator, Protection, Statistics, Unauthenticated};
+use crate::protection::{Authenticator, Statistics, Unauthenticated};
 #[cfg(feature = "authentication")]
-use crate::protection::{FreshnessGuard, FreshnessRefusal, KeyId, VerifyError};
+use crate::protection::{FreshnessGuard, FreshnessRefusal, KeyId, Protection, VerifyError};
 use crate::time::Instant;
 use crate::trace::trace_at;
 use crate::wire::{
