@@ -107,7 +107,7 @@ impl core::error::Error for ReceiveError {}
 
 impl Statistics {
     /// Counts one received message by its outcome.
-    fn count(&mut self, result: &Result<(), ReceiveError>) {
+    pub(crate) fn count(&mut self, result: &Result<(), ReceiveError>) {
         let counter = match result {
             Ok(()) => &mut self.accepted,
             Err(ReceiveError::Decode(DecodeError::BadChecksum)) => &mut self.bad_checksum,

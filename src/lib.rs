@@ -113,6 +113,8 @@ mod detector;
 pub mod durable;
 mod engine;
 mod event;
+#[cfg(feature = "multigroup")]
+pub mod multigroup;
 #[cfg(feature = "mutants")]
 mod mutation;
 mod outbox;

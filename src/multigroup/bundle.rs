@@ -1,0 +1,326 @@
+//! The wire format of a multi-group node: one *bundle* per datagram, carrying the
+//! node-level liveness fields and any number of per-group items.
+//!
+//! Layout: a version byte ([`BUNDLE_WIRE_VERSION`], or [`CHECKSUM_BUNDLE_WIRE_VERSION`]
+//! with a CRC-32 of every byte before it at the end), the postcard-encoded [`Header`],
+//! then items ([`Item`]) until the end of the datagram (the checksum excluded).
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{GroupId, NodeId};
+use crate::crc::crc32;
+use crate::wire::{DecodeError, EncodeError, Term};
+
+/// Version byte of a plain bundle.
+pub const BUNDLE_WIRE_VERSION: u8 = 5;
+/// Version byte of a bundle that ends with a CRC-32 of every byte before it.
+pub const CHECKSUM_BUNDLE_WIRE_VERSION: u8 = 6;
+
+/// Bytes of the CRC-32 that ends a checksummed bundle.
+const CHECKSUM_SIZE: usize = 4;
+
+/// The largest encoded [`Header`]: version byte, cluster, from, to, incarnation (5 bytes
+/// each as varints), sent-at and echo (10 each), epoch (5).
+pub(crate) const MAX_HEADER_SIZE: usize = 1 + 5 * 4 + 10 * 2 + 5;
+
+/// The largest encoded [`Item`]: group (3), term (10), kind (1), round (5).
+pub(crate) const MAX_ITEM_SIZE: usize = 3 + 10 + 1 + 5;
+
+/// The node-level fields every bundle carries: together they are the liveness exchange
+/// between two nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Header {
+    /// The node set's identifier: bundles of another cluster are refused.
+    pub(crate) cluster: GroupId,
+    pub(crate) from: NodeId,
+    pub(crate) to: NodeId,
+    /// The sender's session: it changes at every start.
+    pub(crate) incarnation: u32,
+    /// The sender's clock when it sent the bundle, in milliseconds.
+    pub(crate) sent_at: u64,
+    /// The newest `sent_at` the sender received from the receiver, plus one (0: none).
+    pub(crate) echo: u64,
+    /// How many times the sender stopped following the receiver in a group, counted
+    /// after this bundle's own `Unfollow` items.
+    pub(crate) epoch: u32,
+}
+
+/// What one item says about one group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(crate) enum ItemKind {
+    /// "Would you vote for me in `term`?" (which is the sender's term + 1); the round
+    /// names the attempt.
+    PreVote { round: u32 },
+    /// "I would", echoing the round.
+    PreVoteGranted { round: u32 },
+    /// "Vote for me in `term`."
+    RequestVote,
+    /// "I vote for you in `term`."
+    VoteGranted,
+    /// "I lead the group in `term`": the receiver follows and answers `LeadAck`.
+    Lead,
+    /// "I follow you in `term`."
+    LeadAck,
+    /// "I stopped following you in `term`."
+    Unfollow,
+    /// "I no longer lead in `term`."
+    Resign,
+    /// "I no longer lead in `term`; stand now."
+    TimeoutNow,
+    /// "My term is `term`, newer than the one you sent."
+    Newer,
+}
+
+/// One per-group item of a bundle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(crate) struct Item {
+    /// The group's index in both nodes' tables.
+    pub(crate) group: u16,
+    pub(crate) term: Term,
+    pub(crate) kind: ItemKind,
+}
+
+/// Writes bundles into a caller's buffer: the header first, then items while they fit.
+pub(crate) struct BundleWriter<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+    /// Room kept at the end for the checksum.
+    reserve: usize,
+    /// Items written.
+    pub(crate) items: usize,
+}
+
+impl<'b> BundleWriter<'b> {
+    /// Starts a bundle in `buf`, at most `limit` bytes long in all.
+    pub(crate) fn start(
+        buf: &'b mut [u8],
+        limit: usize,
+        header: &Header,
+        checksummed: bool,
+    ) -> Result<BundleWriter<'b>, EncodeError> {
+        let limit = limit.min(buf.len());
+        let buf = buf.get_mut(..limit).ok_or(EncodeError::BufferTooSmall)?;
+        let reserve = if checksummed { CHECKSUM_SIZE } else { 0 };
+        let (first, rest) = buf.split_first_mut().ok_or(EncodeError::BufferTooSmall)?;
+        *first = if checksummed {
+            CHECKSUM_BUNDLE_WIRE_VERSION
+        } else {
+            BUNDLE_WIRE_VERSION
+        };
+        let room = rest.len().saturating_sub(reserve);
+        let rest = rest.get_mut(..room).ok_or(EncodeError::BufferTooSmall)?;
+        let written = postcard::to_slice(header, rest)
+            .map_err(|_| EncodeError::BufferTooSmall)?
+            .len();
+        Ok(BundleWriter {
+            buf,
+            len: 1 + written,
+            reserve,
+            items: 0,
+        })
+    }
+
+    /// Whether another item of any kind surely fits.
+    pub(crate) fn has_room(&self) -> bool {
+        self.len + MAX_ITEM_SIZE + self.reserve <= self.buf.len()
+    }
+
+    /// Appends `item`; false (and nothing written) if it does not fit.
+    pub(crate) fn push(&mut self, item: &Item) -> bool {
+        let end = self.buf.len().saturating_sub(self.reserve);
+        let Some(room) = self.buf.get_mut(self.len..end) else {
+            return false;
+        };
+        match postcard::to_slice(item, room) {
+            Ok(written) => {
+                self.len += written.len();
+                self.items += 1;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Ends the bundle (appending the checksum if it has one); returns its length.
+    pub(crate) fn finish(self) -> usize {
+        if self.reserve == 0 {
+            return self.len;
+        }
+        let (covered, rest) = self.buf.split_at_mut(self.len);
+        let checksum = crc32(covered).to_le_bytes();
+        if let Some(out) = rest.get_mut(..CHECKSUM_SIZE) {
+            out.copy_from_slice(&checksum);
+        }
+        self.len + CHECKSUM_SIZE
+    }
+}
+
+/// A received bundle whose layout and every item were checked: nothing of it has been
+/// applied yet.
+pub(crate) struct Bundle<'b> {
+    pub(crate) header: Header,
+    items: &'b [u8],
+}
+
+impl<'b> Bundle<'b> {
+    /// Checks untrusted bytes: envelope, header and every item. Never panics.
+    pub(crate) fn decode(bytes: &'b [u8], checksummed: bool) -> Result<Bundle<'b>, DecodeError> {
+        let covered = if checksummed {
+            let split = bytes
+                .len()
+                .checked_sub(CHECKSUM_SIZE)
+                .ok_or(DecodeError::Truncated)?;
+            let (covered, checksum) = bytes.split_at(split);
+            if checksum != crc32(covered).to_le_bytes() {
+                return Err(DecodeError::BadChecksum);
+            }
+            covered
+        } else {
+            bytes
+        };
+        let expected = if checksummed {
+            CHECKSUM_BUNDLE_WIRE_VERSION
+        } else {
+            BUNDLE_WIRE_VERSION
+        };
+        let (&version, rest) = covered.split_first().ok_or(DecodeError::Truncated)?;
+        if version != expected {
+            return Err(DecodeError::UnsupportedVersion(version));
+        }
+        let (header, items) = postcard::take_from_bytes::<Header>(rest)?;
+        let bundle = Bundle { header, items };
+        for item in bundle.items() {
+            let item = item?;
+            if !item.term.is_valid() {
+                return Err(DecodeError::TermOutOfRange(item.term.0));
+            }
+        }
+        Ok(bundle)
+    }
+
+    /// The items, in order.
+    pub(crate) fn items(&self) -> Items<'b> {
+        Items { rest: self.items }
+    }
+}
+
+/// The items of a bundle, decoded one by one.
+pub(crate) struct Items<'b> {
+    rest: &'b [u8],
+}
+
+impl Iterator for Items<'_> {
+    type Item = Result<Item, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match postcard::take_from_bytes::<Item>(self.rest) {
+            Ok((item, rest)) => {
+                self.rest = rest;
+                Some(Ok(item))
+            }
+            Err(error) => {
+                self.rest = &[];
+                Some(Err(error.into()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> Header {
+        Header {
+            cluster: GroupId(u32::MAX),
+            from: NodeId(u32::MAX),
+            to: NodeId(u32::MAX),
+            incarnation: u32::MAX,
+            sent_at: u64::MAX,
+            echo: u64::MAX,
+            epoch: u32::MAX,
+        }
+    }
+
+    fn widest_item() -> Item {
+        Item {
+            group: u16::MAX,
+            term: Term::MAX,
+            kind: ItemKind::PreVoteGranted { round: u32::MAX },
+        }
+    }
+
+    #[test]
+    fn size_bounds_hold_for_the_widest_fields() {
+        let mut buf = [0; 128];
+        let mut writer = BundleWriter::start(&mut buf, 128, &header(), false).unwrap();
+        assert_eq!(writer.len, MAX_HEADER_SIZE);
+        let before = writer.len;
+        assert!(writer.push(&widest_item()));
+        assert!(writer.len - before <= MAX_ITEM_SIZE);
+    }
+
+    #[test]
+    fn a_bundle_round_trips_in_both_envelopes() {
+        for checksummed in [false, true] {
+            let mut buf = [0; 256];
+            let mut writer = BundleWriter::start(&mut buf, 256, &header(), checksummed).unwrap();
+            let items = [
+                widest_item(),
+                Item {
+                    group: 3,
+                    term: Term(9),
+                    kind: ItemKind::Lead,
+                },
+            ];
+            for item in &items {
+                assert!(writer.push(item));
+            }
+            let len = writer.finish();
+            let bundle = Bundle::decode(&buf[..len], checksummed).unwrap();
+            assert_eq!(bundle.header, header());
+            let decoded: Result<heapless::Vec<Item, 4>, _> = bundle.items().collect();
+            assert_eq!(decoded.unwrap().as_slice(), &items);
+        }
+    }
+
+    #[test]
+    fn the_writer_stops_at_the_limit() {
+        let mut buf = [0; 256];
+        let mut writer = BundleWriter::start(&mut buf, 64, &header(), true).unwrap();
+        let mut pushed = 0;
+        while writer.push(&widest_item()) {
+            pushed += 1;
+        }
+        let len = writer.finish();
+        assert!(len <= 64, "{len}");
+        assert_eq!(
+            pushed,
+            (64 - MAX_HEADER_SIZE - CHECKSUM_SIZE) / MAX_ITEM_SIZE
+        );
+    }
+
+    #[test]
+    fn every_truncation_and_flip_is_refused_or_decodes_cleanly() {
+        let mut buf = [0; 128];
+        let mut writer = BundleWriter::start(&mut buf, 128, &header(), true).unwrap();
+        assert!(writer.push(&widest_item()));
+        let len = writer.finish();
+        for cut in 0..len {
+            assert!(Bundle::decode(&buf[..cut], true).is_err());
+        }
+        for byte in 0..len {
+            for bit in 0..8 {
+                let mut flipped = buf;
+                flipped[byte] ^= 1 << bit;
+                assert_eq!(
+                    Bundle::decode(&flipped[..len], true).err(),
+                    Some(DecodeError::BadChecksum)
+                );
+            }
+        }
+    }
+}
