@@ -467,6 +467,11 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
         })
     }
 
+    /// Ends the node and gives its storage back, to reuse for the next start.
+    pub fn into_storage(self) -> (&'s mut [GroupSlot], &'s mut [QueuedItem]) {
+        (self.groups, self.queue)
+    }
+
     // ---- getters ----
 
     /// The configuration.

@@ -53,6 +53,9 @@
 
 extern crate std;
 
+#[cfg(feature = "multigroup")]
+pub mod multigroup;
+
 use std::boxed::Box;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
