@@ -1119,6 +1119,9 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
             Standing::Leader => {
                 if !self.has_majority_support(group, now) {
                     self.step_down(now, group, ItemKind::Resign, NO_NODE);
+                } else if self.ask_unacknowledged(group) {
+                    self.schedule
+                        .arm(self.groups, group, now + self.config.election_timeout);
                 }
             }
             Standing::Follower => {
@@ -1217,7 +1220,7 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
         self.schedule
             .arm(self.groups, group, now + self.config.election_timeout);
         if preferred_elsewhere {
-            self.rebalance.pending = true;
+            self.request_spread();
         }
     }
 
@@ -1310,6 +1313,24 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
         }
     }
 
+    /// Sends `Lead` again to every alive member that has not acknowledged it (its
+    /// acknowledgement, or the `Lead`, was lost); returns whether there was one. Members
+    /// that are down are asked when they come back.
+    fn ask_unacknowledged(&mut self, group: u16) -> bool {
+        let Some(slot) = self.slot(group).copied() else {
+            return false;
+        };
+        let mut asked = false;
+        for (position, &member) in slot.members().iter().enumerate() {
+            let alive = self.peer(member).is_some_and(|p| p.alive);
+            if slot.acked & (1 << position) == 0 && alive {
+                self.reply(member, group, slot.term, ItemKind::Lead);
+                asked = true;
+            }
+        }
+        asked
+    }
+
     /// Whether a majority of `group`'s members (this node included) acknowledged its
     /// leadership and still support it.
     fn has_majority_support(&self, group: u16, now: Instant) -> bool {
@@ -1358,6 +1379,12 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
                 self.reply(peer, group, term, ItemKind::Lead);
             }
         }
+        self.request_spread();
+    }
+
+    /// Starts a full sweep for groups to hand back (rule 9), from where the last one
+    /// stopped: a group that changed behind the cursor is seen again.
+    fn request_spread(&mut self) {
         self.rebalance.pending = true;
         self.rebalance.found = false;
         self.rebalance.swept = 0;
@@ -1467,12 +1494,13 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
                 }
             }
             if self.rebalance.swept >= total {
-                if !self.rebalance.found {
+                let found = self.rebalance.found;
+                self.rebalance.found = false;
+                self.rebalance.swept = 0;
+                if !found {
                     self.rebalance.pending = false;
                     break;
                 }
-                self.rebalance.found = false;
-                self.rebalance.swept = 0;
             }
         }
     }
