@@ -181,3 +181,63 @@ fn under_the_fault_mix_every_group_keeps_its_promises_and_is_led_after_healing()
         assert!(spread <= 1, "seed {seed}: leaders per node {leaders:?}");
     }
 }
+
+/// One group of three on three nodes, led by node 1, without jitter in the delays.
+fn three_nodes() -> Cluster {
+    let mut cluster = Cluster::new(ClusterOptions {
+        nodes: 3,
+        groups: 1,
+        max_delay_ms: 0,
+        ..ClusterOptions::default()
+    });
+    cluster.run_for(4_000).unwrap();
+    assert_eq!(cluster.group_led(0).unwrap(), 0);
+    cluster
+}
+
+/// Node 3 loses node 1 while node 2 still hears it, and node 2's datagrams to node 1 are
+/// slow: were node 2 not sticky, it would vote node 3 in while node 1 still counts on it.
+#[test]
+fn a_follower_that_hears_its_leader_votes_for_nobody_else() {
+    let mut cluster = three_nodes();
+    cluster.partition(&[2]);
+    cluster.heal_link(1, 2);
+    cluster.heal_link(2, 1);
+    cluster.slow(1, 0, 300);
+    cluster.run_for(10_000).unwrap_or_else(|v| panic!("{v}"));
+    let now = bellwether::Instant::from_millis(cluster.now());
+    assert!(cluster.node(0).unwrap().has_lease(0, now));
+}
+
+/// Node 2 restarts while node 1 leads on its support and node 3 has lost node 1: a
+/// restarted node votes for nobody for `T`, which covers what it acknowledged before.
+#[test]
+fn a_restarted_follower_waits_before_it_votes() {
+    let mut cluster = three_nodes();
+    cluster.partition(&[2]);
+    cluster.heal_link(1, 2);
+    cluster.heal_link(2, 1);
+    cluster.slow(1, 0, 300);
+    // Node 3 stands about 1.25 s after the cut; node 2 restarts just before, and node 1
+    // hears of the restart 300 ms later.
+    cluster.run_for(1_150).unwrap();
+    cluster.crash(1);
+    cluster.restart(1);
+    cluster.run_for(10_000).unwrap_or_else(|v| panic!("{v}"));
+}
+
+/// Node 1's datagrams are lost, but it still hears everyone: the others elect a new
+/// leader, and node 1's lease ends first, because support comes only from echoes of what
+/// node 1 sent, not from what it hears.
+#[test]
+fn a_leader_nobody_hears_loses_its_lease_though_it_hears_everyone() {
+    let mut cluster = three_nodes();
+    cluster.block(0, 1);
+    cluster.block(0, 2);
+    // What node 2 sent before it voted for node 3 still reaches node 1 for 300 ms.
+    cluster.slow(1, 0, 300);
+    cluster.run_for(10_000).unwrap_or_else(|v| panic!("{v}"));
+    let now = bellwether::Instant::from_millis(cluster.now());
+    assert!(!cluster.node(0).unwrap().has_lease(0, now));
+    assert!((1..3).any(|i| cluster.node(i).unwrap().has_lease(0, now)));
+}

@@ -130,6 +130,8 @@ pub struct Cluster {
     sequence: u64,
     /// `cut[a][b]`: datagrams from `a` to `b` are lost.
     cut: Vec<Vec<bool>>,
+    /// `slow[a][b]`: extra delay of datagrams from `a` to `b`, ms.
+    slow: Vec<Vec<u64>>,
     /// (group, term) → the node that led it, over the whole run.
     leaders_by_term: BTreeMap<(u16, u64), usize>,
     /// Datagrams and bytes sent, per ordered pair.
@@ -149,6 +151,7 @@ impl Cluster {
             flight: BinaryHeap::new(),
             sequence: 0,
             cut: vec![vec![false; n]; n],
+            slow: vec![vec![0; n]; n],
             leaders_by_term: BTreeMap::new(),
             datagrams: vec![vec![0; n]; n],
             bytes: vec![vec![0; n]; n],
@@ -220,10 +223,23 @@ impl Cluster {
         self.cut[a][b] = true;
     }
 
-    /// Restores every link.
+    /// Restores the link from `a` to `b`.
+    pub fn heal_link(&mut self, a: usize, b: usize) {
+        self.cut[a][b] = false;
+    }
+
+    /// Delays every datagram from `a` to `b` by `ms` more.
+    pub fn slow(&mut self, a: usize, b: usize, ms: u64) {
+        self.slow[a][b] = ms;
+    }
+
+    /// Restores every link to full speed.
     pub fn heal(&mut self) {
         for row in &mut self.cut {
             row.fill(false);
+        }
+        for row in &mut self.slow {
+            row.fill(0);
         }
     }
 
@@ -431,7 +447,7 @@ impl Cluster {
             if self.cut[i][to] || self.random(100) < self.options.loss_percent {
                 continue;
             }
-            let at = self.now + 1 + self.random(self.options.max_delay_ms + 1);
+            let at = self.now + 1 + self.slow[i][to] + self.random(self.options.max_delay_ms + 1);
             self.sequence += 1;
             self.flight.push(Reverse((at, self.sequence, i, to, bytes)));
         }
