@@ -27,10 +27,10 @@ fn idle_traffic_is_one_datagram_per_ordered_pair_per_interval() {
     cluster.run_for(6_000).unwrap();
     let before: Vec<u64> = (0..25).map(|k| cluster.datagrams(k / 5, k % 5)).collect();
     cluster.run_for(10_000).unwrap();
-    for k in 0..25 {
+    for (k, before) in before.iter().enumerate() {
         let (a, b) = (k / 5, k % 5);
         if a != b {
-            let sent = cluster.datagrams(a, b) - before[k];
+            let sent = cluster.datagrams(a, b) - before;
             // 100 intervals of 100 ms: one heartbeat each, and nothing else while idle.
             assert!((99..=101).contains(&sent), "{a}->{b}: {sent}");
         }
@@ -69,12 +69,23 @@ fn a_failed_nodes_groups_move_at_once_and_come_back_gradually() {
     let leaders = cluster.leaders_per_node();
     assert_eq!(leaders.iter().sum::<usize>(), 1000, "{leaders:?}");
     assert_eq!(leaders[0], 0);
-    // Back again: node 1 takes its share back, a bounded number per interval.
+    // The failed node's groups fell to both members that follow it, not to one.
+    assert!(leaders[1] > 250 && leaders[2] > 250, "{leaders:?}");
+    // Back again: node 1 takes its share back, a bounded number per interval (32 from
+    // each of the two nodes holding its groups per interval; elections that straddle a
+    // window's edge let a 100 ms window see two intervals' worth), not all at once.
     cluster.restart(0);
-    cluster.run_for(2_000).unwrap();
-    let early = cluster.leaders_per_node()[0];
-    assert!(early < 200, "all came back at once: {early}");
-    cluster.run_for(30_000).unwrap();
+    let mut previous = 0;
+    let mut steps_with_transfers = 0;
+    for _ in 0..100 {
+        cluster.run_for(100).unwrap();
+        let now_led = cluster.leaders_per_node()[0];
+        assert!(now_led - previous <= 2 * 2 * 32, "{previous} -> {now_led}");
+        steps_with_transfers += usize::from(now_led > previous);
+        previous = now_led;
+    }
+    assert!(steps_with_transfers >= 3, "{steps_with_transfers}");
+    cluster.run_for(10_000).unwrap();
     cluster.every_group_led().unwrap();
     assert_eq!(cluster.leaders_per_node(), vec![200; 5]);
     let transfers: u32 = (0..5)

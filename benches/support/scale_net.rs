@@ -486,11 +486,11 @@ impl<H: Host> Net<H> {
             }
         }
         for i in 0..NODES {
-            if let Some(host) = self.hosts[i].as_mut() {
-                if host.deadline().is_some_and(|t| t <= now) {
-                    host.fire(now, &mut self.out);
-                    self.dispatch(i);
-                }
+            if let Some(host) = self.hosts[i].as_mut()
+                && host.deadline().is_some_and(|t| t <= now)
+            {
+                host.fire(now, &mut self.out);
+                self.dispatch(i);
             }
         }
     }

@@ -189,7 +189,7 @@ impl core::error::Error for MultiGroupError {}
 impl<const N: usize> MultiGroupConfig<N> {
     /// A node `id` of the node set `nodes` (the same list, in the same order, on every
     /// node) of cluster `cluster`: heartbeat every 100 ms, election timeout 1 s, drift
-    /// bound 1,000 ppm, datagrams up to 1,200 bytes, 8 transfers per interval, CRC-32 on
+    /// bound 1,000 ppm, datagrams up to 1,200 bytes, 32 transfers per interval, CRC-32 on
     /// every datagram when the `checksum` feature is on, seed 0, session 0.
     pub fn new(
         id: NodeId,
@@ -217,7 +217,7 @@ impl<const N: usize> MultiGroupConfig<N> {
             election_timeout: Duration::from_millis(1_000),
             clock_drift_ppm: 1_000,
             datagram_size: 1_200,
-            transfers_per_interval: 8,
+            transfers_per_interval: 32,
             checksummed: cfg!(feature = "checksum"),
             seed: 0,
             incarnation: 0,
@@ -1659,7 +1659,7 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
         let count = slot.member_count.max(1);
         let mut rank = 0;
         for step in 0..count {
-            let position = (slot.preferred + step) % count;
+            let position = preference_order(group, slot.preferred, count, step);
             if position == slot.own_position {
                 break;
             }
@@ -1675,9 +1675,11 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
                 rank += 1;
             }
         }
+        // Jitter in four coarse steps of T/32: members of equal rank still draw apart,
+        // and the groups that fall due together leave in the same datagrams.
         let quarter = self.config.election_timeout.as_millis() / 4;
-        let jitter = self.rng.duration_below(Duration::from_millis(quarter / 2));
-        Duration::from_millis(quarter * rank) + jitter
+        let jitter = self.rng.below(4) * (quarter / 8);
+        Duration::from_millis(quarter * rank + jitter)
     }
 
     fn mark_dirty(&mut self, group: u16) {
@@ -1745,6 +1747,18 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
             .position(|&n| n == id)
             .map(|i| i as u8)
     }
+}
+
+/// The member position at `step` of `group`'s preference order: the preferred member
+/// first, then the others round the member list from an offset that varies with the
+/// group, so that the groups of a failed node fall to different members.
+fn preference_order(group: u16, preferred: u8, count: u8, step: u8) -> u8 {
+    if step == 0 || count < 2 {
+        return preferred;
+    }
+    let others = count - 1;
+    let offset = ((group / u16::from(count)) % u16::from(others)) as u8;
+    (preferred + 1 + (step - 1 + offset) % others) % count
 }
 
 /// Which link field of a slot a list goes through.

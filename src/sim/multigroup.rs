@@ -70,7 +70,7 @@ impl Default for ClusterOptions {
             heartbeat_ms: 100,
             election_timeout_ms: 1_000,
             datagram_size: 1_200,
-            transfers_per_interval: 8,
+            transfers_per_interval: 32,
             loss_percent: 0,
             max_delay_ms: 5,
             check: true,
@@ -313,13 +313,13 @@ impl Cluster {
         };
         let id = NodeId(leader as u32 + 1);
         for member in placement(g, self.options.nodes, self.options.members) {
-            if let Some(node) = self.node(member.0 as usize - 1) {
-                if node.leader(g) != Some(id) {
-                    return Err(self.violation(format!(
-                        "group {g}: {member} follows {:?}, not {id}",
-                        node.leader(g)
-                    )));
-                }
+            if let Some(node) = self.node(member.0 as usize - 1)
+                && node.leader(g) != Some(id)
+            {
+                return Err(self.violation(format!(
+                    "group {g}: {member} follows {:?}, not {id}",
+                    node.leader(g)
+                )));
             }
         }
         Ok(leader)
@@ -389,20 +389,18 @@ impl Cluster {
             let Some(Reverse((_, _, _, to, bytes))) = self.flight.pop() else {
                 break;
             };
-            if let Some(node) = self.hosts[to].node.as_mut() {
-                if let Err(error) = node.handle_bytes(now, &bytes) {
-                    return Err(
-                        self.violation(format!("node {} refused a datagram: {error}", to + 1))
-                    );
-                }
+            if let Some(node) = self.hosts[to].node.as_mut()
+                && let Err(error) = node.handle_bytes(now, &bytes)
+            {
+                return Err(self.violation(format!("node {} refused a datagram: {error}", to + 1)));
             }
             self.drain(to);
         }
         for i in 0..self.options.nodes {
-            if let Some(node) = self.hosts[i].node.as_mut() {
-                if node.poll_timeout().is_some_and(|t| t <= now) {
-                    node.handle_timeout(now);
-                }
+            if let Some(node) = self.hosts[i].node.as_mut()
+                && node.poll_timeout().is_some_and(|t| t <= now)
+            {
+                node.handle_timeout(now);
             }
             self.drain(i);
         }
