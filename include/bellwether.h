@@ -1223,7 +1223,7 @@ typedef struct {
    * Groups handed to their preferred member to spread leadership.
    */
   uint32_t transfers;
-} bw_multi_statistics;
+} bw_multi_counters;
 
 /**
  * Computes a MAC for an authenticated node (`bw_node_set_mac_callbacks()`): writes the
@@ -1757,7 +1757,7 @@ bw_result bw_multi_is_alive(const bw_multi *multi, uint32_t id, bool *out_alive)
  * # Safety
  * `multi` must be NULL or a valid handle; `out_statistics` must be NULL or writable.
  */
-bw_result bw_multi_statistics(const bw_multi *multi, bw_multi_statistics *out_statistics);
+bw_result bw_multi_statistics(const bw_multi *multi, bw_multi_counters *out_statistics);
 
 /**
  * The exact number of bytes a node takes in this build (at most `BW_NODE_SIZE`): node

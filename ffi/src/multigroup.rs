@@ -982,7 +982,7 @@ pub unsafe extern "C" fn bw_multi_is_alive(
 /// saturate at `UINT32_MAX`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct bw_multi_statistics {
+pub struct bw_multi_counters {
     /// Datagrams received, by outcome, and sent (`bad_mac`, `unknown_key`, `replay` and
     /// `unsynchronised` stay 0: multi-group datagrams are not authenticated).
     pub datagrams: bw_statistics,
@@ -999,9 +999,9 @@ pub struct bw_multi_statistics {
     pub transfers: u32,
 }
 
-impl From<MultiGroupStatistics> for bw_multi_statistics {
+impl From<MultiGroupStatistics> for bw_multi_counters {
     fn from(statistics: MultiGroupStatistics) -> Self {
-        bw_multi_statistics {
+        bw_multi_counters {
             datagrams: statistics.datagrams.into(),
             items_sent: statistics.items_sent,
             items_received: statistics.items_received,
@@ -1019,7 +1019,7 @@ impl From<MultiGroupStatistics> for bw_multi_statistics {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bw_multi_statistics(
     multi: *const bw_multi,
-    out_statistics: *mut bw_multi_statistics,
+    out_statistics: *mut bw_multi_counters,
 ) -> bw_result {
     // SAFETY: the caller guarantees `out_statistics` is NULL or writable.
     let out = unsafe { output(out_statistics) };
