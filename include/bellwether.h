@@ -1024,7 +1024,7 @@ typedef struct {
   size_t datagram_size;
   /**
    * How many groups the node hands back to their preferred member per heartbeat
-   * interval at most (default 8; 0: never).
+   * interval at most (default 32; 0: never).
    */
   uint16_t transfers_per_interval;
   /**
@@ -1483,7 +1483,7 @@ bw_result bw_config_init(bw_config *config, size_t config_size, uint32_t algorit
 /**
  * Sets up `config`, of `config_size` bytes (pass `sizeof config`), with the defaults:
  * heartbeat 100, election timeout 1000, drift bound 1000 ppm, datagrams of up to 1200
- * bytes, 8 transfers per interval, checksummed datagrams, seed 0, incarnation 0, cluster
+ * bytes, 32 transfers per interval, checksummed datagrams, seed 0, incarnation 0, cluster
  * 0, and `struct_size` = `config_size`. `id` and `nodes` are left empty: set them.
  *
  * Errors: `BW_RESULT_NULL_POINTER`; `BW_RESULT_CONFIG_SIZE` if `config_size` is smaller

@@ -169,7 +169,7 @@ pub struct bw_multi_config {
     /// large.
     pub datagram_size: usize,
     /// How many groups the node hands back to their preferred member per heartbeat
-    /// interval at most (default 8; 0: never).
+    /// interval at most (default 32; 0: never).
     pub transfers_per_interval: u16,
     /// Whether every datagram ends with a CRC-32 (default true). Every node must agree:
     /// a datagram in the other format is refused with `BW_RESULT_WRONG_ENVELOPE`.
@@ -208,7 +208,7 @@ fn defaults(struct_size: usize) -> bw_multi_config {
             .map_or(1_000, |c| c.election_timeout().as_millis()),
         clock_drift_ppm: 1_000,
         datagram_size: engine.as_ref().map_or(1_200, |c| c.datagram_size()),
-        transfers_per_interval: 8,
+        transfers_per_interval: 32,
         checksum: true,
         seed: 0,
         incarnation: 0,
@@ -217,7 +217,7 @@ fn defaults(struct_size: usize) -> bw_multi_config {
 
 /// Sets up `config`, of `config_size` bytes (pass `sizeof config`), with the defaults:
 /// heartbeat 100, election timeout 1000, drift bound 1000 ppm, datagrams of up to 1200
-/// bytes, 8 transfers per interval, checksummed datagrams, seed 0, incarnation 0, cluster
+/// bytes, 32 transfers per interval, checksummed datagrams, seed 0, incarnation 0, cluster
 /// 0, and `struct_size` = `config_size`. `id` and `nodes` are left empty: set them.
 ///
 /// Errors: `BW_RESULT_NULL_POINTER`; `BW_RESULT_CONFIG_SIZE` if `config_size` is smaller
