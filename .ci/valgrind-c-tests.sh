@@ -8,7 +8,8 @@
 # - examples/c/minimal.c, the README's program;
 # - examples/c/udp_node.c, one quorum node alone on a loopback port: it elects itself,
 #   persists its term and vote to a state file, then exits when its standard input closes;
-#   then once more, restored from that file.
+#   then once more, restored from that file; and in multi-group mode (--groups), alone
+#   with 50 groups, each of which it must lead.
 #
 # Each program is linked with libbellwether.a and nothing else. Any memcheck error, any
 # definite or possible leak, a failed scenario or a non-zero exit fails the script.
@@ -78,5 +79,17 @@ run_udp_node
 echo "valgrind-c-tests: examples/c/udp_node.c, restored from its state file"
 run_udp_node
 grep -q "^restored term" "$out_dir/udp_node.log"
+
+# Multi-group mode, one node alone: it leads its 50 groups of one after the election
+# timeout (1 s, plus the preference delays); stdin closes after four seconds.
+echo "valgrind-c-tests: examples/c/udp_node.c --groups 50"
+port=$((20000 + RANDOM % 20000))
+(sleep 4) | "${VALGRIND[@]}" "$out_dir/udp_node" --groups 50 --id 1 \
+    --peer "1=127.0.0.1:$port" --exit-on-stdin-eof >"$out_dir/udp_node_multi.log"
+grep -q "^groups held 50 with-leader 50 leading 50 " "$out_dir/udp_node_multi.log" || {
+    cat "$out_dir/udp_node_multi.log" >&2
+    echo "valgrind-c-tests: udp_node --groups did not lead every group" >&2
+    exit 1
+}
 
 echo "valgrind-c-tests: passed in $((SECONDS - start)) s (no memcheck error, no leak)"

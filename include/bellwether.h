@@ -43,6 +43,66 @@
 #define BW_CMAC_KEY_SIZE 16
 
 /**
+ * The bytes of memory a multi-group node needs: exactly its size on 64-bit targets, and
+ * enough on 32-bit ones, where it is smaller (`bw_multi_size()` says exactly). Its groups
+ * and its queue live in separate storage (`bw_group_slot`, `bw_queued_item`).
+ */
+#define BW_MULTI_SIZE 12400
+
+/**
+ * The alignment the memory of a multi-group node needs: enough on every target
+ * (`bw_multi_align()` says exactly).
+ */
+#define BW_MULTI_ALIGN 8
+
+/**
+ * The bytes of one group slot (`bw_group_slot`): one per group index.
+ */
+#define BW_GROUP_SLOT_SIZE 48
+
+/**
+ * The alignment of a group slot: enough on every target.
+ */
+#define BW_GROUP_SLOT_ALIGN 8
+
+/**
+ * The bytes of one entry of the outbound queue (`bw_queued_item`).
+ */
+#define BW_QUEUED_ITEM_SIZE 24
+
+/**
+ * The alignment of a queue entry: enough on every target.
+ */
+#define BW_QUEUED_ITEM_ALIGN 8
+
+/**
+ * The most members one group of a multi-group node can have.
+ */
+#define BW_MULTI_MAX_GROUP_MEMBERS 8
+
+/**
+ * The most group slots a multi-group node can use (group indices 0 to 65534).
+ */
+#define BW_MULTI_MAX_GROUPS 65535
+
+/**
+ * The smallest `datagram_size` a multi-group node accepts, in bytes.
+ */
+#define BW_MULTI_MIN_DATAGRAM_SIZE 69
+
+/**
+ * The most records one batch of `bw_multi_poll_persist()` holds: a larger array is
+ * filled up to this many, and the rest follow in the next batch.
+ */
+#define BW_MULTI_PERSIST_BATCH 64
+
+/**
+ * The `preferred` value of `bw_multi_add_group()` that leaves the choice to the node:
+ * the member at position `group % members_len`.
+ */
+#define BW_MULTI_DEFAULT_PREFERRED 255
+
+/**
  * The most members a node of the C API can have.
  */
 #define BW_MAX_MEMBERS 32
@@ -104,7 +164,8 @@ enum bw_result
   BW_RESULT_NULL_POINTER = 2,
   /**
    * An output buffer is too small; the data stays queued (a message needs at most
-   * `BW_MAX_MESSAGE_SIZE` bytes, a record `BW_RECORD_SIZE`).
+   * `BW_MAX_MESSAGE_SIZE` bytes, a record `BW_RECORD_SIZE`, a multi-group datagram the
+   * config's `datagram_size`).
    */
   BW_RESULT_BUFFER_TOO_SMALL = 3,
   /**
@@ -323,6 +384,44 @@ enum bw_result
    * Neither slot holds a valid record: a node that never stored one.
    */
   BW_RESULT_NO_VALID_RECORD = 65,
+  /**
+   * Multi-group: a group member (or a transfer's target) is not in the node set.
+   */
+  BW_RESULT_UNKNOWN_NODE = 70,
+  /**
+   * Multi-group: a group has no members, or more than `BW_MULTI_MAX_GROUP_MEMBERS`.
+   */
+  BW_RESULT_GROUP_SIZE = 71,
+  /**
+   * Multi-group: the group index is outside the group storage, or (queries, transfers)
+   * the node holds no such group.
+   */
+  BW_RESULT_NO_SUCH_GROUP = 72,
+  /**
+   * Multi-group: the group was added already (adding it again, restoring it).
+   */
+  BW_RESULT_GROUP_IN_USE = 73,
+  /**
+   * Multi-group config: `datagram_size` is below `BW_MULTI_MIN_DATAGRAM_SIZE`.
+   */
+  BW_RESULT_DATAGRAM_SIZE = 74,
+  /**
+   * Multi-group: the queue storage has fewer entries than the node set has nodes.
+   */
+  BW_RESULT_QUEUE_TOO_SMALL = 75,
+  /**
+   * Multi-group: the preferred position is not a member's position.
+   */
+  BW_RESULT_BAD_PREFERRED = 76,
+  /**
+   * Multi-group: no transfer from here to that node: this node does not lead the
+   * group, or the target is this node, not a member, or not alive.
+   */
+  BW_RESULT_NO_TRANSFER = 77,
+  /**
+   * Multi-group: more group slots than `BW_MULTI_MAX_GROUPS`.
+   */
+  BW_RESULT_TOO_MANY_GROUPS = 78,
   /**
    * An error this version of the library has no code for.
    */
@@ -708,6 +807,14 @@ typedef uint32_t bw_durability;
 #endif // __cplusplus
 
 /**
+ * A multi-group node: opaque. Lives in memory the caller provides (`BW_MULTI_SIZE`
+ * bytes aligned to `BW_MULTI_ALIGN`), set up by `bw_multi_init()`; it owns nothing, so
+ * there is nothing to free. It borrows the group and queue storage given to
+ * `bw_multi_init()` for as long as it is used.
+ */
+typedef struct bw_multi bw_multi;
+
+/**
  * A node of one election group: opaque. Lives in memory the caller provides
  * (`BW_NODE_SIZE` bytes aligned to `BW_NODE_ALIGN`), set up by `bw_node_init()` or
  * `bw_node_restore()` (or their `_authenticated` forms); it owns nothing, so there is
@@ -867,6 +974,258 @@ typedef struct {
 } bw_config;
 
 /**
+ * The configuration of a multi-group node. Set it up with `bw_multi_config_init()`
+ * (which sets `struct_size` and the defaults), then set `id`, `nodes` and `nodes_len`.
+ * Times are in the host's units (milliseconds by default). Later versions add fields at
+ * the end: `struct_size` tells the library which version the caller compiled.
+ */
+typedef struct {
+  /**
+   * The size of the struct the caller compiled, `sizeof(bw_multi_config)`: set by
+   * `bw_multi_config_init()`; do not change it.
+   */
+  size_t struct_size;
+  /**
+   * This node's id; must be one of `nodes`.
+   */
+  uint32_t id;
+  /**
+   * The node set (this node included): the same ids, in the same order, on every
+   * node; `nodes_len` of them, at most `BW_MAX_MEMBERS`.
+   */
+  const uint32_t *nodes;
+  /**
+   * How many ids `nodes` points to.
+   */
+  size_t nodes_len;
+  /**
+   * The cluster's id: datagrams of another cluster are refused with
+   * `BW_RESULT_WRONG_GROUP`.
+   */
+  uint32_t cluster;
+  /**
+   * How often the node sends each other node a datagram when nothing else is due
+   * (default 100); at most a third of the lease duration `T(1-rho)/(1+rho)`.
+   */
+  uint64_t heartbeat_interval;
+  /**
+   * The election timeout T of every group (default 1000).
+   */
+  uint64_t election_timeout;
+  /**
+   * The bound rho on every clock's rate error, in parts per million (default 1000).
+   */
+  uint32_t clock_drift_ppm;
+  /**
+   * The largest datagram the transport carries, in bytes (default 1200; at least
+   * `BW_MULTI_MIN_DATAGRAM_SIZE`): `bw_multi_poll_transmit()` needs a buffer this
+   * large.
+   */
+  size_t datagram_size;
+  /**
+   * How many groups the node hands back to their preferred member per heartbeat
+   * interval at most (default 32; 0: never).
+   */
+  uint16_t transfers_per_interval;
+  /**
+   * Whether every datagram ends with a CRC-32 (default true). Every node must agree:
+   * a datagram in the other format is refused with `BW_RESULT_WRONG_ENVELOPE`.
+   */
+  bool checksum;
+  /**
+   * Seed of the timeout jitter; give each node its own.
+   */
+  uint64_t seed;
+  /**
+   * This start's session: it must differ from every earlier start of this node (a
+   * boot counter kept in storage, or random bits), so that its peers notice a restart.
+   */
+  uint32_t incarnation;
+} bw_multi_config;
+
+/**
+ * One group's slot, opaque: declare the group storage as an array of them
+ * (`static bw_group_slot slots[10000];`), one per group index, and hand it to
+ * `bw_multi_init()`, which overwrites it.
+ */
+typedef union {
+  /**
+   * The slot's bytes.
+   */
+  uint8_t bytes[BW_GROUP_SLOT_SIZE];
+  /**
+   * Aligns the slot.
+   */
+  uint64_t align;
+} bw_group_slot;
+
+/**
+ * One entry of a multi-group node's outbound queue, opaque: declare the queue storage
+ * as an array of them (at least one per node; a few per group the node leads is ample)
+ * and hand it to `bw_multi_init()`, which overwrites it. It is split evenly among the
+ * peers.
+ */
+typedef union {
+  /**
+   * The entry's bytes.
+   */
+  uint8_t bytes[BW_QUEUED_ITEM_SIZE];
+  /**
+   * Aligns the entry.
+   */
+  uint64_t align;
+} bw_queued_item;
+
+/**
+ * One group's term and vote, to persist and to restore after a restart
+ * (`bw_multi_poll_persist()`, `bw_multi_restore_group()`).
+ */
+typedef struct {
+  /**
+   * The group's index.
+   */
+  uint16_t group;
+  /**
+   * Its term.
+   */
+  uint64_t term;
+  /**
+   * With `has_vote`: the node this node voted for in `term` (0 otherwise).
+   */
+  uint32_t voted_for;
+  /**
+   * Whether this node voted in `term`.
+   */
+  bool has_vote;
+} bw_group_record;
+
+/**
+ * A message written into the caller's buffer.
+ */
+typedef struct {
+  /**
+   * Send it to every other member (a broadcast medium); `to` is then 0.
+   */
+  bool broadcast;
+  /**
+   * Without `broadcast`: the receiving node's id.
+   */
+  uint32_t to;
+  /**
+   * How many bytes of the buffer the message takes, from its start.
+   */
+  size_t len;
+} bw_transmit;
+
+/**
+ * A change in one group (`bw_multi_poll_event()`): the group's state when the event is
+ * polled; several changes between two polls are reported once.
+ */
+typedef struct {
+  /**
+   * The group's index.
+   */
+  uint16_t group;
+  /**
+   * This node's role in it now (a `bw_role` value).
+   */
+  uint32_t role;
+  /**
+   * Whether this node knows the group's leader.
+   */
+  bool has_leader;
+  /**
+   * With `has_leader`: the leader (this node when it leads; 0 otherwise).
+   */
+  uint32_t leader;
+  /**
+   * The group's term now.
+   */
+  uint64_t term;
+} bw_group_event;
+
+/**
+ * What a node received, counted by outcome (`bw_node_statistics()`): the refusal counters
+ * show an attack or a bad link. Counters saturate at `UINT32_MAX`.
+ */
+typedef struct {
+  /**
+   * Messages accepted (freshness requests and replies included).
+   */
+  uint32_t accepted;
+  /**
+   * Datagrams sent.
+   */
+  uint32_t sent;
+  /**
+   * Bytes that are not a message of a known version and layout.
+   */
+  uint32_t malformed;
+  /**
+   * Messages in another envelope than the node's protection.
+   */
+  uint32_t wrong_envelope;
+  /**
+   * Checksummed messages whose checksum did not match.
+   */
+  uint32_t bad_checksum;
+  /**
+   * Authenticated messages whose tag did not match.
+   */
+  uint32_t bad_mac;
+  /**
+   * Authenticated messages signed with a key the node does not hold.
+   */
+  uint32_t unknown_key;
+  /**
+   * Authenticated messages already accepted or too old, and freshness replies that
+   * answer no current request.
+   */
+  uint32_t replay;
+  /**
+   * Authenticated messages from a session not (yet) synchronised with.
+   */
+  uint32_t unsynchronised;
+  /**
+   * Messages of another group, from a non-member or this node, or for another node.
+   */
+  uint32_t not_for_this_node;
+} bw_statistics;
+
+/**
+ * What a multi-group node received and sent (`bw_multi_statistics()`). Counters
+ * saturate at `UINT32_MAX`.
+ */
+typedef struct {
+  /**
+   * Datagrams received, by outcome, and sent (`bad_mac`, `unknown_key`, `replay` and
+   * `unsynchronised` stay 0: multi-group datagrams are not authenticated).
+   */
+  bw_statistics datagrams;
+  /**
+   * Items sent.
+   */
+  uint32_t items_sent;
+  /**
+   * Items received and applied.
+   */
+  uint32_t items_received;
+  /**
+   * Items received for a group this node does not hold, or from a non-member.
+   */
+  uint32_t items_ignored;
+  /**
+   * Items dropped because a peer's queue was full (the protocol retries, as after a
+   * lost datagram): a larger queue storage avoids them.
+   */
+  uint32_t items_dropped;
+  /**
+   * Groups handed to their preferred member to spread leadership.
+   */
+  uint32_t transfers;
+} bw_multi_counters;
+
+/**
  * Computes a MAC for an authenticated node (`bw_node_set_mac_callbacks()`): writes the
  * leading `tag_len` bytes of the MAC of the `data_len` bytes at `data`, under key
  * `key_id`, to `tag`; returns 0, or non-zero if it holds no key `key_id` (the library then
@@ -958,72 +1317,6 @@ typedef struct {
    */
   uint32_t voted_for;
 } bw_durable_state;
-
-/**
- * What a node received, counted by outcome (`bw_node_statistics()`): the refusal counters
- * show an attack or a bad link. Counters saturate at `UINT32_MAX`.
- */
-typedef struct {
-  /**
-   * Messages accepted (freshness requests and replies included).
-   */
-  uint32_t accepted;
-  /**
-   * Datagrams sent.
-   */
-  uint32_t sent;
-  /**
-   * Bytes that are not a message of a known version and layout.
-   */
-  uint32_t malformed;
-  /**
-   * Messages in another envelope than the node's protection.
-   */
-  uint32_t wrong_envelope;
-  /**
-   * Checksummed messages whose checksum did not match.
-   */
-  uint32_t bad_checksum;
-  /**
-   * Authenticated messages whose tag did not match.
-   */
-  uint32_t bad_mac;
-  /**
-   * Authenticated messages signed with a key the node does not hold.
-   */
-  uint32_t unknown_key;
-  /**
-   * Authenticated messages already accepted or too old, and freshness replies that
-   * answer no current request.
-   */
-  uint32_t replay;
-  /**
-   * Authenticated messages from a session not (yet) synchronised with.
-   */
-  uint32_t unsynchronised;
-  /**
-   * Messages of another group, from a non-member or this node, or for another node.
-   */
-  uint32_t not_for_this_node;
-} bw_statistics;
-
-/**
- * A message written into the caller's buffer.
- */
-typedef struct {
-  /**
-   * Send it to every other member (a broadcast medium); `to` is then 0.
-   */
-  bool broadcast;
-  /**
-   * Without `broadcast`: the receiving node's id.
-   */
-  uint32_t to;
-  /**
-   * How many bytes of the buffer the message takes, from its start.
-   */
-  size_t len;
-} bw_transmit;
 
 /**
  * A leadership event.
@@ -1145,6 +1438,21 @@ typedef union {
   uint64_t align;
 } bw_node_storage;
 
+/**
+ * Memory for one multi-group node, sized and aligned for it:
+ * `static bw_multi_storage memory;` then `bw_multi_init(&memory, sizeof memory, ...)`.
+ */
+typedef union {
+  /**
+   * The node's bytes.
+   */
+  uint8_t bytes[BW_MULTI_SIZE];
+  /**
+   * Aligns the storage to `BW_MULTI_ALIGN`.
+   */
+  uint64_t align;
+} bw_multi_storage;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1171,6 +1479,285 @@ const char *bw_version(void);
  * `config` must be NULL or point to `config_size` writable bytes.
  */
 bw_result bw_config_init(bw_config *config, size_t config_size, uint32_t algorithm);
+
+/**
+ * Sets up `config`, of `config_size` bytes (pass `sizeof config`), with the defaults:
+ * heartbeat 100, election timeout 1000, drift bound 1000 ppm, datagrams of up to 1200
+ * bytes, 32 transfers per interval, checksummed datagrams, seed 0, incarnation 0, cluster
+ * 0, and `struct_size` = `config_size`. `id` and `nodes` are left empty: set them.
+ *
+ * Errors: `BW_RESULT_NULL_POINTER`; `BW_RESULT_CONFIG_SIZE` if `config_size` is smaller
+ * than this library's `bw_multi_config` (or implausibly large).
+ *
+ * # Safety
+ * `config` must be NULL or point to `config_size` writable bytes.
+ */
+bw_result bw_multi_config_init(bw_multi_config *config, size_t config_size);
+
+/**
+ * The exact number of bytes a multi-group node takes in this build (at most
+ * `BW_MULTI_SIZE`): memory smaller than this is refused with `BW_RESULT_MEMORY_TOO_SMALL`.
+ */
+size_t bw_multi_size(void);
+
+/**
+ * The exact alignment a multi-group node needs in this build (at most `BW_MULTI_ALIGN`):
+ * memory not aligned to it is refused with `BW_RESULT_MEMORY_MISALIGNED`.
+ */
+size_t bw_multi_align(void);
+
+/**
+ * Sets up a multi-group node in the caller's `memory` (`memory_len` bytes:
+ * `BW_MULTI_SIZE` aligned to `BW_MULTI_ALIGN` always suffices), started at time `now`
+ * with no groups, and writes its handle (a pointer into `memory`) to `out_multi`. Calling
+ * it again on the same memory starts afresh.
+ *
+ * `slots` (`slots_len` of them, at most `BW_MULTI_MAX_GROUPS`) is the group storage: group
+ * `g` lives in `slots[g]`. `queue` (`queue_len` entries, at least `nodes_len`) holds the
+ * items waiting to be sent, split evenly among the peers. The node borrows both, and
+ * `memory`, for as long as it is used: they must stay where they are (not be moved,
+ * freed or reused, nor given to another node) until the node is done with. Both are
+ * overwritten, and only once every check has passed.
+ *
+ * The arguments are checked in this order, and the first problem found is returned, with
+ * nothing written: a NULL pointer (`BW_RESULT_NULL_POINTER`), the alignment of `memory`,
+ * `slots` and `queue` (`BW_RESULT_MEMORY_MISALIGNED`), the size of `memory`
+ * (`BW_RESULT_MEMORY_TOO_SMALL`), `slots_len` (`BW_RESULT_TOO_MANY_GROUPS`), then the
+ * configuration: its `struct_size` (`BW_RESULT_CONFIG_SIZE`), newer options
+ * (`BW_RESULT_UNSUPPORTED_OPTION`), its `nodes` (`BW_RESULT_NULL_POINTER`,
+ * `BW_RESULT_NO_MEMBERS`, `BW_RESULT_TOO_MANY_MEMBERS`, `BW_RESULT_DUPLICATE_MEMBER`,
+ * `BW_RESULT_SELF_NOT_MEMBER`), its drift bound (`BW_RESULT_DRIFT_BOUND_TOO_LARGE`), its
+ * timing (`BW_RESULT_INVALID_TIMING`), its datagram size
+ * (`BW_RESULT_DATAGRAM_SIZE`); and last `queue_len` (`BW_RESULT_QUEUE_TOO_SMALL`).
+ *
+ * # Safety
+ * `memory` must be NULL or point to `memory_len` writable bytes; `slots` NULL or point to
+ * `slots_len` writable slots; `queue` NULL or point to `queue_len` writable entries; all
+ * three used by nothing else, and kept in place, while the node is used. `config` must be
+ * NULL or set up by `bw_multi_config_init` (its `nodes` array valid too); `out_multi`
+ * NULL or writable.
+ */
+bw_result bw_multi_init(void *memory,
+                        size_t memory_len,
+                        const bw_multi_config *config,
+                        bw_group_slot *slots,
+                        size_t slots_len,
+                        bw_queued_item *queue,
+                        size_t queue_len,
+                        uint64_t now,
+                        bw_multi **out_multi);
+
+/**
+ * Adds group `group` (an index into the group storage) with the `members_len` ids at
+ * `members` (from the node set, this node among them, at most
+ * `BW_MULTI_MAX_GROUP_MEMBERS`; the same list, in the same order, on every member).
+ * `preferred` is the position in `members` of the member that should lead while it is
+ * healthy, or `BW_MULTI_DEFAULT_PREFERRED` for position `group % members_len`. The
+ * group's first election waits for the election timeout, so that leaders already elected
+ * are heard first.
+ *
+ * Errors (the node unchanged): `BW_RESULT_NULL_POINTER`; `BW_RESULT_NO_SUCH_GROUP` (outside
+ * the storage); `BW_RESULT_GROUP_IN_USE` (added already); `BW_RESULT_GROUP_SIZE` (no
+ * members, or too many); `BW_RESULT_DUPLICATE_MEMBER`; `BW_RESULT_UNKNOWN_NODE` (a member
+ * outside the node set); `BW_RESULT_SELF_NOT_MEMBER`; `BW_RESULT_BAD_PREFERRED` (not a
+ * member's position).
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `members` must be NULL or point to
+ * `members_len` readable ids.
+ */
+bw_result bw_multi_add_group(bw_multi *multi,
+                             uint64_t now,
+                             uint16_t group,
+                             const uint32_t *members,
+                             size_t members_len,
+                             uint8_t preferred);
+
+/**
+ * Resumes a group's term and vote after a restart, from a record written before it:
+ * call it for every record kept, before `bw_multi_add_group()` of the same group and
+ * before any input. Errors (the node unchanged): `BW_RESULT_NULL_POINTER`;
+ * `BW_RESULT_RESTORED_TERM_OUT_OF_RANGE` (above `BW_MAX_TERM`); `BW_RESULT_UNKNOWN_NODE`
+ * (a vote for a node outside the node set); `BW_RESULT_NO_SUCH_GROUP` (outside the
+ * storage); `BW_RESULT_GROUP_IN_USE` (the group was added already).
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `record` must be NULL or valid.
+ */
+bw_result bw_multi_restore_group(bw_multi *multi, const bw_group_record *record);
+
+/**
+ * Feeds the `data_len` received bytes at `data` to the node at time `now`. A refused
+ * datagram (a NULL pointer, whatever the length; malformed bytes, zero bytes included;
+ * another cluster, `BW_RESULT_WRONG_GROUP`; an unknown sender; misaddressed; the other
+ * checksum setting, `BW_RESULT_WRONG_ENVELOPE`) changes nothing but the statistics.
+ * Items for groups this node does not hold are skipped (`items_ignored`).
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `data` must be NULL or point to `data_len`
+ * readable bytes.
+ */
+bw_result bw_multi_handle_bytes(bw_multi *multi,
+                                uint64_t now,
+                                const uint8_t *data,
+                                size_t data_len);
+
+/**
+ * Handles the passage of time: the node-level deadlines (liveness, support, spreading)
+ * and the groups' deadlines due at `now`; early, late and repeated calls are harmless.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle.
+ */
+bw_result bw_multi_handle_timeout(bw_multi *multi, uint64_t now);
+
+/**
+ * Hands `group`'s leadership to node `to` now: this node resigns and `to` stands at once.
+ * Errors (the node unchanged): `BW_RESULT_UNKNOWN_NODE` (outside the node set);
+ * `BW_RESULT_NO_SUCH_GROUP`; `BW_RESULT_NO_TRANSFER` (this node does not lead the group,
+ * or `to` is not a live member of it, or is this node).
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle.
+ */
+bw_result bw_multi_transfer_leadership(bw_multi *multi, uint64_t now, uint16_t group, uint32_t to);
+
+/**
+ * After every input, first: fills `records` (room for `records_len`) with the next batch
+ * of group records to persist (at most `BW_MULTI_PERSIST_BATCH`) and writes how many to
+ * `out_count`. Write them all (in one write, in any order), then call
+ * `bw_multi_confirm_persisted()`: until then nothing that depends on them is sent.
+ * `BW_RESULT_EMPTY` while a batch is unconfirmed or nothing changed;
+ * `BW_RESULT_BUFFER_TOO_SMALL` for a `records_len` of 0.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `records` must be NULL or point to
+ * `records_len` writable records; `out_count` must be NULL or writable.
+ */
+bw_result bw_multi_poll_persist(bw_multi *multi,
+                                bw_group_record *records,
+                                size_t records_len,
+                                size_t *out_count);
+
+/**
+ * The host finished writing the batch last handed out by `bw_multi_poll_persist()`: what
+ * depended on it may now be sent.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle.
+ */
+bw_result bw_multi_confirm_persisted(bw_multi *multi);
+
+/**
+ * After every input, second: writes the next datagram (everything due for one peer,
+ * bundled) to the start of `buf` and describes it in `out` (`out->broadcast` is always
+ * false: send it to node `out->to`); call it until `BW_RESULT_EMPTY`. `buf_len` must be
+ * at least the config's `datagram_size`: a shorter buffer is refused with
+ * `BW_RESULT_BUFFER_TOO_SMALL`, and nothing is taken.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `buf` must be NULL or point to `buf_len`
+ * writable bytes; `out` must be NULL or writable.
+ */
+bw_result bw_multi_poll_transmit(bw_multi *multi,
+                                 uint64_t now,
+                                 uint8_t *buf,
+                                 size_t buf_len,
+                                 bw_transmit *out);
+
+/**
+ * After every input, third: takes the next group change; call it until
+ * `BW_RESULT_EMPTY`.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `out` must be NULL or writable.
+ */
+bw_result bw_multi_poll_event(bw_multi *multi, bw_group_event *out);
+
+/**
+ * After every input, last: writes the instant by which `bw_multi_handle_timeout()` should
+ * next be called (also when the next heartbeat is due); `BW_RESULT_EMPTY` when none.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `out_deadline` must be NULL or writable.
+ */
+bw_result bw_multi_poll_timeout(const bw_multi *multi, uint64_t *out_deadline);
+
+/**
+ * Writes this node's role in `group` (a `bw_role` value); `BW_RESULT_NO_SUCH_GROUP` if it
+ * holds no such group.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `out_role` must be NULL or writable.
+ */
+bw_result bw_multi_role(const bw_multi *multi, uint16_t group, bw_role *out_role);
+
+/**
+ * Writes the leader this node follows in `group` (itself when it leads);
+ * `BW_RESULT_EMPTY` when it knows none, `BW_RESULT_NO_SUCH_GROUP` if it holds no such
+ * group.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `out_leader` must be NULL or writable.
+ */
+bw_result bw_multi_leader(const bw_multi *multi, uint16_t group, uint32_t *out_leader);
+
+/**
+ * Writes `group`'s term at this node (the fencing token while it leads);
+ * `BW_RESULT_NO_SUCH_GROUP` if it holds no such group.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `out_term` must be NULL or writable.
+ */
+bw_result bw_multi_term(const bw_multi *multi, uint16_t group, uint64_t *out_term);
+
+/**
+ * Writes until when (this node's clock) its lease of `group` runs: within it no other
+ * node leads `group` with a lease. `BW_RESULT_EMPTY` when it holds none (it does not
+ * lead, or no majority supports it yet); `BW_RESULT_NO_SUCH_GROUP` if it holds no such
+ * group.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `out_until` must be NULL or writable.
+ */
+bw_result bw_multi_lease_until(const bw_multi *multi, uint16_t group, uint64_t *out_until);
+
+/**
+ * Writes whether this node holds a lease of `group` valid at `now`: check it before each
+ * side effect of leading; `BW_RESULT_NO_SUCH_GROUP` if it holds no such group.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `out_has_lease` must be NULL or writable.
+ */
+bw_result bw_multi_has_lease(const bw_multi *multi,
+                             uint16_t group,
+                             uint64_t now,
+                             bool *out_has_lease);
+
+/**
+ * Writes how many groups this node leads.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `out_count` must be NULL or writable.
+ */
+bw_result bw_multi_leading(const bw_multi *multi, size_t *out_count);
+
+/**
+ * Writes whether node `id` was heard within the election timeout, as last evaluated
+ * (true for this node itself; false for an id outside the node set).
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `out_alive` must be NULL or writable.
+ */
+bw_result bw_multi_is_alive(const bw_multi *multi, uint32_t id, bool *out_alive);
+
+/**
+ * Writes what the node has received and sent since it started.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `out_statistics` must be NULL or writable.
+ */
+bw_result bw_multi_statistics(const bw_multi *multi, bw_multi_counters *out_statistics);
 
 /**
  * The exact number of bytes a node takes in this build (at most `BW_NODE_SIZE`): node

@@ -19,6 +19,15 @@
  *   --volatile            quorum: keep no state (nodes wait out 2T after each start)
  *   --exit-on-stdin-eof   exit when standard input closes (a supervisor that dies takes
  *                         its nodes with it)
+ *   --groups G            multi-group mode (no --algorithm): G quorum election groups
+ *                         (indices 0 to G-1, at most 4096) over this one socket, through
+ *                         bw_multi; group g has three members, the peers at positions g,
+ *                         g+1 and g+2 (mod the peer count; every peer if there are fewer
+ *                         than three), and this node runs the groups it is a member of.
+ *                         --heartbeat and --failure-timeout set the node-level heartbeat
+ *                         and the election timeout (defaults 100 and 1000); --group sets
+ *                         the cluster id. The groups' records are kept in memory only
+ *                         (see below).
  *
  * The loop is the engine's calling contract: sleep in poll() until a datagram, a signal
  * or the engine's next deadline; feed the input (bw_node_handle_bytes /
@@ -49,6 +58,18 @@
  *                                                   ten, then every power of two)
  *   exit signal S rejected N at ..                  SIGTERM/SIGINT: clean exit, status 0
  *
+ * In multi-group mode the start and config lines read
+ *
+ *   start id I mode multi groups G held H members N address H:P version V at ..
+ *   config heartbeat MS election-timeout MS datagram-size B at ..
+ *
+ * and instead of the per-group lines (leader, became-leader, ...) the node prints a
+ * summary whenever it changes:
+ *
+ *   groups held H with-leader K leading L at ..     of the H groups this node is a member
+ *                                                   of, K know their leader, L are led by
+ *                                                   this node
+ *
  * Exit status: 0 after SIGTERM/SIGINT (or end of stdin with --exit-on-stdin-eof),
  * 1 on a runtime error, 2 on a usage error, 3 when the address cannot be bound.
  *
@@ -57,6 +78,12 @@
  * record and is fsync'ed before the node may send what depends on it, so a torn write
  * leaves the previous record whole. At start, bw_record_recover finds the newest valid
  * record and bw_node_restore resumes from it.
+ *
+ * Multi-group mode hands each batch of group records (bw_multi_poll_persist) to an array
+ * in memory and confirms it at once: enough for a demonstration, not for production, where
+ * a restarted node must restore them (bw_multi_restore_group) or it could vote twice in a
+ * term. Each start takes a new incarnation (from the clock and the pid), so peers notice
+ * a restart.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -94,6 +121,10 @@
 #define RECEIVE_BATCH 64
 /* The state file: slot A, then slot B. */
 #define STATE_FILE_SIZE (2 * BW_RECORD_SIZE)
+/* Multi-group mode: the most groups, the queue entries, the datagram size. */
+#define MULTI_MAX_GROUPS 4096
+#define MULTI_QUEUE 8192
+#define MULTI_DATAGRAM 1200
 
 typedef struct {
     uint32_t id;
@@ -113,6 +144,8 @@ typedef struct {
     const char *state_dir;
     bool volatile_state;
     bool exit_on_stdin_eof;
+    /* Multi-group mode: the number of groups (0: single-group mode). */
+    uint32_t groups;
     /* Overrides; has_* says whether one was given. */
     bool has_seed, has_heartbeat, has_failure_timeout, has_jitter, has_round_trip, has_lease;
     uint64_t seed, heartbeat, failure_timeout, jitter, round_trip, lease;
@@ -219,6 +252,9 @@ static void usage(const char *why) {
             "                [--bind HOST:PORT] [--seed N] [--heartbeat MS]\n"
             "                [--failure-timeout MS] [--jitter MS] [--round-trip MS]\n"
             "                [--lease MS] [--state-dir DIR | --volatile] [--exit-on-stdin-eof]\n"
+            "       udp_node --groups G --id N --peer ID=HOST:PORT... [--group CLUSTER]\n"
+            "                [--bind HOST:PORT] [--seed N] [--heartbeat MS]\n"
+            "                [--failure-timeout MS] [--exit-on-stdin-eof]\n"
             "algorithms: bully, next-in-line, candidates, invitation, ring, quorum\n",
             why);
     exit(EXIT_USAGE);
@@ -371,12 +407,28 @@ static void parse_options(int argc, char **argv, options *o) {
             o->has_round_trip = require_u64(value, &o->round_trip, "--round-trip takes ms");
         } else if (strcmp(flag, "--lease") == 0) {
             o->has_lease = require_u64(value, &o->lease, "--lease takes ms");
+        } else if (strcmp(flag, "--groups") == 0) {
+            if (!parse_u32(value, &o->groups) || o->groups == 0 || o->groups > MULTI_MAX_GROUPS) {
+                usage("--groups takes a number from 1 to 4096");
+            }
         } else {
             usage("unknown option");
         }
         if (takes_value) {
             i++;
         }
+    }
+    if (o->groups > 0) {
+        if (o->algorithm_name != NULL || o->state_dir != NULL || o->volatile_state ||
+            o->has_jitter || o->has_round_trip || o->has_lease) {
+            usage("--groups takes none of --algorithm, --state-dir, --volatile, --jitter, "
+                  "--round-trip, --lease");
+        }
+        if (!o->has_id || o->peer_count == 0) {
+            usage("--id and --peer are required");
+        }
+        o->algorithm_name = "multi";
+        return;
     }
     if (o->algorithm_name == NULL || !o->has_id || o->peer_count == 0) {
         usage("--algorithm, --id and --peer are required");
@@ -743,6 +795,283 @@ static int open_socket(const struct sockaddr_in *address) {
     return fd;
 }
 
+/* ---- Multi-group mode ---- */
+
+/* The node, its group slots and its queue: caller memory, borrowed by the node for as
+ * long as it runs, so static. */
+static bw_multi_storage multi_memory;
+static bw_group_slot multi_slots[MULTI_MAX_GROUPS];
+static bw_queued_item multi_queue[MULTI_QUEUE];
+/* The groups' latest records (in memory only: see the header comment). */
+static bw_group_record multi_records[MULTI_MAX_GROUPS];
+
+typedef struct {
+    const options *options;
+    bw_multi *multi;
+    int socket;
+    uint64_t rejected;
+    /* When the node next needs bw_multi_handle_timeout. */
+    bool has_deadline;
+    uint64_t deadline;
+    /* The groups this node is a member of, and the last summary printed. */
+    size_t held, with_leader, leading;
+    bool reported;
+} multi_host;
+
+static void multi_fail(const char *call, bw_result result) {
+    fprintf(stderr, "udp_node: %s: %s\n", call, bw_result_str(result));
+    exit(EXIT_FAILURE);
+}
+
+/* The members of group g: the peers at positions g, g+1, g+2 (mod the peer count), or
+ * every peer if there are fewer than three. Returns how many. */
+static size_t multi_members(const options *o, uint32_t group, uint32_t members[3]) {
+    size_t count = o->peer_count < 3 ? o->peer_count : 3;
+    size_t k;
+    for (k = 0; k < count; k++) {
+        members[k] = o->peers[(group + k) % o->peer_count].id;
+    }
+    return count;
+}
+
+/* A "groups" line whenever the number of groups with a known leader, or led here,
+ * changes. */
+static void multi_report(multi_host *h, uint64_t now) {
+    size_t with_leader = 0, leading = 0;
+    uint32_t g, leader;
+    bw_result result;
+    for (g = 0; g < h->options->groups; g++) {
+        result = bw_multi_leader(h->multi, (uint16_t)g, &leader);
+        if (result == BW_RESULT_OK) {
+            with_leader++;
+        } else if (result != BW_RESULT_EMPTY && result != BW_RESULT_NO_SUCH_GROUP) {
+            multi_fail("bw_multi_leader", result);
+        }
+    }
+    result = bw_multi_leading(h->multi, &leading);
+    if (result != BW_RESULT_OK) {
+        multi_fail("bw_multi_leading", result);
+    }
+    if (h->reported && with_leader == h->with_leader && leading == h->leading) {
+        return;
+    }
+    h->reported = true;
+    h->with_leader = with_leader;
+    h->leading = leading;
+    report(now, "groups held %zu with-leader %zu leading %zu", h->held, with_leader, leading);
+}
+
+/* After every input: the records to persist (kept in memory, then confirmed), the
+ * datagrams, the events, and the next deadline. */
+static void multi_drain(multi_host *h, uint64_t now) {
+    static uint8_t buf[MULTI_DATAGRAM];
+    bw_group_record records[BW_MULTI_PERSIST_BATCH];
+    bw_group_event event;
+    bw_transmit transmit;
+    size_t count, i;
+    bw_result result;
+    bool changed = false;
+    while ((result = bw_multi_poll_persist(h->multi, records, BW_MULTI_PERSIST_BATCH, &count)) ==
+           BW_RESULT_OK) {
+        for (i = 0; i < count; i++) {
+            multi_records[records[i].group] = records[i];
+        }
+        /* A real host writes and syncs the batch here, then confirms. */
+        result = bw_multi_confirm_persisted(h->multi);
+        if (result != BW_RESULT_OK) {
+            multi_fail("bw_multi_confirm_persisted", result);
+        }
+    }
+    if (result != BW_RESULT_EMPTY) {
+        multi_fail("bw_multi_poll_persist", result);
+    }
+    while ((result = bw_multi_poll_transmit(h->multi, now, buf, sizeof buf, &transmit)) ==
+           BW_RESULT_OK) {
+        const peer *to = find_peer(h->options, transmit.to);
+        if (to != NULL) {
+            ssize_t sent;
+            do {
+                sent = sendto(h->socket, buf, transmit.len, 0, (const struct sockaddr *)&to->address,
+                              sizeof to->address);
+            } while (sent < 0 && errno == EINTR);
+            if (sent < 0) {
+                fprintf(stderr, "udp_node %" PRIu32 ": cannot send to %s: %s\n", h->options->id,
+                        describe_address(&to->address), strerror(errno));
+            }
+        }
+    }
+    if (result != BW_RESULT_EMPTY) {
+        multi_fail("bw_multi_poll_transmit", result);
+    }
+    while ((result = bw_multi_poll_event(h->multi, &event)) == BW_RESULT_OK) {
+        changed = true;
+    }
+    if (result != BW_RESULT_EMPTY) {
+        multi_fail("bw_multi_poll_event", result);
+    }
+    result = bw_multi_poll_timeout(h->multi, &h->deadline);
+    h->has_deadline = result == BW_RESULT_OK;
+    if (result != BW_RESULT_OK && result != BW_RESULT_EMPTY) {
+        multi_fail("bw_multi_poll_timeout", result);
+    }
+    if (changed || !h->reported) {
+        multi_report(h, now);
+    }
+}
+
+static void multi_receive(multi_host *h) {
+    uint8_t buf[RECEIVE_BUFFER];
+    int i;
+    for (i = 0; i < RECEIVE_BATCH; i++) {
+        uint64_t now;
+        bw_result result;
+        ssize_t len = recvfrom(h->socket, buf, sizeof buf, 0, NULL, NULL);
+        if (len < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                errno != ECONNREFUSED) {
+                fprintf(stderr, "udp_node: recvfrom: %s\n", strerror(errno));
+            }
+            return;
+        }
+        now = now_ms();
+        result = bw_multi_handle_bytes(h->multi, now, buf, (size_t)len);
+        if (result != BW_RESULT_OK) {
+            h->rejected++;
+            if (h->rejected <= 10 || is_power_of_two(h->rejected)) {
+                printf("rejected code %" PRIu32 " total %" PRIu64 " at %" PRIu64 " mono %" PRIu64
+                       " reason %s\n",
+                       (uint32_t)result, h->rejected, now, origin_ms + now, bw_result_str(result));
+                fflush(stdout);
+            }
+        }
+        multi_drain(h, now);
+    }
+}
+
+/* Multi-group mode: sets up the node and its groups, then the same poll() loop as the
+ * single-group mode. Returns the exit status. */
+static int run_multi(const options *o, int socket_fd, const struct sockaddr_in *address) {
+    static uint32_t nodes[BW_MAX_MEMBERS];
+    multi_host h;
+    bw_multi_config config;
+    bw_result result;
+    uint64_t now;
+    uint32_t g;
+    size_t i;
+    bool stdin_open = o->exit_on_stdin_eof;
+
+    memset(&h, 0, sizeof h);
+    h.options = o;
+    h.socket = socket_fd;
+    for (i = 0; i < o->peer_count; i++) {
+        nodes[i] = o->peers[i].id;
+    }
+    result = bw_multi_config_init(&config, sizeof config);
+    if (result != BW_RESULT_OK) {
+        multi_fail("bw_multi_config_init", result);
+    }
+    config.id = o->id;
+    config.nodes = nodes;
+    config.nodes_len = o->peer_count;
+    config.cluster = o->group;
+    config.datagram_size = MULTI_DATAGRAM;
+    config.seed = o->has_seed ? o->seed : o->id;
+    config.incarnation = (uint32_t)(origin_ms ^ ((uint64_t)getpid() << 16));
+    if (o->has_heartbeat) config.heartbeat_interval = o->heartbeat;
+    if (o->has_failure_timeout) config.election_timeout = o->failure_timeout;
+
+    now = now_ms();
+    for (g = 0; g < o->groups; g++) {
+        uint32_t members[3];
+        size_t count = multi_members(o, g, members), k;
+        for (k = 0; k < count; k++) {
+            if (members[k] == o->id) {
+                h.held++;
+            }
+        }
+    }
+    report(now,
+           "start id %" PRIu32 " mode multi groups %" PRIu32 " held %zu members %zu address %s "
+           "version %s",
+           o->id, o->groups, h.held, o->peer_count, describe_address(address), bw_version());
+    report(now, "config heartbeat %" PRIu64 " election-timeout %" PRIu64 " datagram-size %zu",
+           config.heartbeat_interval, config.election_timeout, config.datagram_size);
+    result = bw_multi_init(&multi_memory, sizeof multi_memory, &config, multi_slots, o->groups,
+                           multi_queue, MULTI_QUEUE, now, &h.multi);
+    if (result != BW_RESULT_OK) {
+        multi_fail("bw_multi_init", result);
+    }
+    for (g = 0; g < o->groups; g++) {
+        uint32_t members[3];
+        size_t count = multi_members(o, g, members), k;
+        for (k = 0; k < count; k++) {
+            if (members[k] != o->id) {
+                continue;
+            }
+            result = bw_multi_add_group(h.multi, now, (uint16_t)g, members, count,
+                                        BW_MULTI_DEFAULT_PREFERRED);
+            if (result != BW_RESULT_OK) {
+                multi_fail("bw_multi_add_group", result);
+            }
+        }
+    }
+    multi_drain(&h, now);
+
+    while (!stop_signal) {
+        struct pollfd fds[3];
+        int timeout = MAX_WAIT_MS;
+        int ready;
+
+        now = now_ms();
+        if (h.has_deadline && h.deadline <= now) {
+            result = bw_multi_handle_timeout(h.multi, now);
+            if (result != BW_RESULT_OK) {
+                multi_fail("bw_multi_handle_timeout", result);
+            }
+            multi_drain(&h, now);
+        }
+        if (h.has_deadline) {
+            uint64_t wait = h.deadline > now ? h.deadline - now : 1;
+            if (wait < (uint64_t)timeout) {
+                timeout = (int)wait;
+            }
+        }
+        fds[0].fd = h.socket;
+        fds[0].events = POLLIN;
+        fds[1].fd = signal_pipe[0];
+        fds[1].events = POLLIN;
+        fds[2].fd = stdin_open ? STDIN_FILENO : -1;
+        fds[2].events = POLLIN;
+        fds[0].revents = fds[1].revents = fds[2].revents = 0;
+        ready = poll(fds, 3, timeout);
+        if (ready < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            perror("udp_node: poll");
+            return EXIT_FAILURE;
+        }
+        if (fds[1].revents != 0) {
+            break;
+        }
+        if (fds[2].revents != 0) {
+            char discard[256];
+            ssize_t got = read(STDIN_FILENO, discard, sizeof discard);
+            if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
+                report(now_ms(), "exit stdin-closed rejected %" PRIu64, h.rejected);
+                close(h.socket);
+                return EXIT_SUCCESS;
+            }
+        }
+        if (fds[0].revents != 0) {
+            multi_receive(&h);
+        }
+    }
+    report(now_ms(), "exit signal %d rejected %" PRIu64, (int)stop_signal, h.rejected);
+    close(h.socket);
+    return EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv) {
     options o;
     udp_host h;
@@ -806,6 +1135,9 @@ int main(int argc, char **argv) {
         return EXIT_FAILURE;
     }
     h.socket = open_socket(address);
+    if (o.groups > 0) {
+        return run_multi(&o, h.socket, address);
+    }
 
     now = now_ms();
     report(now,

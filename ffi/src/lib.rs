@@ -34,6 +34,7 @@ extern crate std;
 
 mod authenticator;
 mod config;
+mod multigroup;
 mod node;
 mod output;
 mod pointers;
@@ -44,6 +45,18 @@ pub use authenticator::{BW_CMAC_KEY_SIZE, bw_auth, bw_auth_kind, bw_sign_fn, bw_
 pub use config::{
     bw_algorithm, bw_config, bw_config_init, bw_durability, bw_member, bw_preemption,
     bw_protection, bw_ring_variant,
+};
+pub use multigroup::{
+    BW_GROUP_SLOT_ALIGN, BW_GROUP_SLOT_SIZE, BW_MULTI_ALIGN, BW_MULTI_DEFAULT_PREFERRED,
+    BW_MULTI_MAX_GROUP_MEMBERS, BW_MULTI_MAX_GROUPS, BW_MULTI_MIN_DATAGRAM_SIZE,
+    BW_MULTI_PERSIST_BATCH, BW_MULTI_SIZE, BW_QUEUED_ITEM_ALIGN, BW_QUEUED_ITEM_SIZE,
+    bw_group_event, bw_group_record, bw_group_slot, bw_multi, bw_multi_add_group, bw_multi_align,
+    bw_multi_config, bw_multi_config_init, bw_multi_confirm_persisted, bw_multi_counters,
+    bw_multi_handle_bytes, bw_multi_handle_timeout, bw_multi_has_lease, bw_multi_init,
+    bw_multi_is_alive, bw_multi_leader, bw_multi_leading, bw_multi_lease_until,
+    bw_multi_poll_event, bw_multi_poll_persist, bw_multi_poll_timeout, bw_multi_poll_transmit,
+    bw_multi_restore_group, bw_multi_role, bw_multi_size, bw_multi_statistics, bw_multi_storage,
+    bw_multi_term, bw_multi_transfer_leadership, bw_queued_item,
 };
 pub use node::{
     BW_MAX_MEMBERS, BW_MAX_MESSAGE_SIZE, BW_MAX_TERM, BW_NODE_ALIGN, BW_NODE_SIZE,

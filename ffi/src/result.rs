@@ -22,7 +22,8 @@ pub enum bw_result {
     /// A required pointer was NULL.
     NullPointer = 2,
     /// An output buffer is too small; the data stays queued (a message needs at most
-    /// `BW_MAX_MESSAGE_SIZE` bytes, a record `BW_RECORD_SIZE`).
+    /// `BW_MAX_MESSAGE_SIZE` bytes, a record `BW_RECORD_SIZE`, a multi-group datagram the
+    /// config's `datagram_size`).
     BufferTooSmall = 3,
     /// The memory given for a node is smaller than `bw_node_size()` (`BW_NODE_SIZE` bytes
     /// are always enough).
@@ -138,6 +139,26 @@ pub enum bw_result {
     RecordMalformed = 64,
     /// Neither slot holds a valid record: a node that never stored one.
     NoValidRecord = 65,
+    /// Multi-group: a group member (or a transfer's target) is not in the node set.
+    UnknownNode = 70,
+    /// Multi-group: a group has no members, or more than `BW_MULTI_MAX_GROUP_MEMBERS`.
+    GroupSize = 71,
+    /// Multi-group: the group index is outside the group storage, or (queries, transfers)
+    /// the node holds no such group.
+    NoSuchGroup = 72,
+    /// Multi-group: the group was added already (adding it again, restoring it).
+    GroupInUse = 73,
+    /// Multi-group config: `datagram_size` is below `BW_MULTI_MIN_DATAGRAM_SIZE`.
+    DatagramSize = 74,
+    /// Multi-group: the queue storage has fewer entries than the node set has nodes.
+    QueueTooSmall = 75,
+    /// Multi-group: the preferred position is not a member's position.
+    BadPreferred = 76,
+    /// Multi-group: no transfer from here to that node: this node does not lead the
+    /// group, or the target is this node, not a member, or not alive.
+    NoTransfer = 77,
+    /// Multi-group: more group slots than `BW_MULTI_MAX_GROUPS`.
+    TooManyGroups = 78,
     /// An error this version of the library has no code for.
     Unknown = 99,
 }
@@ -217,12 +238,25 @@ impl bw_result {
             bw_result::RecordBadChecksum => c"the record checksum does not match",
             bw_result::RecordMalformed => c"the record is malformed",
             bw_result::NoValidRecord => c"neither slot holds a valid record",
+            bw_result::UnknownNode => c"the node is not in the node set",
+            bw_result::GroupSize => {
+                c"a group has no members or more than BW_MULTI_MAX_GROUP_MEMBERS"
+            }
+            bw_result::NoSuchGroup => c"this node holds no such group",
+            bw_result::GroupInUse => c"the group was added already",
+            bw_result::DatagramSize => c"the datagram size is below BW_MULTI_MIN_DATAGRAM_SIZE",
+            bw_result::QueueTooSmall => c"the queue storage has fewer entries than nodes",
+            bw_result::BadPreferred => c"the preferred position is not a member's position",
+            bw_result::NoTransfer => {
+                c"no transfer: this node does not lead the group, or the target is not a live member"
+            }
+            bw_result::TooManyGroups => c"more group slots than BW_MULTI_MAX_GROUPS",
             bw_result::Unknown => c"unknown error",
         }
     }
 
     /// Every code, for `bw_result_str` to look an integer up in.
-    const ALL: [bw_result; 56] = [
+    const ALL: [bw_result; 65] = [
         bw_result::Ok,
         bw_result::Empty,
         bw_result::NullPointer,
@@ -278,6 +312,15 @@ impl bw_result {
         bw_result::RecordBadChecksum,
         bw_result::RecordMalformed,
         bw_result::NoValidRecord,
+        bw_result::UnknownNode,
+        bw_result::GroupSize,
+        bw_result::NoSuchGroup,
+        bw_result::GroupInUse,
+        bw_result::DatagramSize,
+        bw_result::QueueTooSmall,
+        bw_result::BadPreferred,
+        bw_result::NoTransfer,
+        bw_result::TooManyGroups,
         bw_result::Unknown,
     ];
 

@@ -40,6 +40,9 @@
 //! lower bound T − 2H: nobody may suspect the leader before T after it last heard it, which
 //! was at most one heartbeat interval (plus one more for a late heartbeat) before the kill.
 //!
+//! Multi-group mode (`udp_node --groups`) gets a smoke test of its own: three processes
+//! run 100 groups of three, and every group must elect one leader.
+//!
 //! `BELLWETHER_UDP_RUNS=N` repeats each scenario N times and prints the median failover;
 //! `BELLWETHER_UDP_TRANSCRIPT=1` prints every line the nodes wrote;
 //! `cargo test -p bellwether-ffi --test udp_cluster -- --nocapture` shows the measurements.
@@ -1201,6 +1204,125 @@ fn ring_failover_between_five_c_processes() {
 #[test]
 fn quorum_failover_frozen_leader_and_restart_between_five_c_processes() {
     scenario(Algorithm::Quorum);
+}
+
+/// Multi-group mode (`udp_node --groups`): three processes run 100 groups of three over
+/// their one socket each; every node must come to know a leader in each of its groups,
+/// and the groups they lead must add up to 100 (each group led once).
+#[test]
+fn multigroup_three_c_processes_elect_every_group() {
+    const GROUPS: usize = 100;
+    const PROCESSES: u32 = 3;
+    let binary = udp_node();
+    let ports = {
+        let _starting = STARTING.lock().unwrap_or_else(PoisonError::into_inner);
+        free_ports(PROCESSES as usize)
+    };
+    let peers: Vec<String> = (1..=PROCESSES)
+        .zip(&ports)
+        .map(|(id, port)| format!("{id}=127.0.0.1:{port}"))
+        .collect();
+    let (sender, reports) = mpsc::channel::<(u32, String)>();
+    let mut children = Vec::new();
+    for id in 1..=PROCESSES {
+        let mut command = Command::new(binary);
+        command
+            .args(["--groups", &GROUPS.to_string(), "--id", &id.to_string()])
+            .arg("--exit-on-stdin-eof");
+        for peer in &peers {
+            command.args(["--peer", peer]);
+        }
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("udp_node starts");
+        let stdout = child.stdout.take().expect("a piped stdout");
+        let sender = sender.clone();
+        let reader = thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send((id, line)).is_err() {
+                    break;
+                }
+            }
+        });
+        children.push((child, reader));
+    }
+    drop(sender);
+    // Each node's latest `groups held H with-leader K leading L` line.
+    let mut latest: BTreeMap<u32, (usize, usize, usize)> = BTreeMap::new();
+    let mut transcript = Vec::new();
+    let deadline = Instant::now() + AGREEMENT_TIMEOUT;
+    let elected = loop {
+        let all_elected = latest.len() == PROCESSES as usize
+            && latest
+                .values()
+                .all(|&(held, known, _)| held == GROUPS && known == held)
+            && latest
+                .values()
+                .map(|&(_, _, leading)| leading)
+                .sum::<usize>()
+                == GROUPS;
+        if all_elected {
+            break true;
+        }
+        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+            break false;
+        };
+        match reports.recv_timeout(left) {
+            Ok((id, text)) => {
+                let line = Line { node: id, text };
+                if line.kind() == "groups" {
+                    let numbers = (
+                        line.number("held"),
+                        line.number("with-leader"),
+                        line.number("leading"),
+                    );
+                    if let (Some(held), Some(known), Some(leading)) = numbers {
+                        latest.insert(id, (held as usize, known as usize, leading as usize));
+                    }
+                }
+                transcript.push(format!("node {id}: {}", line.text));
+            }
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break false,
+        }
+    };
+    // Closing standard input ends each node (--exit-on-stdin-eof).
+    let mut statuses = Vec::new();
+    for (mut child, reader) in children {
+        drop(child.stdin.take());
+        let status = wait_or_kill(&mut child, Duration::from_secs(5));
+        let _ = reader.join();
+        statuses.push(status);
+    }
+    assert!(
+        elected,
+        "not every group elected a leader within {AGREEMENT_TIMEOUT:?}: {latest:?}\n{}",
+        transcript.join("\n")
+    );
+    println!("udp_cluster multigroup: {GROUPS} groups over {PROCESSES} processes: {latest:?}");
+    for status in statuses {
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "a node exited with {status:?}"
+        );
+    }
+}
+
+/// Waits up to `limit` for `child` to exit, then kills it (by its own pid); its status if
+/// it exited by itself.
+fn wait_or_kill(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let until = Instant::now() + limit;
+    while Instant::now() < until {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
 }
 
 /// The node also compiles cleanly with clang, when it is installed (optional: gcc is the

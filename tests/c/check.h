@@ -129,6 +129,8 @@ extern const scenario OUTPUT_SCENARIOS[];
 extern const size_t OUTPUT_SCENARIO_COUNT;
 extern const scenario PROTECTION_SCENARIOS[];
 extern const size_t PROTECTION_SCENARIO_COUNT;
+extern const scenario MULTIGROUP_SCENARIOS[];
+extern const size_t MULTIGROUP_SCENARIO_COUNT;
 
 /* Runs the scenarios whose name contains one of `filters` (all when there are none);
  * returns how many failed. Prints one line per scenario. */

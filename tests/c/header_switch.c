@@ -101,6 +101,15 @@ int handled_result(bw_result result) {
     case BW_RESULT_RECORD_BAD_CHECKSUM:
     case BW_RESULT_RECORD_MALFORMED:
     case BW_RESULT_NO_VALID_RECORD:
+    case BW_RESULT_UNKNOWN_NODE:
+    case BW_RESULT_GROUP_SIZE:
+    case BW_RESULT_NO_SUCH_GROUP:
+    case BW_RESULT_GROUP_IN_USE:
+    case BW_RESULT_DATAGRAM_SIZE:
+    case BW_RESULT_QUEUE_TOO_SMALL:
+    case BW_RESULT_BAD_PREFERRED:
+    case BW_RESULT_NO_TRANSFER:
+    case BW_RESULT_TOO_MANY_GROUPS:
     case BW_RESULT_UNKNOWN:
         return 3;
     }

@@ -76,14 +76,26 @@
  *   BW_RESULT_RECORD_BAD_CHECKSUM        "
  *   BW_RESULT_RECORD_MALFORMED           "
  *   BW_RESULT_NO_VALID_RECORD        records: recover with no valid record
+ *   BW_RESULT_UNKNOWN_NODE           multigroup: group refusals; a leader hands a group
+ *                                    over
+ *   BW_RESULT_GROUP_SIZE             multigroup: group refusals
+ *   BW_RESULT_NO_SUCH_GROUP              "
+ *   BW_RESULT_GROUP_IN_USE           multigroup: group refusals; a restart restores ...
+ *   BW_RESULT_DATAGRAM_SIZE          multigroup: storage and config refusals
+ *   BW_RESULT_QUEUE_TOO_SMALL            "
+ *   BW_RESULT_BAD_PREFERRED          multigroup: group refusals
+ *   BW_RESULT_NO_TRANSFER            multigroup: group refusals; a leader hands a group
+ *                                    over
+ *   BW_RESULT_TOO_MANY_GROUPS        multigroup: storage and config refusals
  *   BW_RESULT_UNKNOWN                cannot be produced through the API: it is the
  *                                    library's answer to an engine error this version has
  *                                    no code for, and every error variant of this version's
  *                                    engine (ConfigError, DecodeError, ReceiveError,
  *                                    EncodeError, TransferError, ConfirmError,
- *                                    RestoreError, RecordError) maps to its own code;
- *                                    the `_ => Unknown` arms in ffi/src/result.rs exist
- *                                    only because those enums are #[non_exhaustive]. Its
+ *                                    RestoreError, RecordError, MultiGroupError) maps to
+ *                                    its own code; the `_ => Unknown` arms in
+ *                                    ffi/src/result.rs exist only because those enums are
+ *                                    #[non_exhaustive]. Its
  *                                    text is checked by "result texts".
  */
 #include "check.h"
@@ -116,6 +128,7 @@ int main(int argc, char **argv) {
         {RECORD_SCENARIOS, RECORD_SCENARIO_COUNT},
         {OUTPUT_SCENARIOS, OUTPUT_SCENARIO_COUNT},
         {PROTECTION_SCENARIOS, PROTECTION_SCENARIO_COUNT},
+        {MULTIGROUP_SCENARIOS, MULTIGROUP_SCENARIO_COUNT},
     };
     size_t failed = 0;
     size_t i;
