@@ -9,12 +9,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{GroupId, NodeId};
 use crate::crc::crc32;
+#[cfg(feature = "authentication")]
+use crate::protection::{Authenticator, Freshness, KeyId, TagLength};
 use crate::wire::{DecodeError, EncodeError, Term};
 
 /// Version byte of a plain bundle.
 pub const BUNDLE_WIRE_VERSION: u8 = 5;
 /// Version byte of a bundle that ends with a CRC-32 of every byte before it.
 pub const CHECKSUM_BUNDLE_WIRE_VERSION: u8 = 6;
+/// Version byte of an authenticated bundle: key id and freshness after the header, a MAC
+/// of every byte before it at the end.
+pub const AUTHENTICATED_BUNDLE_WIRE_VERSION: u8 = 7;
 
 /// Bytes of the CRC-32 that ends a checksummed bundle.
 const CHECKSUM_SIZE: usize = 4;
@@ -80,54 +85,108 @@ pub(crate) struct Item {
     pub(crate) kind: ItemKind,
 }
 
-/// Writes bundles into a caller's buffer: the header first, then items while they fit.
+/// Which envelope bundles travel in: each has its own version byte, and a node accepts
+/// only its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Envelope {
+    Plain,
+    /// A CRC-32 of every byte before it at the end.
+    Checksummed,
+    /// A [`Seal`] after the header and a MAC of every byte before it at the end.
+    #[cfg(feature = "authentication")]
+    Authenticated(TagLength),
+}
+
+impl Envelope {
+    pub(crate) const fn version(self) -> u8 {
+        match self {
+            Envelope::Plain => BUNDLE_WIRE_VERSION,
+            Envelope::Checksummed => CHECKSUM_BUNDLE_WIRE_VERSION,
+            #[cfg(feature = "authentication")]
+            Envelope::Authenticated(_) => AUTHENTICATED_BUNDLE_WIRE_VERSION,
+        }
+    }
+
+    /// Bytes at the end: checksum or tag.
+    pub(crate) const fn trailer(self) -> usize {
+        match self {
+            Envelope::Plain => 0,
+            Envelope::Checksummed => CHECKSUM_SIZE,
+            #[cfg(feature = "authentication")]
+            Envelope::Authenticated(tag) => tag.bytes(),
+        }
+    }
+}
+
+/// The freshness fields of an authenticated bundle, after its header: the key the tag was
+/// made with, the sender's freshness, whether it asks the receiver for its freshness, and
+/// the receiver's request it answers.
+#[cfg(feature = "authentication")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Seal {
+    /// The id of the key the tag was made with.
+    pub(crate) key: u8,
+    pub(crate) freshness: Freshness,
+    pub(crate) request: bool,
+    pub(crate) echo: Option<Freshness>,
+}
+
+/// The largest encoded [`Seal`]: key (1), freshness (5 + 10), request (1), echo (1 + 15).
+#[cfg(feature = "authentication")]
+pub(crate) const MAX_SEAL_SIZE: usize = 1 + 15 + 1 + 16;
+
+/// Writes bundles into a caller's buffer: the header (and seal) first, then items while
+/// they fit.
 pub(crate) struct BundleWriter<'b> {
     buf: &'b mut [u8],
     len: usize,
-    /// Room kept at the end for the checksum.
-    reserve: usize,
+    envelope: Envelope,
     /// Items written.
     pub(crate) items: usize,
 }
 
 impl<'b> BundleWriter<'b> {
-    /// Starts a bundle in `buf`, at most `limit` bytes long in all.
+    /// Starts a bundle in `buf`, at most `limit` bytes long in all; an authenticated one
+    /// needs its `seal`.
     pub(crate) fn start(
         buf: &'b mut [u8],
         limit: usize,
         header: &Header,
-        checksummed: bool,
+        envelope: Envelope,
+        #[cfg(feature = "authentication")] seal: Option<&Seal>,
     ) -> Result<BundleWriter<'b>, EncodeError> {
         let limit = limit.min(buf.len());
         let buf = buf.get_mut(..limit).ok_or(EncodeError::BufferTooSmall)?;
-        let reserve = if checksummed { CHECKSUM_SIZE } else { 0 };
         let (first, rest) = buf.split_first_mut().ok_or(EncodeError::BufferTooSmall)?;
-        *first = if checksummed {
-            CHECKSUM_BUNDLE_WIRE_VERSION
-        } else {
-            BUNDLE_WIRE_VERSION
-        };
-        let room = rest.len().saturating_sub(reserve);
+        *first = envelope.version();
+        let room = rest.len().saturating_sub(envelope.trailer());
         let rest = rest.get_mut(..room).ok_or(EncodeError::BufferTooSmall)?;
-        let written = postcard::to_slice(header, rest)
+        let mut len = postcard::to_slice(header, &mut *rest)
             .map_err(|_| EncodeError::BufferTooSmall)?
             .len();
+        #[cfg(feature = "authentication")]
+        if let Some(seal) = seal {
+            let rest = rest.get_mut(len..).ok_or(EncodeError::BufferTooSmall)?;
+            len += postcard::to_slice(seal, rest)
+                .map_err(|_| EncodeError::BufferTooSmall)?
+                .len();
+        }
         Ok(BundleWriter {
             buf,
-            len: 1 + written,
-            reserve,
+            len: 1 + len,
+            envelope,
             items: 0,
         })
     }
 
     /// Whether another item of any kind surely fits.
     pub(crate) fn has_room(&self) -> bool {
-        self.len + MAX_ITEM_SIZE + self.reserve <= self.buf.len()
+        self.len + MAX_ITEM_SIZE + self.envelope.trailer() <= self.buf.len()
     }
 
     /// Appends `item`; false (and nothing written) if it does not fit.
     pub(crate) fn push(&mut self, item: &Item) -> bool {
-        let end = self.buf.len().saturating_sub(self.reserve);
+        let end = self.buf.len().saturating_sub(self.envelope.trailer());
         let Some(room) = self.buf.get_mut(self.len..end) else {
             return false;
         };
@@ -141,54 +200,71 @@ impl<'b> BundleWriter<'b> {
         }
     }
 
-    /// Ends the bundle (appending the checksum if it has one); returns its length.
-    pub(crate) fn finish(self) -> usize {
-        if self.reserve == 0 {
-            return self.len;
-        }
+    /// Ends the bundle, appending its checksum or (signed by `authenticator` with the
+    /// seal's key) its tag; returns its length.
+    pub(crate) fn finish(
+        self,
+        #[cfg(feature = "authentication")] sign: Option<(KeyId, &mut dyn Authenticator)>,
+    ) -> Result<usize, EncodeError> {
         let (covered, rest) = self.buf.split_at_mut(self.len);
-        let checksum = crc32(covered).to_le_bytes();
-        if let Some(out) = rest.get_mut(..CHECKSUM_SIZE) {
-            out.copy_from_slice(&checksum);
+        let trailer = rest
+            .get_mut(..self.envelope.trailer())
+            .ok_or(EncodeError::BufferTooSmall)?;
+        match self.envelope {
+            Envelope::Plain => {}
+            Envelope::Checksummed => trailer.copy_from_slice(&crc32(covered).to_le_bytes()),
+            #[cfg(feature = "authentication")]
+            Envelope::Authenticated(_) => {
+                let (key, authenticator) = sign.ok_or(EncodeError::UnknownKey)?;
+                authenticator
+                    .sign(key, covered, trailer)
+                    .map_err(|_| EncodeError::UnknownKey)?;
+            }
         }
-        self.len + CHECKSUM_SIZE
+        Ok(self.len + self.envelope.trailer())
     }
 }
 
 /// A received bundle whose layout and every item were checked: nothing of it has been
-/// applied yet.
+/// applied yet, and an authenticated one's tag is not checked yet.
 pub(crate) struct Bundle<'b> {
     pub(crate) header: Header,
     items: &'b [u8],
+    /// Authenticated: the seal, the bytes the tag covers, and the tag.
+    #[cfg(feature = "authentication")]
+    pub(crate) sealed: Option<(Seal, &'b [u8], &'b [u8])>,
 }
 
 impl<'b> Bundle<'b> {
     /// Checks untrusted bytes: envelope, header and every item. Never panics.
-    pub(crate) fn decode(bytes: &'b [u8], checksummed: bool) -> Result<Bundle<'b>, DecodeError> {
-        let covered = if checksummed {
-            let split = bytes
-                .len()
-                .checked_sub(CHECKSUM_SIZE)
-                .ok_or(DecodeError::Truncated)?;
-            let (covered, checksum) = bytes.split_at(split);
-            if checksum != crc32(covered).to_le_bytes() {
-                return Err(DecodeError::BadChecksum);
-            }
-            covered
-        } else {
-            bytes
-        };
-        let expected = if checksummed {
-            CHECKSUM_BUNDLE_WIRE_VERSION
-        } else {
-            BUNDLE_WIRE_VERSION
-        };
+    pub(crate) fn decode(bytes: &'b [u8], envelope: Envelope) -> Result<Bundle<'b>, DecodeError> {
+        let split = bytes
+            .len()
+            .checked_sub(envelope.trailer())
+            .ok_or(DecodeError::Truncated)?;
+        let (covered, trailer) = bytes.split_at(split);
+        if envelope == Envelope::Checksummed && trailer != crc32(covered).to_le_bytes() {
+            return Err(DecodeError::BadChecksum);
+        }
         let (&version, rest) = covered.split_first().ok_or(DecodeError::Truncated)?;
-        if version != expected {
+        if version != envelope.version() {
             return Err(DecodeError::UnsupportedVersion(version));
         }
-        let (header, items) = postcard::take_from_bytes::<Header>(rest)?;
-        let bundle = Bundle { header, items };
+        let (header, rest) = postcard::take_from_bytes::<Header>(rest)?;
+        #[cfg(feature = "authentication")]
+        let (sealed, rest) = match envelope {
+            Envelope::Authenticated(_) => {
+                let (seal, rest) = postcard::take_from_bytes::<Seal>(rest)?;
+                (Some((seal, covered, trailer)), rest)
+            }
+            _ => (None, rest),
+        };
+        let bundle = Bundle {
+            header,
+            items: rest,
+            #[cfg(feature = "authentication")]
+            sealed,
+        };
         for item in bundle.items() {
             let item = item?;
             if !item.term.is_valid() {
@@ -245,6 +321,27 @@ mod tests {
         }
     }
 
+    fn start(buf: &mut [u8], limit: usize, envelope: Envelope) -> BundleWriter<'_> {
+        BundleWriter::start(
+            buf,
+            limit,
+            &header(),
+            envelope,
+            #[cfg(feature = "authentication")]
+            None,
+        )
+        .unwrap()
+    }
+
+    fn finish(writer: BundleWriter<'_>) -> usize {
+        writer
+            .finish(
+                #[cfg(feature = "authentication")]
+                None,
+            )
+            .unwrap()
+    }
+
     fn widest_item() -> Item {
         Item {
             group: u16::MAX,
@@ -256,7 +353,7 @@ mod tests {
     #[test]
     fn size_bounds_hold_for_the_widest_fields() {
         let mut buf = [0; 128];
-        let mut writer = BundleWriter::start(&mut buf, 128, &header(), false).unwrap();
+        let mut writer = start(&mut buf, 128, Envelope::Plain);
         assert_eq!(writer.len, MAX_HEADER_SIZE);
         let before = writer.len;
         assert!(writer.push(&widest_item()));
@@ -265,9 +362,9 @@ mod tests {
 
     #[test]
     fn a_bundle_round_trips_in_both_envelopes() {
-        for checksummed in [false, true] {
+        for envelope in [Envelope::Plain, Envelope::Checksummed] {
             let mut buf = [0; 256];
-            let mut writer = BundleWriter::start(&mut buf, 256, &header(), checksummed).unwrap();
+            let mut writer = start(&mut buf, 256, envelope);
             let items = [
                 widest_item(),
                 Item {
@@ -279,8 +376,8 @@ mod tests {
             for item in &items {
                 assert!(writer.push(item));
             }
-            let len = writer.finish();
-            let bundle = Bundle::decode(&buf[..len], checksummed).unwrap();
+            let len = finish(writer);
+            let bundle = Bundle::decode(&buf[..len], envelope).unwrap();
             assert_eq!(bundle.header, header());
             let decoded: Result<heapless::Vec<Item, 4>, _> = bundle.items().collect();
             assert_eq!(decoded.unwrap().as_slice(), &items);
@@ -306,18 +403,18 @@ mod tests {
     #[test]
     fn every_truncation_and_flip_is_refused_or_decodes_cleanly() {
         let mut buf = [0; 128];
-        let mut writer = BundleWriter::start(&mut buf, 128, &header(), true).unwrap();
+        let mut writer = start(&mut buf, 128, Envelope::Checksummed);
         assert!(writer.push(&widest_item()));
-        let len = writer.finish();
+        let len = finish(writer);
         for cut in 0..len {
-            assert!(Bundle::decode(&buf[..cut], true).is_err());
+            assert!(Bundle::decode(&buf[..cut], Envelope::Checksummed).is_err());
         }
         for byte in 0..len {
             for bit in 0..8 {
                 let mut flipped = buf;
                 flipped[byte] ^= 1 << bit;
                 assert_eq!(
-                    Bundle::decode(&flipped[..len], true).err(),
+                    Bundle::decode(&flipped[..len], Envelope::Checksummed).err(),
                     Some(DecodeError::BadChecksum)
                 );
             }

@@ -49,6 +49,9 @@ pub(crate) struct PeerLink {
     pub(crate) support_until: Option<Instant>,
     /// Groups this node stopped following it in, with the term, not yet told.
     pub(crate) unfollows: Vec<(u16, Term), UNFOLLOW_LANE>,
+    /// Authenticated mode: its datagrams are refused until it answers a challenge, which
+    /// every bundle to it carries meanwhile.
+    pub(crate) challenge_due: bool,
     /// Its queue: where it starts within this peer's share of the queue storage, and how
     /// many items it holds.
     pub(crate) queue_head: usize,

@@ -80,13 +80,21 @@ use heapless::Vec;
 use crate::config::{GroupId, NodeId};
 use crate::engine::{ReceiveError, Transmit};
 use crate::event::Role;
-use crate::protection::Statistics;
+#[cfg(feature = "authentication")]
+use crate::peers::PeerIndex;
+use crate::protection::{Authenticator, Statistics, Unauthenticated};
+#[cfg(feature = "authentication")]
+use crate::protection::{FreshnessGuard, FreshnessRefusal, KeyId, TagLength, VerifyError};
 use crate::rand::Rng;
 use crate::time::{Duration, Instant};
 use crate::wire::{DecodeError, Destination, EncodeError, Term};
 
-pub use bundle::{BUNDLE_WIRE_VERSION, CHECKSUM_BUNDLE_WIRE_VERSION};
-use bundle::{Bundle, BundleWriter, Header, Item, ItemKind};
+#[cfg(feature = "authentication")]
+use bundle::Seal;
+pub use bundle::{
+    AUTHENTICATED_BUNDLE_WIRE_VERSION, BUNDLE_WIRE_VERSION, CHECKSUM_BUNDLE_WIRE_VERSION,
+};
+use bundle::{Bundle, BundleWriter, Envelope, Header, Item, ItemKind};
 use group::{Durable, NO_NODE, NONE, Standing};
 pub use group::{GroupEvent, GroupRecord, GroupSlot, MAX_GROUP_MEMBERS};
 use link::PeerLink;
@@ -101,6 +109,7 @@ pub const MAX_GROUPS: usize = u16::MAX as usize;
 
 /// The smallest datagram a multi-group node can work with: the largest header, one
 /// item and a checksum.
+/// (Authenticated datagrams need room for the freshness fields and the tag too.)
 pub const MIN_DATAGRAM_SIZE: usize = bundle::MAX_HEADER_SIZE + bundle::MAX_ITEM_SIZE + 4;
 
 /// Groups looked at per interval while leadership is being spread back.
@@ -122,7 +131,7 @@ pub struct MultiGroupConfig<const N: usize> {
     clock_drift_ppm: u32,
     datagram_size: usize,
     transfers_per_interval: u16,
-    checksummed: bool,
+    envelope: Envelope,
     seed: u64,
     incarnation: u32,
 }
@@ -160,6 +169,9 @@ pub enum MultiGroupError {
     /// The node does not lead the group (a transfer), or the target is not an alive
     /// member.
     Transfer,
+    /// The configuration asks for authentication, but the node was built without an
+    /// authenticator ([`MultiGroupNode::with_authenticator`]).
+    NoAuthenticator,
 }
 
 impl fmt::Display for MultiGroupError {
@@ -180,6 +192,9 @@ impl fmt::Display for MultiGroupError {
             MultiGroupError::QueueStorage => f.write_str("the queue storage is too small"),
             MultiGroupError::Preferred(p) => write!(f, "position {p} is not a member"),
             MultiGroupError::Transfer => f.write_str("no transfer from here to that member"),
+            MultiGroupError::NoAuthenticator => {
+                f.write_str("authentication is configured but there is no authenticator")
+            }
         }
     }
 }
@@ -218,7 +233,11 @@ impl<const N: usize> MultiGroupConfig<N> {
             clock_drift_ppm: 1_000,
             datagram_size: 1_200,
             transfers_per_interval: 32,
-            checksummed: cfg!(feature = "checksum"),
+            envelope: if cfg!(feature = "checksum") {
+                Envelope::Checksummed
+            } else {
+                Envelope::Plain
+            },
             seed: 0,
             incarnation: 0,
         })
@@ -248,10 +267,12 @@ impl<const N: usize> MultiGroupConfig<N> {
 
     /// The largest datagram the transport carries (at least [`MIN_DATAGRAM_SIZE`]).
     pub fn with_datagram_size(mut self, bytes: usize) -> Result<Self, MultiGroupError> {
-        if bytes < MIN_DATAGRAM_SIZE {
+        let previous = self.datagram_size;
+        self.datagram_size = bytes;
+        if bytes < MIN_DATAGRAM_SIZE || bytes < self.min_datagram_size() {
+            self.datagram_size = previous;
             return Err(MultiGroupError::DatagramSize);
         }
-        self.datagram_size = bytes;
         Ok(self)
     }
 
@@ -265,8 +286,45 @@ impl<const N: usize> MultiGroupConfig<N> {
     /// Whether every datagram ends with a CRC-32 (feature `checksum`; on by default).
     #[cfg(feature = "checksum")]
     pub const fn with_checksum(mut self, checksummed: bool) -> Self {
-        self.checksummed = checksummed;
+        self.envelope = if checksummed {
+            Envelope::Checksummed
+        } else {
+            Envelope::Plain
+        };
         self
+    }
+
+    /// Authenticated datagrams (feature `authentication`): a key id and a freshness value
+    /// after the header and a MAC of `tag` bytes over the whole datagram, made and checked
+    /// by the node's [`Authenticator`] ([`MultiGroupNode::with_authenticator`]). The
+    /// incarnation ([`with_incarnation`](Self::with_incarnation)) is then also the
+    /// freshness session, and must never repeat under the same key. A peer's datagrams
+    /// count only after a challenge and answer with it (one round trip after either
+    /// side starts); forged, replayed or corrupted ones are refused.
+    #[cfg(feature = "authentication")]
+    pub fn with_authentication(mut self, tag: TagLength) -> Result<Self, MultiGroupError> {
+        self.envelope = Envelope::Authenticated(tag);
+        if self.datagram_size < self.min_datagram_size() {
+            return Err(MultiGroupError::DatagramSize);
+        }
+        Ok(self)
+    }
+
+    /// The smallest datagram that carries one item in this configuration's envelope.
+    fn min_datagram_size(&self) -> usize {
+        self.overhead() + bundle::MAX_ITEM_SIZE
+    }
+
+    /// The bytes of a datagram that are not items, at most.
+    fn overhead(&self) -> usize {
+        #[cfg(feature = "authentication")]
+        let seal = match self.envelope {
+            Envelope::Authenticated(_) => bundle::MAX_SEAL_SIZE,
+            _ => 0,
+        };
+        #[cfg(not(feature = "authentication"))]
+        let seal = 0;
+        bundle::MAX_HEADER_SIZE + seal + self.envelope.trailer()
     }
 
     /// The seed of the timeout jitter.
@@ -410,8 +468,12 @@ impl GroupList {
 /// [`poll_event`]: MultiGroupNode::poll_event
 /// [`poll_timeout`]: MultiGroupNode::poll_timeout
 #[derive(Debug)]
-pub struct MultiGroupNode<'s, const N: usize> {
+pub struct MultiGroupNode<'s, const N: usize, A = Unauthenticated> {
     config: MultiGroupConfig<N>,
+    authenticator: A,
+    /// This node's freshness and its peers' replay windows (authenticated mode).
+    #[cfg(feature = "authentication")]
+    freshness: FreshnessGuard<N>,
     groups: &'s mut [GroupSlot],
     queue: &'s mut [QueuedItem],
     peers: [PeerLink; N],
@@ -429,14 +491,32 @@ pub struct MultiGroupNode<'s, const N: usize> {
 
 impl<'s, const N: usize> MultiGroupNode<'s, N> {
     /// A node that starts at `now` with no groups, using `groups` (one slot per group
-    /// index, at most [`MAX_GROUPS`]) and `queue` (at least one entry per peer; a few per
-    /// group it leads is ample) as its storage. Both are overwritten.
+    /// index, at most [`MAX_GROUPS`]) and `queue` (at least one entry per peer; three per
+    /// group is ample) as its storage. Both are overwritten.
     pub fn new(
         config: MultiGroupConfig<N>,
         groups: &'s mut [GroupSlot],
         queue: &'s mut [QueuedItem],
         now: Instant,
     ) -> Result<MultiGroupNode<'s, N>, MultiGroupError> {
+        #[cfg(feature = "authentication")]
+        if matches!(config.envelope, Envelope::Authenticated(_)) {
+            return Err(MultiGroupError::NoAuthenticator);
+        }
+        MultiGroupNode::with_authenticator(config, groups, queue, now, Unauthenticated)
+    }
+}
+
+impl<'s, const N: usize, A: Authenticator> MultiGroupNode<'s, N, A> {
+    /// A node like [`MultiGroupNode::new`] whose datagrams `authenticator` signs and
+    /// checks when the configuration asks for authentication.
+    pub fn with_authenticator(
+        config: MultiGroupConfig<N>,
+        groups: &'s mut [GroupSlot],
+        queue: &'s mut [QueuedItem],
+        now: Instant,
+        authenticator: A,
+    ) -> Result<MultiGroupNode<'s, N, A>, MultiGroupError> {
         if groups.len() > MAX_GROUPS {
             return Err(MultiGroupError::NoSuchGroup(u16::MAX));
         }
@@ -447,6 +527,9 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
         let peers: [PeerLink; N] = core::array::from_fn(|_| PeerLink::default());
         let rng = Rng::new(config.seed ^ u64::from(config.id.0).rotate_left(32));
         Ok(MultiGroupNode {
+            authenticator,
+            #[cfg(feature = "authentication")]
+            freshness: FreshnessGuard::new(config.incarnation),
             rebalance: Rebalance {
                 next_tick: now + config.heartbeat_interval,
                 ..Rebalance::default()
@@ -482,6 +565,16 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
     /// How many group slots the storage holds.
     pub fn capacity(&self) -> usize {
         self.groups.len()
+    }
+
+    /// The authenticator.
+    pub fn authenticator(&self) -> &A {
+        &self.authenticator
+    }
+
+    /// The authenticator, to rotate keys.
+    pub fn authenticator_mut(&mut self) -> &mut A {
+        &mut self.authenticator
     }
 
     /// The counters.
@@ -852,14 +945,20 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
     // ---- receiving ----
 
     fn receive(&mut self, now: Instant, bytes: &[u8]) -> Result<(), ReceiveError> {
-        let bundle = Bundle::decode(bytes, self.config.checksummed).map_err(|error| {
+        let own = self.config.envelope.version();
+        let bundle = Bundle::decode(bytes, self.config.envelope).map_err(|error| {
             match (error, bytes.first()) {
                 (
-                    DecodeError::UnsupportedVersion(_) | DecodeError::BadChecksum,
-                    Some(&v @ (BUNDLE_WIRE_VERSION | CHECKSUM_BUNDLE_WIRE_VERSION)),
-                ) if (v == CHECKSUM_BUNDLE_WIRE_VERSION) != self.config.checksummed => {
-                    ReceiveError::WrongEnvelope(v)
-                }
+                    DecodeError::UnsupportedVersion(_)
+                    | DecodeError::BadChecksum
+                    | DecodeError::Truncated
+                    | DecodeError::Malformed,
+                    Some(
+                        &v @ (BUNDLE_WIRE_VERSION
+                        | CHECKSUM_BUNDLE_WIRE_VERSION
+                        | AUTHENTICATED_BUNDLE_WIRE_VERSION),
+                    ),
+                ) if v != own => ReceiveError::WrongEnvelope(v),
                 _ => ReceiveError::Decode(error),
             }
         })?;
@@ -876,6 +975,10 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
         let from = self
             .index_of(header.from)
             .ok_or(ReceiveError::UnknownSender(header.from))?;
+        #[cfg(feature = "authentication")]
+        if let Some((seal, signed, tag)) = bundle.sealed {
+            self.check_seal(from, &header, &seal, signed, tag)?;
+        }
         let credit = self.apply_header(now, from, &header, &bundle);
         // Every item was checked by `decode`.
         for item in bundle.items().flatten() {
@@ -1578,9 +1681,105 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
 
     /// Whether a bundle for `peer` is due: items to send, or a heartbeat.
     fn ready(&self, now: Instant, peer: u8) -> bool {
-        self.peer(peer).is_some_and(|link| {
-            !link.unfollows.is_empty() || link.heartbeat_due(now, self.config.heartbeat_interval)
-        }) || self.releasable_head(peer).is_some()
+        #[cfg(feature = "authentication")]
+        let answer_due = PeerIndex::from_position(usize::from(peer))
+            .is_some_and(|index| self.freshness.request_of(index).is_some());
+        #[cfg(not(feature = "authentication"))]
+        let answer_due = false;
+        answer_due
+            || self.peer(peer).is_some_and(|link| {
+                !link.unfollows.is_empty()
+                    || link.heartbeat_due(now, self.config.heartbeat_interval)
+            })
+            || self.releasable_head(peer).is_some()
+    }
+
+    // ---- authentication ----
+
+    /// The seal of the next bundle to `peer`, in authenticated mode: `None` otherwise.
+    #[cfg(feature = "authentication")]
+    fn seal_for(&self, peer: u8) -> Result<Option<Seal>, EncodeError> {
+        if !matches!(self.config.envelope, Envelope::Authenticated(_)) {
+            return Ok(None);
+        }
+        let index = PeerIndex::from_position(usize::from(peer)).ok_or(EncodeError::UnknownKey)?;
+        // After 2⁶⁴ − 1 datagrams of one session the node falls silent rather than reuse a
+        // counter.
+        let freshness = self.freshness.next().ok_or(EncodeError::UnknownKey)?;
+        Ok(Some(Seal {
+            key: self.authenticator.current_key().0,
+            freshness,
+            request: self.peer(peer).is_some_and(|link| link.challenge_due),
+            echo: self.freshness.request_of(index),
+        }))
+    }
+
+    /// A bundle with `seal` left for `peer`.
+    #[cfg(feature = "authentication")]
+    fn sealed(&mut self, peer: u8, seal: &Seal) {
+        let Some(index) = PeerIndex::from_position(usize::from(peer)) else {
+            return;
+        };
+        if seal.request {
+            self.freshness.challenged(index, seal.freshness.counter);
+        }
+        if seal.echo.is_some() {
+            self.freshness.answered(index);
+        }
+        self.freshness.consume();
+    }
+
+    /// Checks an authenticated bundle of `from`: its tag, then its freshness (a reply to
+    /// this node's challenge synchronises with the sender's session). A refused bundle
+    /// changes nothing but the freshness exchange: an unsynchronised sender is challenged,
+    /// and its own challenge is answered.
+    #[cfg(feature = "authentication")]
+    fn check_seal(
+        &mut self,
+        from: u8,
+        header: &Header,
+        seal: &Seal,
+        signed: &[u8],
+        tag: &[u8],
+    ) -> Result<(), ReceiveError> {
+        self.authenticator
+            .verify(KeyId(seal.key), signed, tag)
+            .map_err(|error| match error {
+                VerifyError::BadMac => ReceiveError::BadMac,
+                VerifyError::UnknownKey => ReceiveError::UnknownKey(seal.key),
+            })?;
+        if seal.freshness.session != header.incarnation {
+            return Err(ReceiveError::Decode(DecodeError::Malformed));
+        }
+        let index = PeerIndex::from_position(usize::from(from))
+            .ok_or(ReceiveError::UnknownSender(header.from))?;
+        let answered = seal.echo.is_some_and(|echo| {
+            self.freshness
+                .synchronise(index, echo, seal.freshness)
+                .is_ok()
+        });
+        if !answered {
+            match self.freshness.check(index, seal.freshness) {
+                Ok(()) => self.freshness.accept(index, seal.freshness),
+                Err(FreshnessRefusal::Unsynchronised) => {
+                    if seal.request {
+                        self.freshness.requested(index, seal.freshness);
+                    }
+                    if let Some(link) = self.peer_mut(from) {
+                        link.challenge_due = true;
+                    }
+                    return Err(ReceiveError::Unsynchronised);
+                }
+                Err(FreshnessRefusal::Replay) => return Err(ReceiveError::Replay),
+            }
+        }
+        if let Some(link) = self.peer_mut(from) {
+            link.challenge_due = false;
+        }
+        if seal.request {
+            self.freshness.requested(index, seal.freshness);
+        }
+        Ok(())
     }
 
     fn write_bundle(
@@ -1591,11 +1790,7 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
     ) -> Result<usize, EncodeError> {
         let to = self.node_id(peer).ok_or(EncodeError::BufferTooSmall)?;
         let link = self.peer(peer).ok_or(EncodeError::BufferTooSmall)?;
-        let lane_fits = bundle::MAX_HEADER_SIZE
-            + link.unfollows.len() * bundle::MAX_ITEM_SIZE
-            + MIN_DATAGRAM_SIZE
-            - bundle::MAX_HEADER_SIZE
-            - bundle::MAX_ITEM_SIZE
+        let lane_fits = self.config.overhead() + link.unfollows.len() * bundle::MAX_ITEM_SIZE
             <= self.config.datagram_size;
         let echo = match link.newest_sent_at {
             Some(sent) if lane_fits => sent.saturating_add(1),
@@ -1610,11 +1805,15 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
             echo,
             epoch: link.our_epoch,
         };
+        #[cfg(feature = "authentication")]
+        let seal = self.seal_for(peer)?;
         let mut writer = BundleWriter::start(
             buf,
             self.config.datagram_size,
             &header,
-            self.config.checksummed,
+            self.config.envelope,
+            #[cfg(feature = "authentication")]
+            seal.as_ref(),
         )?;
         while let Some(&(group, term)) = self.peer(peer).and_then(|l| l.unfollows.first()) {
             let item = Item {
@@ -1645,7 +1844,20 @@ impl<'s, const N: usize> MultiGroupNode<'s, N> {
         if let Some(link) = self.peer_mut(peer) {
             link.sent_at = Some(now);
         }
-        Ok(writer.finish())
+        #[cfg(feature = "authentication")]
+        let len = writer.finish(seal.map(|seal| {
+            (
+                KeyId(seal.key),
+                &mut self.authenticator as &mut dyn Authenticator,
+            )
+        }))?;
+        #[cfg(not(feature = "authentication"))]
+        let len = writer.finish()?;
+        #[cfg(feature = "authentication")]
+        if let Some(seal) = seal {
+            self.sealed(peer, &seal);
+        }
+        Ok(len)
     }
 
     // ---- helpers ----

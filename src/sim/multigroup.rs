@@ -28,7 +28,10 @@ use std::{boxed::Box, format, string::String, vec};
 use crate::multigroup::{
     GroupOptions, GroupRecord, GroupSlot, MultiGroupConfig, MultiGroupNode, QueuedItem,
 };
-use crate::{Destination, Duration, GroupId, Instant, NodeId, Role};
+use crate::{
+    Authenticator, Destination, Duration, GroupId, Instant, NodeId, ReceiveError, Role, TagLength,
+    Unauthenticated,
+};
 
 /// The most nodes a simulated cluster has.
 pub const MAX_NODES: usize = 8;
@@ -109,8 +112,8 @@ pub fn placement(g: u16, n: usize, r: usize) -> Vec<NodeId> {
 }
 
 /// One simulated host: its node (while running) and what its disk holds.
-struct Host {
-    node: Option<MultiGroupNode<'static, MAX_NODES>>,
+struct Host<A> {
+    node: Option<MultiGroupNode<'static, MAX_NODES, A>>,
     /// Storage between two runs of the node (taken back when it crashes).
     storage: Option<(&'static mut [GroupSlot], &'static mut [QueuedItem])>,
     disk: BTreeMap<u16, GroupRecord>,
@@ -121,9 +124,13 @@ struct Host {
 type Flight = Reverse<(u64, u64, usize, usize, Vec<u8>)>;
 
 /// A simulated cluster of multi-group nodes.
-pub struct Cluster {
+pub struct Cluster<A: Authenticator + Clone = Unauthenticated> {
+    /// What every node starts with: a copy of the authenticator, and the tag length when
+    /// datagrams are authenticated.
+    authenticator: A,
+    tag: Option<TagLength>,
     options: ClusterOptions,
-    hosts: Vec<Host>,
+    hosts: Vec<Host<A>>,
     now: u64,
     rng: u64,
     flight: BinaryHeap<Flight>,
@@ -140,10 +147,28 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Starts every node at time 0.
+    /// Starts every node at time 0, datagrams checksummed.
     pub fn new(options: ClusterOptions) -> Cluster {
+        Cluster::build(options, Unauthenticated, None)
+    }
+}
+
+impl<A: Authenticator + Clone> Cluster<A> {
+    /// Starts every node at time 0, datagrams authenticated by a copy of `authenticator`
+    /// with tags of `tag` bytes; a restarted node starts a new session.
+    pub fn with_authenticator(
+        options: ClusterOptions,
+        authenticator: A,
+        tag: TagLength,
+    ) -> Cluster<A> {
+        Cluster::build(options, authenticator, Some(tag))
+    }
+
+    fn build(options: ClusterOptions, authenticator: A, tag: Option<TagLength>) -> Cluster<A> {
         let n = options.nodes;
         let mut cluster = Cluster {
+            authenticator,
+            tag,
             options,
             hosts: Vec::new(),
             now: 0,
@@ -174,7 +199,7 @@ impl Cluster {
     }
 
     /// The node of host `i`, while it runs.
-    pub fn node(&self, i: usize) -> Option<&MultiGroupNode<'static, MAX_NODES>> {
+    pub fn node(&self, i: usize) -> Option<&MultiGroupNode<'static, MAX_NODES, A>> {
         self.hosts.get(i)?.node.as_ref()
     }
 
@@ -266,7 +291,7 @@ impl Cluster {
     pub fn run_while(
         &mut self,
         until: u64,
-        mut stop: impl FnMut(&Cluster) -> bool,
+        mut stop: impl FnMut(&Cluster<A>) -> bool,
     ) -> Result<bool, Violation> {
         loop {
             let next_deadline = self
@@ -367,7 +392,20 @@ impl Cluster {
             )
         });
         let now = Instant::from_millis(self.now);
-        let mut node = MultiGroupNode::new(config, slots, queue, now).expect("storage fits");
+        let config = match self.tag {
+            Some(tag) => config
+                .with_authentication(tag)
+                .expect("room for the freshness fields"),
+            None => config,
+        };
+        let mut node = MultiGroupNode::with_authenticator(
+            config,
+            slots,
+            queue,
+            now,
+            self.authenticator.clone(),
+        )
+        .expect("storage fits");
         for record in host.disk.values() {
             node.restore_group(record)
                 .expect("records name groups of the storage");
@@ -389,8 +427,14 @@ impl Cluster {
             let Some(Reverse((_, _, _, to, bytes))) = self.flight.pop() else {
                 break;
             };
+            // Genuine traffic is refused only in authenticated mode: while the receiver has
+            // not synchronised with the sender's session (after either one starts), and
+            // when it was sent before the answer it synchronised on but arrives after it.
+            let authenticated = self.tag.is_some();
             if let Some(node) = self.hosts[to].node.as_mut()
                 && let Err(error) = node.handle_bytes(now, &bytes)
+                && !(authenticated
+                    && matches!(error, ReceiveError::Unsynchronised | ReceiveError::Replay))
             {
                 return Err(self.violation(format!("node {} refused a datagram: {error}", to + 1)));
             }
@@ -507,7 +551,7 @@ fn storage(groups: usize, queue: usize) -> Storage {
     })
 }
 
-impl Drop for Cluster {
+impl<A: Authenticator + Clone> Drop for Cluster<A> {
     fn drop(&mut self) {
         for i in 0..self.hosts.len() {
             self.crash(i);
