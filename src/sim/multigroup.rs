@@ -144,6 +144,8 @@ pub struct Cluster<A: Authenticator + Clone = Unauthenticated> {
     /// Datagrams and bytes sent, per ordered pair.
     datagrams: Vec<Vec<u64>>,
     bytes: Vec<Vec<u64>>,
+    /// Every datagram sent, (from, to, bytes), while recording.
+    wiretap: Option<Vec<(usize, usize, Vec<u8>)>>,
 }
 
 impl Cluster {
@@ -180,6 +182,7 @@ impl<A: Authenticator + Clone> Cluster<A> {
             leaders_by_term: BTreeMap::new(),
             datagrams: vec![vec![0; n]; n],
             bytes: vec![vec![0; n]; n],
+            wiretap: None,
         };
         for i in 0..n {
             cluster.hosts.push(Host {
@@ -211,6 +214,30 @@ impl<A: Authenticator + Clone> Cluster<A> {
     /// Bytes sent from `a` to `b` so far.
     pub fn bytes(&self, a: usize, b: usize) -> u64 {
         self.bytes[a][b]
+    }
+
+    /// Starts (or stops, and drops) recording every datagram sent.
+    pub fn set_wiretap(&mut self, on: bool) {
+        self.wiretap = on.then(Vec::new);
+    }
+
+    /// The datagrams recorded since the last call: (from, to, bytes).
+    pub fn take_wiretap(&mut self) -> Vec<(usize, usize, Vec<u8>)> {
+        self.wiretap
+            .as_mut()
+            .map(core::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Hands host `to` bytes of the test's own making, now, and drains its outputs.
+    pub fn inject(&mut self, to: usize, bytes: &[u8]) -> Result<(), ReceiveError> {
+        let now = Instant::from_millis(self.now);
+        let result = match self.hosts[to].node.as_mut() {
+            Some(node) => node.handle_bytes(now, bytes),
+            None => Ok(()),
+        };
+        self.drain(to);
+        result
     }
 
     /// Sets the loss rate.
@@ -484,6 +511,9 @@ impl<A: Authenticator + Clone> Cluster<A> {
             while node.poll_event().is_some() {}
         }
         for (to, bytes) in sent {
+            if let Some(tap) = self.wiretap.as_mut() {
+                tap.push((i, to, bytes.clone()));
+            }
             self.datagrams[i][to] += 1;
             self.bytes[i][to] += bytes.len() as u64;
             if self.cut[i][to] || self.random(100) < self.options.loss_percent {

@@ -1,0 +1,234 @@
+//! Bad input to a multi-group node, and attacks on its authenticated datagrams: each is
+//! refused with its typed error and changes no group's state.
+#![cfg(all(feature = "multigroup", feature = "sim", feature = "cmac"))]
+
+use bellwether::sim::multigroup::{Cluster, ClusterOptions};
+use bellwether::{Authenticator, NodeId};
+use bellwether::{CmacKeys, DecodeError, KeyId, ReceiveError, Role, TagLength, Term};
+
+const GROUPS: u16 = 50;
+
+/// Every group's state at host `i`: role, leader, term, lease.
+fn snapshot<A: Authenticator + Clone>(
+    cluster: &Cluster<A>,
+    i: usize,
+) -> Vec<(Option<Role>, Option<NodeId>, Option<Term>, bool)> {
+    let node = cluster.node(i).unwrap();
+    let now = bellwether::Instant::from_millis(cluster.now());
+    (0..GROUPS)
+        .map(|g| {
+            (
+                node.role(g),
+                node.leader(g),
+                node.term(g),
+                node.has_lease(g, now),
+            )
+        })
+        .collect()
+}
+
+fn options() -> ClusterOptions {
+    ClusterOptions {
+        nodes: 3,
+        groups: GROUPS,
+        ..ClusterOptions::default()
+    }
+}
+
+fn authenticated() -> Cluster<CmacKeys> {
+    let mut cluster = Cluster::with_authenticator(
+        options(),
+        CmacKeys::new(KeyId(1), &[9; 16]),
+        TagLength::Bytes8,
+    );
+    cluster.run_for(5_000).unwrap();
+    cluster.every_group_led().unwrap();
+    cluster
+}
+
+/// The largest datagram from node 1 to node 2 while node 3 is down and they take over
+/// its groups: one that carries election items, not only the node-level fields.
+fn captured_traffic(cluster: &mut Cluster<CmacKeys>) -> Vec<u8> {
+    cluster.set_wiretap(true);
+    cluster.crash(2);
+    cluster.run_for(2_000).unwrap();
+    cluster.restart(2);
+    cluster.run_for(2_000).unwrap();
+    let tap = cluster.take_wiretap();
+    let sent: Vec<Vec<u8>> = tap
+        .into_iter()
+        .filter(|(from, to, _)| *from == 0 && *to == 1)
+        .map(|(_, _, bytes)| bytes)
+        .collect();
+    let idle = sent.iter().map(Vec::len).min().unwrap();
+    let largest = sent.into_iter().max_by_key(Vec::len).unwrap();
+    // Longer than a bundle with the node-level fields only: it carries items.
+    assert!(largest.len() > idle, "{} {idle}", largest.len());
+    largest
+}
+
+#[test]
+fn a_replayed_datagram_is_refused_and_changes_nothing() {
+    let mut cluster = authenticated();
+    let old = captured_traffic(&mut cluster);
+    cluster.run_for(1_000).unwrap();
+    let before = snapshot(&cluster, 1);
+    assert_eq!(cluster.inject(1, &old), Err(ReceiveError::Replay));
+    assert_eq!(snapshot(&cluster, 1), before);
+    assert!(cluster.node(1).unwrap().statistics().datagrams.replay >= 1);
+}
+
+#[test]
+fn a_flipped_bit_anywhere_is_refused_and_changes_nothing() {
+    let mut cluster = authenticated();
+    let genuine = captured_traffic(&mut cluster);
+    let before = snapshot(&cluster, 1);
+    for byte in 0..genuine.len() {
+        let mut forged = genuine.clone();
+        forged[byte] ^= 0x10;
+        let result = cluster.inject(1, &forged);
+        assert!(
+            matches!(
+                result,
+                Err(ReceiveError::BadMac
+                    | ReceiveError::Decode(_)
+                    | ReceiveError::WrongEnvelope(_)
+                    | ReceiveError::UnknownKey(_)
+                    | ReceiveError::WrongGroup(_)
+                    | ReceiveError::UnknownSender(_)
+                    | ReceiveError::Misaddressed(_)
+                    | ReceiveError::FromSelf)
+            ),
+            "byte {byte}: {result:?}"
+        );
+    }
+    assert_eq!(snapshot(&cluster, 1), before);
+}
+
+#[test]
+fn a_datagram_signed_with_another_key_is_refused() {
+    let mut cluster = authenticated();
+    let mut outsider = Cluster::with_authenticator(
+        options(),
+        CmacKeys::new(KeyId(1), &[10; 16]),
+        TagLength::Bytes8,
+    );
+    outsider.set_wiretap(true);
+    outsider.run_for(5_000).unwrap();
+    let before = snapshot(&cluster, 1);
+    for (from, to, bytes) in outsider.take_wiretap() {
+        if from == 0 && to == 1 {
+            assert_eq!(cluster.inject(1, &bytes), Err(ReceiveError::BadMac));
+        }
+    }
+    assert_eq!(snapshot(&cluster, 1), before);
+    let mut unknown = Cluster::with_authenticator(
+        options(),
+        CmacKeys::new(KeyId(2), &[9; 16]),
+        TagLength::Bytes8,
+    );
+    unknown.set_wiretap(true);
+    unknown.run_for(200).unwrap();
+    let (_, _, bytes) = unknown
+        .take_wiretap()
+        .into_iter()
+        .find(|(f, t, _)| *f == 0 && *t == 1)
+        .unwrap();
+    assert_eq!(cluster.inject(1, &bytes), Err(ReceiveError::UnknownKey(2)));
+}
+
+#[test]
+fn an_old_session_of_a_restarted_sender_is_refused() {
+    let mut cluster = authenticated();
+    let old = captured_traffic(&mut cluster);
+    cluster.crash(0);
+    cluster.restart(0);
+    cluster.run_for(5_000).unwrap();
+    cluster.every_group_led().unwrap();
+    let before = snapshot(&cluster, 1);
+    let result = cluster.inject(1, &old);
+    assert!(
+        matches!(
+            result,
+            Err(ReceiveError::Unsynchronised | ReceiveError::Replay)
+        ),
+        "{result:?}"
+    );
+    assert_eq!(snapshot(&cluster, 1), before);
+}
+
+#[test]
+fn plain_bundles_are_refused_by_an_authenticated_node_and_the_reverse() {
+    let mut cluster = authenticated();
+    let mut plain = Cluster::new(options());
+    plain.set_wiretap(true);
+    plain.run_for(200).unwrap();
+    let (_, _, checksummed) = plain
+        .take_wiretap()
+        .into_iter()
+        .find(|(f, t, _)| *f == 0 && *t == 1)
+        .unwrap();
+    assert_eq!(
+        cluster.inject(1, &checksummed),
+        Err(ReceiveError::WrongEnvelope(6))
+    );
+    let sealed = captured_traffic(&mut cluster);
+    assert_eq!(
+        plain.inject(1, &sealed),
+        Err(ReceiveError::WrongEnvelope(7))
+    );
+}
+
+#[test]
+fn malformed_and_misdirected_bundles_get_typed_errors() {
+    let mut cluster = Cluster::new(options());
+    cluster.set_wiretap(true);
+    cluster.run_for(5_000).unwrap();
+    let tap = cluster.take_wiretap();
+    let (_, _, genuine) = tap
+        .iter()
+        .rev()
+        .find(|(f, t, _)| *f == 0 && *t == 1)
+        .unwrap()
+        .clone();
+    let (_, _, to_third) = tap
+        .iter()
+        .rev()
+        .find(|(f, t, _)| *f == 0 && *t == 2)
+        .unwrap()
+        .clone();
+    let before = snapshot(&cluster, 1);
+    assert_eq!(
+        cluster.inject(1, &[]),
+        Err(ReceiveError::Decode(DecodeError::Truncated))
+    );
+    assert_eq!(
+        cluster.inject(1, &genuine[..genuine.len() - 1]),
+        Err(ReceiveError::Decode(DecodeError::BadChecksum))
+    );
+    assert_eq!(
+        cluster.inject(1, &to_third),
+        Err(ReceiveError::Misaddressed(NodeId(3)))
+    );
+    assert_eq!(snapshot(&cluster, 1), before);
+    let statistics = cluster.node(1).unwrap().statistics().datagrams;
+    assert_eq!(statistics.malformed, 1);
+    assert_eq!(statistics.bad_checksum, 1);
+    assert_eq!(statistics.not_for_this_node, 1);
+}
+
+/// Without authentication the same replay is accepted: what the seal is for.
+#[test]
+fn without_authentication_a_replayed_datagram_is_accepted() {
+    let mut cluster = Cluster::new(options());
+    cluster.run_for(5_000).unwrap();
+    cluster.set_wiretap(true);
+    cluster.run_for(500).unwrap();
+    let (_, _, old) = cluster
+        .take_wiretap()
+        .into_iter()
+        .find(|(f, t, _)| *f == 0 && *t == 1)
+        .unwrap();
+    cluster.run_for(1_000).unwrap();
+    assert_eq!(cluster.inject(1, &old), Ok(()));
+}
