@@ -8,11 +8,11 @@ use bellwether::{CmacKeys, DecodeError, KeyId, ReceiveError, Role, TagLength, Te
 
 const GROUPS: u16 = 50;
 
-/// Every group's state at host `i`: role, leader, term, lease.
-fn snapshot<A: Authenticator + Clone>(
-    cluster: &Cluster<A>,
-    i: usize,
-) -> Vec<(Option<Role>, Option<NodeId>, Option<Term>, bool)> {
+/// One group's state at one node: role, leader, term, lease.
+type GroupState = (Option<Role>, Option<NodeId>, Option<Term>, bool);
+
+/// Every group's state at host `i`.
+fn snapshot<A: Authenticator + Clone>(cluster: &Cluster<A>, i: usize) -> Vec<GroupState> {
     let node = cluster.node(i).unwrap();
     let now = bellwether::Instant::from_millis(cluster.now());
     (0..GROUPS)
