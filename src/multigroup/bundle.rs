@@ -387,18 +387,19 @@ mod tests {
     #[test]
     fn the_writer_stops_at_the_limit() {
         let mut buf = [0; 256];
-        let mut writer = BundleWriter::start(&mut buf, 64, &header(), true).unwrap();
+        let mut writer = start(&mut buf, 112, Envelope::Checksummed);
         let mut pushed = 0;
         while writer.push(&widest_item()) {
             pushed += 1;
         }
-        let len = writer.finish();
-        assert!(len <= 64, "{len}");
+        let len = finish(writer);
+        assert!(len <= 112, "{len}");
         assert_eq!(
             pushed,
-            (64 - MAX_HEADER_SIZE - CHECKSUM_SIZE) / MAX_ITEM_SIZE
+            (112 - MAX_HEADER_SIZE - CHECKSUM_SIZE) / MAX_ITEM_SIZE
         );
     }
+
 
     #[test]
     fn every_truncation_and_flip_is_refused_or_decodes_cleanly() {
