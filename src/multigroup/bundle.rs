@@ -400,7 +400,6 @@ mod tests {
         );
     }
 
-
     #[test]
     fn every_truncation_and_flip_is_refused_or_decodes_cleanly() {
         let mut buf = [0; 128];

@@ -1979,3 +1979,55 @@ enum Link {
     Durable,
     Event,
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use std::boxed::Box;
+
+    use super::*;
+
+    /// A node of three whose peers are silent: every group it holds asks for pre-votes
+    /// whenever its timer fires.
+    fn lonely() -> MultiGroupNode<'static, 4> {
+        let nodes = [NodeId(1), NodeId(2), NodeId(3)];
+        let config = MultiGroupConfig::<4>::new(NodeId(1), &nodes, GroupId(1)).unwrap();
+        let slots = Box::leak(Box::new([GroupSlot::EMPTY; 16]));
+        let queue = Box::leak(Box::new([QueuedItem::EMPTY; 64]));
+        MultiGroupNode::new(config, slots, queue, Instant::from_millis(0)).unwrap()
+    }
+
+    /// Regression: adding a group overwrote its slot's heap entry, which belongs to the
+    /// schedule (the group at that heap position), so groups added out of index order
+    /// lost their timers.
+    #[test]
+    fn groups_added_in_any_order_all_keep_their_timers() {
+        let mut node = lonely();
+        let members = [NodeId(1), NodeId(2), NodeId(3)];
+        for group in [15, 3, 9, 0, 12, 6, 1, 14, 7, 2, 11, 5, 13, 4, 10, 8] {
+            node.add_group(
+                Instant::from_millis(0),
+                group,
+                &members,
+                GroupOptions::DEFAULT,
+            )
+            .unwrap();
+        }
+        let mut now = Instant::from_millis(0);
+        while let Some(at) = node
+            .poll_timeout()
+            .filter(|&at| at <= Instant::from_millis(3_000))
+        {
+            now = at.max(now);
+            node.handle_timeout(now);
+            let mut buf = [0; 1200];
+            while node.poll_transmit(now, &mut buf).unwrap().is_some() {}
+            now = now + Duration::from_millis(1);
+        }
+        for group in 0..16u16 {
+            let rounds = node.groups[usize::from(group)].round;
+            assert!(rounds >= 1, "group {group} never stood");
+        }
+    }
+}
