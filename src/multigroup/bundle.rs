@@ -161,16 +161,19 @@ impl<'b> BundleWriter<'b> {
         *first = envelope.version();
         let room = rest.len().saturating_sub(envelope.trailer());
         let rest = rest.get_mut(..room).ok_or(EncodeError::BufferTooSmall)?;
-        let mut len = postcard::to_slice(header, &mut *rest)
+        let len = postcard::to_slice(header, &mut *rest)
             .map_err(|_| EncodeError::BufferTooSmall)?
             .len();
         #[cfg(feature = "authentication")]
-        if let Some(seal) = seal {
-            let rest = rest.get_mut(len..).ok_or(EncodeError::BufferTooSmall)?;
-            len += postcard::to_slice(seal, rest)
-                .map_err(|_| EncodeError::BufferTooSmall)?
-                .len();
-        }
+        let len = match seal {
+            Some(seal) => {
+                let after = rest.get_mut(len..).ok_or(EncodeError::BufferTooSmall)?;
+                len + postcard::to_slice(seal, after)
+                    .map_err(|_| EncodeError::BufferTooSmall)?
+                    .len()
+            }
+            None => len,
+        };
         Ok(BundleWriter {
             buf,
             len: 1 + len,
