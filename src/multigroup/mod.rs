@@ -67,6 +67,51 @@
 //! Costs: an idle interval is one bundle per peer (`O(N)` work); a call's group work is
 //! proportional to the groups that are due (timers fired, items received). A peer's
 //! failure, recovery, restart or epoch gap is handled by one pass over the groups.
+//!
+//! Envelopes: plain (wire version 5), with a CRC-32 (6, the default with the `checksum`
+//! feature), or authenticated (7, [`MultiGroupConfig::with_authentication`]): a key id and
+//! a freshness value after the header, a MAC over the whole datagram, and the replay
+//! windows and challenge–response of single-group authentication, per peer. Without
+//! authentication every promise assumes that datagrams come from the node they name.
+//!
+//! A host's loop, for one node (storage from the caller; here on the heap, in firmware a
+//! `static`):
+//!
+//! ```
+//! use bellwether::multigroup::{
+//!     GroupOptions, GroupRecord, GroupSlot, MultiGroupConfig, MultiGroupNode, QueuedItem,
+//! };
+//! use bellwether::{GroupId, Instant, NodeId};
+//!
+//! let nodes = [NodeId(1), NodeId(2), NodeId(3), NodeId(4), NodeId(5)];
+//! let config = MultiGroupConfig::<8>::new(NodeId(1), &nodes, GroupId(7))?;
+//! let mut slots = vec![GroupSlot::EMPTY; 1000];
+//! let mut queue = vec![QueuedItem::EMPTY; 3 * 1000];
+//! let now = Instant::from_millis(0);
+//! let mut node = MultiGroupNode::new(config, &mut slots, &mut queue, now)?;
+//! // Group g on nodes g mod 5 .. (g + 2) mod 5: this node holds 600 of them.
+//! for g in 0..1000u16 {
+//!     let members: Vec<NodeId> = (0..3).map(|k| nodes[(usize::from(g) + k) % 5]).collect();
+//!     if members.contains(&NodeId(1)) {
+//!         node.add_group(now, g, &members, GroupOptions::DEFAULT)?;
+//!     }
+//! }
+//! // After every input (`handle_bytes`, `handle_timeout`): persist, send, report.
+//! let mut records = [GroupRecord::default(); 64];
+//! while node.poll_persist(&mut records) > 0 {
+//!     // Write the batch durably, then:
+//!     node.confirm_persisted();
+//! }
+//! let mut buf = [0u8; 1200];
+//! while let Some(transmit) = node.poll_transmit(now, &mut buf)? {
+//!     // Send buf[..transmit.len] to transmit.to.
+//! }
+//! while let Some(event) = node.poll_event() {
+//!     println!("group {} led by {:?}", event.group, event.leader);
+//! }
+//! let _sleep_until = node.poll_timeout();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod bundle;
 mod group;
