@@ -232,3 +232,63 @@ fn without_authentication_a_replayed_datagram_is_accepted() {
     cluster.run_for(1_000).unwrap();
     assert_eq!(cluster.inject(1, &old), Ok(()));
 }
+
+/// Two real nodes of a group of three: node 1 stands, but its host never confirms the
+/// batch that holds its new term and vote, so its vote requests must not leave; once
+/// confirmed, they do and it is elected.
+#[test]
+fn no_item_leaves_before_the_records_it_depends_on_are_written() {
+    use bellwether::multigroup::{
+        GroupOptions, GroupRecord, GroupSlot, MultiGroupConfig, MultiGroupNode, QueuedItem,
+    };
+    use bellwether::{Destination, GroupId, Instant};
+    let nodes = [NodeId(1), NodeId(2), NodeId(3)];
+    let mut storage: Vec<(Vec<GroupSlot>, Vec<QueuedItem>)> = (0..2)
+        .map(|_| (vec![GroupSlot::EMPTY; 1], vec![QueuedItem::EMPTY; 30]))
+        .collect();
+    let mut hosts: Vec<MultiGroupNode<'_, 4>> = storage
+        .iter_mut()
+        .enumerate()
+        .map(|(i, (slots, queue))| {
+            let config =
+                MultiGroupConfig::<4>::new(NodeId(i as u32 + 1), &nodes, GroupId(1)).unwrap();
+            let mut node =
+                MultiGroupNode::new(config, slots, queue, Instant::from_millis(0)).unwrap();
+            node.add_group(Instant::from_millis(0), 0, &nodes, GroupOptions::DEFAULT)
+                .unwrap();
+            node
+        })
+        .collect();
+    let mut confirm_node_1 = false;
+    let mut records = [GroupRecord::default(); 4];
+    for step in 0..600u64 {
+        let now = Instant::from_millis(step * 10);
+        if step == 400 {
+            assert!(hosts[0].term(0).unwrap().0 >= 1, "node 1 never stood");
+            // Node 2 never saw the new term: the vote request is still held.
+            assert_eq!(hosts[1].term(0).unwrap().0, 0);
+            confirm_node_1 = true;
+        }
+        let mut in_flight = Vec::new();
+        for (i, node) in hosts.iter_mut().enumerate() {
+            node.handle_timeout(now);
+            // Node 2's host writes every batch at once; node 1's holds its first one
+            // until step 400.
+            let handed = node.poll_persist(&mut records) > 0;
+            if (i == 1 && handed) || (i == 0 && confirm_node_1) {
+                node.confirm_persisted();
+            }
+            let mut buf = [0u8; 1200];
+            while let Some(transmit) = node.poll_transmit(now, &mut buf).unwrap() {
+                if transmit.to == Destination::Node(NodeId(2 - i as u32)) {
+                    in_flight.push((1 - i, buf[..transmit.len].to_vec()));
+                }
+            }
+        }
+        for (to, bytes) in in_flight {
+            hosts[to].handle_bytes(now, &bytes).unwrap();
+        }
+    }
+    assert_eq!(hosts[0].role(0), Some(Role::Leader));
+    assert_eq!(hosts[1].leader(0), Some(NodeId(1)));
+}
