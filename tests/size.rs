@@ -73,3 +73,16 @@ fn engine_sizes() {
         budget_16()
     );
 }
+
+/// A multi-group node's storage per group: a slot and the three queue entries the scale
+/// report found enough (no item dropped when a node failed or was cut off at 10,000
+/// groups) stay within 128 bytes.
+#[cfg(feature = "multigroup")]
+#[test]
+fn multigroup_storage_per_group() {
+    use bellwether::multigroup::{GroupSlot, QueuedItem};
+    let slot = size_of::<GroupSlot>();
+    let item = size_of::<QueuedItem>();
+    println!("GroupSlot: {slot} B, QueuedItem: {item} B, per group: {} B", slot + 3 * item);
+    assert!(slot + 3 * item <= 128, "{slot} + 3 × {item}");
+}
