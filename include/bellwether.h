@@ -47,7 +47,7 @@
  * enough on 32-bit ones, where it is smaller (`bw_multi_size()` says exactly). Its groups
  * and its queue live in separate storage (`bw_group_slot`, `bw_queued_item`).
  */
-#define BW_MULTI_SIZE 12400
+#define BW_MULTI_SIZE 13952
 
 /**
  * The alignment the memory of a multi-group node needs: enough on every target

@@ -22,7 +22,7 @@ type MultiNode = MultiGroupNode<'static, BW_MAX_MEMBERS>;
 /// The bytes of memory a multi-group node needs: exactly its size on 64-bit targets, and
 /// enough on 32-bit ones, where it is smaller (`bw_multi_size()` says exactly). Its groups
 /// and its queue live in separate storage (`bw_group_slot`, `bw_queued_item`).
-pub const BW_MULTI_SIZE: usize = 12400;
+pub const BW_MULTI_SIZE: usize = 13952;
 
 /// The alignment the memory of a multi-group node needs: enough on every target
 /// (`bw_multi_align()` says exactly).
