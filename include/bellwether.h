@@ -47,7 +47,7 @@
  * enough on 32-bit ones, where it is smaller (`bw_multi_size()` says exactly). Its groups
  * and its queue live in separate storage (`bw_group_slot`, `bw_queued_item`).
  */
-#define BW_MULTI_SIZE 13952
+#define BW_MULTI_SIZE 13992
 
 /**
  * The alignment the memory of a multi-group node needs: enough on every target
@@ -808,9 +808,11 @@ typedef uint32_t bw_durability;
 
 /**
  * A multi-group node: opaque. Lives in memory the caller provides (`BW_MULTI_SIZE`
- * bytes aligned to `BW_MULTI_ALIGN`), set up by `bw_multi_init()`; it owns nothing, so
- * there is nothing to free. It borrows the group and queue storage given to
- * `bw_multi_init()` for as long as it is used.
+ * bytes aligned to `BW_MULTI_ALIGN`), set up by `bw_multi_init()` or
+ * `bw_multi_init_authenticated()`; it owns nothing, so there is nothing to free. It
+ * borrows the group and queue storage given to it for as long as it is used. An
+ * authenticated node's CMAC keys live in this memory: overwrite it when the node is done
+ * with.
  */
 typedef struct bw_multi bw_multi;
 
@@ -1029,7 +1031,8 @@ typedef struct {
   uint16_t transfers_per_interval;
   /**
    * Whether every datagram ends with a CRC-32 (default true). Every node must agree:
-   * a datagram in the other format is refused with `BW_RESULT_WRONG_ENVELOPE`.
+   * a datagram in the other format is refused with `BW_RESULT_WRONG_ENVELOPE`. Ignored
+   * with `authenticated`, whose MAC covers the whole datagram.
    */
   bool checksum;
   /**
@@ -1039,8 +1042,29 @@ typedef struct {
   /**
    * This start's session: it must differ from every earlier start of this node (a
    * boot counter kept in storage, or random bits), so that its peers notice a restart.
+   * With `authenticated` it is also the first half of every freshness value the node
+   * sends, and must never repeat across the node's starts under the same key: a fixed
+   * one (or one derived from `seed`) lets captured traffic be replayed after a restart.
    */
   uint32_t incarnation;
+  /**
+   * Zero. Keeps the fields below past the end of the previous version of this struct on
+   * every target; a non-zero value is refused with `BW_RESULT_UNSUPPORTED_OPTION`.
+   */
+  uint32_t reserved;
+  /**
+   * Whether every datagram carries a key id, a freshness value and a truncated MAC
+   * (default false): forged, corrupted and replayed datagrams are refused, and a peer's
+   * datagrams count only once it answered a challenge (one round trip after either
+   * side starts). Every node must agree. The node needs keys or MAC callbacks: start it
+   * with `bw_multi_init_authenticated()`.
+   */
+  bool authenticated;
+  /**
+   * With `authenticated`: how many bytes of the MAC each datagram carries, 4, 8 (the
+   * default) or 16; any other value is refused with `BW_RESULT_BAD_TAG_LENGTH`.
+   */
+  uint32_t tag_length;
 } bw_multi_config;
 
 /**
@@ -1075,6 +1099,84 @@ typedef union {
    */
   uint64_t align;
 } bw_queued_item;
+
+/**
+ * Computes a MAC for an authenticated node (`bw_node_set_mac_callbacks()`,
+ * `bw_multi_set_mac_callbacks()`): writes the
+ * leading `tag_len` bytes of the MAC of the `data_len` bytes at `data`, under key
+ * `key_id`, to `tag`; returns 0, or non-zero if it holds no key `key_id` (the library then
+ * writes nothing). `user` is the pointer given with the callbacks. Called from the node's
+ * calls (never concurrently with them), with `data_len` and `tag_len` both 0 to check that
+ * the current key is known. Must not call back into the node.
+ * (`Option`: a C function pointer may be NULL, which the library checks.)
+ */
+typedef int (*bw_sign_fn)(void *user,
+                          uint8_t key_id,
+                          const uint8_t *data,
+                          size_t data_len,
+                          uint8_t *tag,
+                          size_t tag_len);
+
+/**
+ * Checks a MAC for an authenticated node (optional: without it the library signs with
+ * `bw_sign_fn` and compares in constant time): returns 0 if the `tag_len` bytes at `tag`
+ * are the leading bytes of the MAC of the `data_len` bytes at `data` under key `key_id`, 1
+ * if they are not, 2 if it holds no key `key_id` (any other value counts as 1). Compare in
+ * constant time.
+ */
+typedef int (*bw_verify_fn)(void *user,
+                            uint8_t key_id,
+                            const uint8_t *data,
+                            size_t data_len,
+                            const uint8_t *tag,
+                            size_t tag_len);
+
+/**
+ * How an authenticated node signs and checks its messages, given to
+ * `bw_node_init_authenticated()`, `bw_node_restore_authenticated()` or
+ * `bw_multi_init_authenticated()`: the node signs from its first message, so it needs
+ * this before it starts. Fill in `kind` and the fields that kind names, zero the others.
+ * Every member of a group (every node of a multi-group cluster) must hold the same keys.
+ * Later changes: `bw_node_set_cmac_key()`, `bw_node_set_mac_callbacks()` (for a
+ * multi-group node `bw_multi_set_cmac_key()`, `bw_multi_set_mac_callbacks()`).
+ */
+typedef struct {
+  /**
+   * `sizeof(bw_auth)` as the caller's header declares it, so that a later library
+   * with a longer `bw_auth` still reads an older caller's correctly. A smaller size
+   * than this header's is refused (`BW_RESULT_CONFIG_SIZE`).
+   */
+  size_t struct_size;
+  /**
+   * A `bw_auth_kind` value.
+   */
+  uint32_t kind;
+  /**
+   * The current key's id: messages are signed with it.
+   */
+  uint8_t key_id;
+  /**
+   * CMAC: the key's `BW_CMAC_KEY_SIZE` bytes (copied into the node's memory).
+   */
+  const uint8_t *key;
+  /**
+   * CMAC: the length of `key`; anything but `BW_CMAC_KEY_SIZE` is refused with
+   * `BW_RESULT_BUFFER_TOO_SMALL` (shorter) or `BW_RESULT_INVALID_ARGUMENT` (longer).
+   */
+  size_t key_len;
+  /**
+   * Callbacks: computes MACs (required).
+   */
+  bw_sign_fn sign;
+  /**
+   * Callbacks: checks MACs; NULL to sign and compare in constant time.
+   */
+  bw_verify_fn verify;
+  /**
+   * Callbacks: passed to `sign` and `verify` as is.
+   */
+  void *user;
+} bw_auth;
 
 /**
  * One group's term and vote, to persist and to restore after a restart
@@ -1199,7 +1301,7 @@ typedef struct {
 typedef struct {
   /**
    * Datagrams received, by outcome, and sent (`bad_mac`, `unknown_key`, `replay` and
-   * `unsynchronised` stay 0: multi-group datagrams are not authenticated).
+   * `unsynchronised` stay 0 unless the datagrams are authenticated).
    */
   bw_statistics datagrams;
   /**
@@ -1224,81 +1326,6 @@ typedef struct {
    */
   uint32_t transfers;
 } bw_multi_counters;
-
-/**
- * Computes a MAC for an authenticated node (`bw_node_set_mac_callbacks()`): writes the
- * leading `tag_len` bytes of the MAC of the `data_len` bytes at `data`, under key
- * `key_id`, to `tag`; returns 0, or non-zero if it holds no key `key_id` (the library then
- * writes nothing). `user` is the pointer given with the callbacks. Called from the node's
- * calls (never concurrently with them), with `data_len` and `tag_len` both 0 to check that
- * the current key is known. Must not call back into the node.
- * (`Option`: a C function pointer may be NULL, which the library checks.)
- */
-typedef int (*bw_sign_fn)(void *user,
-                          uint8_t key_id,
-                          const uint8_t *data,
-                          size_t data_len,
-                          uint8_t *tag,
-                          size_t tag_len);
-
-/**
- * Checks a MAC for an authenticated node (optional: without it the library signs with
- * `bw_sign_fn` and compares in constant time): returns 0 if the `tag_len` bytes at `tag`
- * are the leading bytes of the MAC of the `data_len` bytes at `data` under key `key_id`, 1
- * if they are not, 2 if it holds no key `key_id` (any other value counts as 1). Compare in
- * constant time.
- */
-typedef int (*bw_verify_fn)(void *user,
-                            uint8_t key_id,
-                            const uint8_t *data,
-                            size_t data_len,
-                            const uint8_t *tag,
-                            size_t tag_len);
-
-/**
- * How an authenticated node signs and checks its messages, given to
- * `bw_node_init_authenticated()` or `bw_node_restore_authenticated()`: the node signs
- * from its first message, so it needs this before it starts. Fill in `kind` and the
- * fields that kind names, zero the others. Every member of a group must hold the same
- * keys. Later changes: `bw_node_set_cmac_key()`, `bw_node_set_mac_callbacks()`.
- */
-typedef struct {
-  /**
-   * `sizeof(bw_auth)` as the caller's header declares it, so that a later library
-   * with a longer `bw_auth` still reads an older caller's correctly. A smaller size
-   * than this header's is refused (`BW_RESULT_CONFIG_SIZE`).
-   */
-  size_t struct_size;
-  /**
-   * A `bw_auth_kind` value.
-   */
-  uint32_t kind;
-  /**
-   * The current key's id: messages are signed with it.
-   */
-  uint8_t key_id;
-  /**
-   * CMAC: the key's `BW_CMAC_KEY_SIZE` bytes (copied into the node's memory).
-   */
-  const uint8_t *key;
-  /**
-   * CMAC: the length of `key`; anything but `BW_CMAC_KEY_SIZE` is refused with
-   * `BW_RESULT_BUFFER_TOO_SMALL` (shorter) or `BW_RESULT_INVALID_ARGUMENT` (longer).
-   */
-  size_t key_len;
-  /**
-   * Callbacks: computes MACs (required).
-   */
-  bw_sign_fn sign;
-  /**
-   * Callbacks: checks MACs; NULL to sign and compare in constant time.
-   */
-  bw_verify_fn verify;
-  /**
-   * Callbacks: passed to `sign` and `verify` as is.
-   */
-  void *user;
-} bw_auth;
 
 /**
  * The term and vote quorum election needs persisted (see `bw_node_poll_output()`).
@@ -1483,8 +1510,9 @@ bw_result bw_config_init(bw_config *config, size_t config_size, uint32_t algorit
 /**
  * Sets up `config`, of `config_size` bytes (pass `sizeof config`), with the defaults:
  * heartbeat 100, election timeout 1000, drift bound 1000 ppm, datagrams of up to 1200
- * bytes, 32 transfers per interval, checksummed datagrams, seed 0, incarnation 0, cluster
- * 0, and `struct_size` = `config_size`. `id` and `nodes` are left empty: set them.
+ * bytes, 32 transfers per interval, checksummed datagrams, not authenticated (tag length
+ * 8), seed 0, incarnation 0, cluster 0, and `struct_size` = `config_size`. `id` and
+ * `nodes` are left empty: set them.
  *
  * Errors: `BW_RESULT_NULL_POINTER`; `BW_RESULT_CONFIG_SIZE` if `config_size` is smaller
  * than this library's `bw_multi_config` (or implausibly large).
@@ -1527,8 +1555,12 @@ size_t bw_multi_align(void);
  * (`BW_RESULT_UNSUPPORTED_OPTION`), its `nodes` (`BW_RESULT_NULL_POINTER`,
  * `BW_RESULT_NO_MEMBERS`, `BW_RESULT_TOO_MANY_MEMBERS`, `BW_RESULT_DUPLICATE_MEMBER`,
  * `BW_RESULT_SELF_NOT_MEMBER`), its drift bound (`BW_RESULT_DRIFT_BOUND_TOO_LARGE`), its
- * timing (`BW_RESULT_INVALID_TIMING`), its datagram size
- * (`BW_RESULT_DATAGRAM_SIZE`); and last `queue_len` (`BW_RESULT_QUEUE_TOO_SMALL`).
+ * timing (`BW_RESULT_INVALID_TIMING`), its datagram size (`BW_RESULT_DATAGRAM_SIZE`), its
+ * `reserved` field (`BW_RESULT_UNSUPPORTED_OPTION`), its tag length if `authenticated`
+ * (`BW_RESULT_BAD_TAG_LENGTH`, then `BW_RESULT_DATAGRAM_SIZE` if the datagram size leaves
+ * no room for the MAC); and last `queue_len` (`BW_RESULT_QUEUE_TOO_SMALL`). A config with
+ * `authenticated` is refused with `BW_RESULT_NO_AUTHENTICATOR` (after the configuration's
+ * checks): use `bw_multi_init_authenticated()`.
  *
  * # Safety
  * `memory` must be NULL or point to `memory_len` writable bytes; `slots` NULL or point to
@@ -1546,6 +1578,84 @@ bw_result bw_multi_init(void *memory,
                         size_t queue_len,
                         uint64_t now,
                         bw_multi **out_multi);
+
+/**
+ * Like `bw_multi_init()`, for a config with `authenticated`: the node signs and checks
+ * its datagrams with the CMAC key or the MAC callbacks `auth` describes (a CMAC key is
+ * copied into `memory`; `auth` need not outlive the call). The keys come with the node's
+ * start because it signs from its first datagram on. The arguments are checked in
+ * `bw_multi_init()`'s order, `auth` after the configuration and before `queue_len`
+ * (`BW_RESULT_NULL_POINTER` for a NULL `auth` comes first, with the other pointers): a
+ * `struct_size` below this header's (`BW_RESULT_CONFIG_SIZE`), an unknown `kind`
+ * (`BW_RESULT_INVALID_ARGUMENT`), a short key (`BW_RESULT_BUFFER_TOO_SMALL`), a NULL
+ * `sign` (`BW_RESULT_NULL_POINTER`), a `sign` that refuses `key_id`
+ * (`BW_RESULT_UNKNOWN_KEY`). Without `authenticated`, `auth` is checked, kept, and
+ * unused. Later key changes: `bw_multi_set_cmac_key()`, `bw_multi_retire_previous_key()`,
+ * `bw_multi_set_mac_callbacks()`.
+ *
+ * # Safety
+ * As `bw_multi_init()`; `auth` must be NULL or valid, its `key` readable for `key_len`
+ * bytes, and its callbacks safe to call with `user` while the node lives.
+ */
+bw_result bw_multi_init_authenticated(void *memory,
+                                      size_t memory_len,
+                                      const bw_multi_config *config,
+                                      bw_group_slot *slots,
+                                      size_t slots_len,
+                                      bw_queued_item *queue,
+                                      size_t queue_len,
+                                      uint64_t now,
+                                      const bw_auth *auth,
+                                      bw_multi **out_multi);
+
+/**
+ * Installs the CMAC-AES-128 key `key` (`key_len` bytes, `BW_CMAC_KEY_SIZE`), named
+ * `key_id`, as the key the node signs with, as `bw_node_set_cmac_key()` does for a node of
+ * one group: the first call on a node without CMAC keys makes them (replacing MAC
+ * callbacks, if any); later calls rotate, the key that was current staying accepted until
+ * `bw_multi_retire_previous_key()`. Install the new key on every node, then retire the
+ * previous one everywhere. Give each key a new id. The key is copied into the node's
+ * memory. Errors (the node unchanged): `BW_RESULT_NULL_POINTER`,
+ * `BW_RESULT_BUFFER_TOO_SMALL` for a `key_len` below `BW_CMAC_KEY_SIZE`,
+ * `BW_RESULT_INVALID_ARGUMENT` above it.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `key` must be NULL or point to `key_len`
+ * readable bytes.
+ */
+bw_result bw_multi_set_cmac_key(bw_multi *multi,
+                                uint8_t key_id,
+                                const uint8_t *key,
+                                size_t key_len);
+
+/**
+ * Stops accepting the CMAC key that was current before the last
+ * `bw_multi_set_cmac_key()`: its datagrams are refused (counted in `unknown_key`) from now
+ * on. `BW_RESULT_EMPTY` if there is no previous key (or no CMAC key at all).
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle.
+ */
+bw_result bw_multi_retire_previous_key(bw_multi *multi);
+
+/**
+ * Makes the node sign and check its datagrams through the host's callbacks, replacing its
+ * CMAC keys or earlier callbacks, as `bw_node_set_mac_callbacks()` does for a node of one
+ * group: new datagrams are signed with `current_key_id`; `sign` is called once with
+ * nothing to sign to check it knows that key; `verify` may be NULL (the library then signs
+ * and compares in constant time); `user` is passed to both as is. Errors (the node
+ * unchanged): `BW_RESULT_NULL_POINTER` (a NULL `multi` or `sign`),
+ * `BW_RESULT_UNKNOWN_KEY` if `sign` refuses `current_key_id`.
+ *
+ * # Safety
+ * `multi` must be NULL or a valid handle; `sign` and `verify` must be safe to call with
+ * `user` for as long as the node lives (or until the next change).
+ */
+bw_result bw_multi_set_mac_callbacks(bw_multi *multi,
+                                     bw_sign_fn sign,
+                                     bw_verify_fn verify,
+                                     uint8_t current_key_id,
+                                     void *user);
 
 /**
  * Adds group `group` (an index into the group storage) with the `members_len` ids at

@@ -83,6 +83,9 @@ fn multigroup_storage_per_group() {
     use bellwether::multigroup::{GroupSlot, QueuedItem};
     let slot = size_of::<GroupSlot>();
     let item = size_of::<QueuedItem>();
-    println!("GroupSlot: {slot} B, QueuedItem: {item} B, per group: {} B", slot + 3 * item);
+    println!(
+        "GroupSlot: {slot} B, QueuedItem: {item} B, per group: {} B",
+        slot + 3 * item
+    );
     assert!(slot + 3 * item <= 128, "{slot} + 3 × {item}");
 }

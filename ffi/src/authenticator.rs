@@ -21,7 +21,8 @@ use crate::result::bw_result;
 /// The length of a CMAC-AES-128 key, in bytes.
 pub const BW_CMAC_KEY_SIZE: usize = 16;
 
-/// Computes a MAC for an authenticated node (`bw_node_set_mac_callbacks()`): writes the
+/// Computes a MAC for an authenticated node (`bw_node_set_mac_callbacks()`,
+/// `bw_multi_set_mac_callbacks()`): writes the
 /// leading `tag_len` bytes of the MAC of the `data_len` bytes at `data`, under key
 /// `key_id`, to `tag`; returns 0, or non-zero if it holds no key `key_id` (the library then
 /// writes nothing). `user` is the pointer given with the callbacks. Called from the node's
@@ -66,10 +67,12 @@ pub enum bw_auth_kind {
 }
 
 /// How an authenticated node signs and checks its messages, given to
-/// `bw_node_init_authenticated()` or `bw_node_restore_authenticated()`: the node signs
-/// from its first message, so it needs this before it starts. Fill in `kind` and the
-/// fields that kind names, zero the others. Every member of a group must hold the same
-/// keys. Later changes: `bw_node_set_cmac_key()`, `bw_node_set_mac_callbacks()`.
+/// `bw_node_init_authenticated()`, `bw_node_restore_authenticated()` or
+/// `bw_multi_init_authenticated()`: the node signs from its first message, so it needs
+/// this before it starts. Fill in `kind` and the fields that kind names, zero the others.
+/// Every member of a group (every node of a multi-group cluster) must hold the same keys.
+/// Later changes: `bw_node_set_cmac_key()`, `bw_node_set_mac_callbacks()` (for a
+/// multi-group node `bw_multi_set_cmac_key()`, `bw_multi_set_mac_callbacks()`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct bw_auth {
@@ -303,6 +306,53 @@ impl Authenticator for FfiAuthenticator {
             FfiAuthenticator::Cmac(keys) => keys.verify(key, data, tag),
             FfiAuthenticator::Callbacks(callbacks) => callbacks.verify(key, data, tag),
         }
+    }
+}
+
+impl FfiAuthenticator {
+    /// Installs the CMAC key `key`, named `id`, as the current key: the first one on an
+    /// authenticator without CMAC keys replaces it (callbacks, or none); later ones rotate,
+    /// the current key becoming the previous one (`bw_node_set_cmac_key`,
+    /// `bw_multi_set_cmac_key`).
+    pub(crate) fn set_cmac_key(&mut self, id: u8, key: [u8; BW_CMAC_KEY_SIZE]) {
+        match self {
+            FfiAuthenticator::Cmac(keys) => keys.rotate(id, key),
+            _ => *self = FfiAuthenticator::Cmac(CmacKeyRing::new(id, key)),
+        }
+    }
+
+    /// Stops accepting the previous CMAC key: `Ok`, or `Empty` if there is none (or no
+    /// CMAC key at all) (`bw_node_retire_previous_key`, `bw_multi_retire_previous_key`).
+    pub(crate) fn retire_previous_key(&mut self) -> bw_result {
+        match self {
+            FfiAuthenticator::Cmac(keys) => {
+                if keys.retire_previous() {
+                    bw_result::Ok
+                } else {
+                    bw_result::Empty
+                }
+            }
+            _ => bw_result::Empty,
+        }
+    }
+
+    /// Replaces the authenticator with the host's callbacks, checked as
+    /// [`MacCallbacks::new`] checks them; unchanged on an error
+    /// (`bw_node_set_mac_callbacks`, `bw_multi_set_mac_callbacks`).
+    ///
+    /// # Safety
+    /// As [`MacCallbacks::new`].
+    pub(crate) unsafe fn set_mac_callbacks(
+        &mut self,
+        sign: bw_sign_fn,
+        verify: bw_verify_fn,
+        current_key: u8,
+        user: *mut c_void,
+    ) -> Result<(), bw_result> {
+        // SAFETY: the caller's guarantees are those `MacCallbacks::new` needs.
+        let callbacks = unsafe { MacCallbacks::new(sign, verify, current_key, user) }?;
+        *self = FfiAuthenticator::Callbacks(callbacks);
+        Ok(())
     }
 }
 

@@ -296,6 +296,17 @@ fn defaults(struct_size: usize, algorithm: u32) -> bw_config {
     }
 }
 
+/// A `tag_length` field (of `bw_config` or `bw_multi_config`): 4, 8 or 16 bytes, or
+/// `BW_RESULT_BAD_TAG_LENGTH`.
+pub(crate) fn tag_length(bytes: u32) -> Result<TagLength, bw_result> {
+    match bytes {
+        4 => Ok(TagLength::Bytes4),
+        8 => Ok(TagLength::Bytes8),
+        16 => Ok(TagLength::Bytes16),
+        _ => Err(bw_result::BadTagLength),
+    }
+}
+
 fn algorithm_from(code: u32) -> Option<bw_algorithm> {
     [
         bw_algorithm::Bully,
@@ -344,17 +355,9 @@ impl bw_config {
         match self.protection {
             0 => Ok(Protection::None),
             1 => Ok(Protection::Checksum),
-            2 => {
-                let tag = match self.tag_length {
-                    4 => TagLength::Bytes4,
-                    8 => TagLength::Bytes8,
-                    16 => TagLength::Bytes16,
-                    _ => return Err(bw_result::BadTagLength),
-                };
-                Ok(Protection::Authenticated(
-                    AuthOptions::new(self.session).with_tag(tag),
-                ))
-            }
+            2 => Ok(Protection::Authenticated(
+                AuthOptions::new(self.session).with_tag(tag_length(self.tag_length)?),
+            )),
             _ => Err(bw_result::InvalidArgument),
         }
     }

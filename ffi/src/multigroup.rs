@@ -2,27 +2,30 @@
 //! transport (`bellwether::multigroup`), living in memory the caller provides, with its
 //! group slots and its outbound queue in caller memory too.
 
-use core::mem::{MaybeUninit, align_of, size_of};
+use core::mem::{MaybeUninit, align_of, offset_of, size_of};
 
 use bellwether::multigroup::{
     GroupEvent, GroupOptions, GroupRecord, GroupSlot, MAX_GROUP_MEMBERS, MAX_GROUPS,
     MIN_DATAGRAM_SIZE, MultiGroupConfig, MultiGroupError, MultiGroupNode, MultiGroupStatistics,
     QueuedItem,
 };
-use bellwether::{Duration, GroupId, Instant, NodeId, Role, Term};
+use bellwether::{Duration, GroupId, Instant, NodeId, Role, TagLength, Term};
 
+use crate::authenticator::{FfiAuthenticator, bw_auth, bw_sign_fn, bw_verify_fn, cmac_key};
+use crate::config::tag_length;
 use crate::node::{BW_MAX_MEMBERS, BW_MAX_TERM, bw_role, bw_statistics};
 use crate::output::bw_transmit;
 use crate::pointers::{borrow, borrow_mut, output, slice, slice_mut};
 use crate::result::{bw_result, code};
 
-/// The multi-group node of a C host: at most `BW_MAX_MEMBERS` nodes, as a `bw_node`.
-type MultiNode = MultiGroupNode<'static, BW_MAX_MEMBERS>;
+/// The multi-group node of a C host: at most `BW_MAX_MEMBERS` nodes, as a `bw_node`, with
+/// the authenticator of a C node (none unless started by `bw_multi_init_authenticated`).
+type MultiNode = MultiGroupNode<'static, BW_MAX_MEMBERS, FfiAuthenticator>;
 
 /// The bytes of memory a multi-group node needs: exactly its size on 64-bit targets, and
 /// enough on 32-bit ones, where it is smaller (`bw_multi_size()` says exactly). Its groups
 /// and its queue live in separate storage (`bw_group_slot`, `bw_queued_item`).
-pub const BW_MULTI_SIZE: usize = 13952;
+pub const BW_MULTI_SIZE: usize = 13992;
 
 /// The alignment the memory of a multi-group node needs: enough on every target
 /// (`bw_multi_align()` says exactly).
@@ -130,9 +133,11 @@ pub union bw_queued_item {
 }
 
 /// A multi-group node: opaque. Lives in memory the caller provides (`BW_MULTI_SIZE`
-/// bytes aligned to `BW_MULTI_ALIGN`), set up by `bw_multi_init()`; it owns nothing, so
-/// there is nothing to free. It borrows the group and queue storage given to
-/// `bw_multi_init()` for as long as it is used.
+/// bytes aligned to `BW_MULTI_ALIGN`), set up by `bw_multi_init()` or
+/// `bw_multi_init_authenticated()`; it owns nothing, so there is nothing to free. It
+/// borrows the group and queue storage given to it for as long as it is used. An
+/// authenticated node's CMAC keys live in this memory: overwrite it when the node is done
+/// with.
 pub struct bw_multi {
     node: MultiNode,
 }
@@ -172,22 +177,54 @@ pub struct bw_multi_config {
     /// interval at most (default 32; 0: never).
     pub transfers_per_interval: u16,
     /// Whether every datagram ends with a CRC-32 (default true). Every node must agree:
-    /// a datagram in the other format is refused with `BW_RESULT_WRONG_ENVELOPE`.
+    /// a datagram in the other format is refused with `BW_RESULT_WRONG_ENVELOPE`. Ignored
+    /// with `authenticated`, whose MAC covers the whole datagram.
     pub checksum: bool,
     /// Seed of the timeout jitter; give each node its own.
     pub seed: u64,
     /// This start's session: it must differ from every earlier start of this node (a
     /// boot counter kept in storage, or random bits), so that its peers notice a restart.
+    /// With `authenticated` it is also the first half of every freshness value the node
+    /// sends, and must never repeat across the node's starts under the same key: a fixed
+    /// one (or one derived from `seed`) lets captured traffic be replayed after a restart.
     pub incarnation: u32,
+    /// Zero. Keeps the fields below past the end of the previous version of this struct on
+    /// every target; a non-zero value is refused with `BW_RESULT_UNSUPPORTED_OPTION`.
+    pub reserved: u32,
+    /// Whether every datagram carries a key id, a freshness value and a truncated MAC
+    /// (default false): forged, corrupted and replayed datagrams are refused, and a peer's
+    /// datagrams count only once it answered a challenge (one round trip after either
+    /// side starts). Every node must agree. The node needs keys or MAC callbacks: start it
+    /// with `bw_multi_init_authenticated()`.
+    pub authenticated: bool,
+    /// With `authenticated`: how many bytes of the MAC each datagram carries, 4, 8 (the
+    /// default) or 16; any other value is refused with `BW_RESULT_BAD_TAG_LENGTH`.
+    pub tag_length: u32,
 }
 
 /// The largest `struct_size` a multi-group config may claim (as for `bw_config`).
 const MAX_CONFIG_SIZE: usize = 4096;
 
-/// Whether a caller's `struct_size` is one this library reads: this version's or larger
-/// (a newer header), up to [`MAX_CONFIG_SIZE`].
+/// The size of the first version of `bw_multi_config`, which ends with `incarnation`: its
+/// fields rounded up to the struct's alignment. Its callers' datagrams are not
+/// authenticated: the fields after it read as zero.
+const CONFIG_V1_SIZE: usize = {
+    let end = offset_of!(bw_multi_config, incarnation) + size_of::<u32>();
+    end.next_multiple_of(align_of::<bw_multi_config>())
+};
+
+const _: () = {
+    // The second version's fields start past the end of the first version's struct on
+    // every target (`reserved` keeps them out of its trailing padding), so a
+    // first-version struct never supplies them.
+    assert!(offset_of!(bw_multi_config, authenticated) >= CONFIG_V1_SIZE);
+    assert!(CONFIG_V1_SIZE < size_of::<bw_multi_config>());
+};
+
+/// Whether a caller's `struct_size` is one this library reads: exactly the first
+/// version's, or this version's or larger (a newer header), up to [`MAX_CONFIG_SIZE`].
 fn known_config_size(size: usize) -> bool {
-    (size_of::<bw_multi_config>()..=MAX_CONFIG_SIZE).contains(&size)
+    size == CONFIG_V1_SIZE || (size_of::<bw_multi_config>()..=MAX_CONFIG_SIZE).contains(&size)
 }
 
 /// The defaults `bw_multi_config_init` writes.
@@ -212,13 +249,17 @@ fn defaults(struct_size: usize) -> bw_multi_config {
         checksum: true,
         seed: 0,
         incarnation: 0,
+        reserved: 0,
+        authenticated: false,
+        tag_length: TagLength::Bytes8.bytes() as u32,
     }
 }
 
 /// Sets up `config`, of `config_size` bytes (pass `sizeof config`), with the defaults:
 /// heartbeat 100, election timeout 1000, drift bound 1000 ppm, datagrams of up to 1200
-/// bytes, 32 transfers per interval, checksummed datagrams, seed 0, incarnation 0, cluster
-/// 0, and `struct_size` = `config_size`. `id` and `nodes` are left empty: set them.
+/// bytes, 32 transfers per interval, checksummed datagrams, not authenticated (tag length
+/// 8), seed 0, incarnation 0, cluster 0, and `struct_size` = `config_size`. `id` and
+/// `nodes` are left empty: set them.
 ///
 /// Errors: `BW_RESULT_NULL_POINTER`; `BW_RESULT_CONFIG_SIZE` if `config_size` is smaller
 /// than this library's `bw_multi_config` (or implausibly large).
@@ -237,10 +278,11 @@ pub unsafe extern "C" fn bw_multi_config_init(
         return bw_result::ConfigSize;
     }
     let defaults = defaults(config_size);
-    let known = size_of::<bw_multi_config>();
+    let known = config_size.min(size_of::<bw_multi_config>());
     // SAFETY: `config` is not NULL and points to `config_size` writable bytes (the caller's
-    // guarantee), at least `known` (checked above): this library's struct is copied, and
-    // the rest, a newer header's fields, is zeroed, their default.
+    // guarantee): the first `known` bytes of `defaults` (this library's struct, or the
+    // first version's) are copied, and the rest, a newer header's fields, is zeroed, their
+    // default.
     unsafe {
         let bytes = config.cast::<u8>();
         core::ptr::copy_nonoverlapping((&raw const defaults).cast::<u8>(), bytes, known);
@@ -249,22 +291,26 @@ pub unsafe extern "C" fn bw_multi_config_init(
     bw_result::Ok
 }
 
+/// A validated multi-group config, and whether it asks for authentication.
+struct ReadConfig {
+    config: MultiGroupConfig<BW_MAX_MEMBERS>,
+    authenticated: bool,
+}
+
 /// Reads and validates a multi-group config: its `struct_size`, its node set, its values.
 ///
 /// # Safety
 /// `config` must be non-NULL and point to a `bw_multi_config` set up by
 /// `bw_multi_config_init` (its first `struct_size` bytes readable), whose `nodes` is NULL
 /// or valid for `nodes_len` ids.
-unsafe fn read_config(
-    config: *const bw_multi_config,
-) -> Result<MultiGroupConfig<BW_MAX_MEMBERS>, bw_result> {
+unsafe fn read_config(config: *const bw_multi_config) -> Result<ReadConfig, bw_result> {
     // SAFETY: every version of `bw_multi_config` starts with `struct_size`, which the
     // caller guarantees readable.
-    let size = unsafe { config.cast::<usize>().read() };
+    let size = unsafe { config.cast::<usize>().read_unaligned() };
     if !known_config_size(size) {
         return Err(bw_result::ConfigSize);
     }
-    let known = size_of::<bw_multi_config>();
+    let known = size.min(size_of::<bw_multi_config>());
     // SAFETY: the caller guarantees `struct_size` readable bytes, at least `known` (checked
     // above); those past this library's struct are a newer header's fields.
     let newer =
@@ -272,10 +318,25 @@ unsafe fn read_config(
     if newer.iter().any(|&byte| byte != 0) {
         return Err(bw_result::UnsupportedOption);
     }
-    // SAFETY: at least `known` bytes, a whole `bw_multi_config`, are readable and were set
-    // up by `bw_multi_config_init` (the caller's guarantee), so every field holds a valid
-    // value; `read_unaligned` does not rely on the caller's alignment.
-    let config = unsafe { config.read_unaligned() };
+    // A first-version config lacks the fields after it: they read as zero, their default.
+    // Its trailing padding (where `reserved` now lies on some targets) is not read: a C
+    // struct assignment need not copy padding.
+    let copied = if size == CONFIG_V1_SIZE {
+        offset_of!(bw_multi_config, reserved)
+    } else {
+        known
+    };
+    let mut copy = MaybeUninit::<bw_multi_config>::zeroed();
+    // SAFETY: `known` >= `copied` bytes of `config` are readable (checked above), and
+    // `copy` is a distinct local of `size_of::<bw_multi_config>()` >= `copied` bytes.
+    unsafe {
+        core::ptr::copy_nonoverlapping(config.cast::<u8>(), copy.as_mut_ptr().cast::<u8>(), copied)
+    };
+    // SAFETY: every byte of `copy` is initialised (zeroed, then overwritten by the caller's
+    // config, set up by `bw_multi_config_init` as the caller guarantees, so every field
+    // holds a valid value); the zero fields of a first-version config are valid values
+    // (integers, a `false` bool).
+    let config = unsafe { copy.assume_init() };
     if config.nodes.is_null() {
         return Err(bw_result::NullPointer);
     }
@@ -294,19 +355,29 @@ unsafe fn read_config(
     }
     let nodes = nodes.get(..ids.len()).unwrap_or_default();
     let millis = Duration::from_millis;
-    Ok(
-        MultiGroupConfig::new(NodeId(config.id), nodes, GroupId(config.cluster))?
-            .with_clock_drift_ppm(config.clock_drift_ppm)?
-            .with_timing(
-                millis(config.heartbeat_interval),
-                millis(config.election_timeout),
-            )?
-            .with_datagram_size(config.datagram_size)?
-            .with_transfers_per_interval(config.transfers_per_interval)
-            .with_checksum(config.checksum)
-            .with_seed(config.seed)
-            .with_incarnation(config.incarnation),
-    )
+    let engine = MultiGroupConfig::new(NodeId(config.id), nodes, GroupId(config.cluster))?
+        .with_clock_drift_ppm(config.clock_drift_ppm)?
+        .with_timing(
+            millis(config.heartbeat_interval),
+            millis(config.election_timeout),
+        )?
+        .with_datagram_size(config.datagram_size)?
+        .with_transfers_per_interval(config.transfers_per_interval)
+        .with_checksum(config.checksum)
+        .with_seed(config.seed)
+        .with_incarnation(config.incarnation);
+    if config.reserved != 0 {
+        return Err(bw_result::UnsupportedOption);
+    }
+    let engine = if config.authenticated {
+        engine.with_authentication(tag_length(config.tag_length)?)?
+    } else {
+        engine
+    };
+    Ok(ReadConfig {
+        config: engine,
+        authenticated: config.authenticated,
+    })
 }
 
 /// The exact number of bytes a multi-group node takes in this build (at most
@@ -323,38 +394,15 @@ pub extern "C" fn bw_multi_align() -> usize {
     align_of::<bw_multi>()
 }
 
-/// Sets up a multi-group node in the caller's `memory` (`memory_len` bytes:
-/// `BW_MULTI_SIZE` aligned to `BW_MULTI_ALIGN` always suffices), started at time `now`
-/// with no groups, and writes its handle (a pointer into `memory`) to `out_multi`. Calling
-/// it again on the same memory starts afresh.
-///
-/// `slots` (`slots_len` of them, at most `BW_MULTI_MAX_GROUPS`) is the group storage: group
-/// `g` lives in `slots[g]`. `queue` (`queue_len` entries, at least `nodes_len`) holds the
-/// items waiting to be sent, split evenly among the peers. The node borrows both, and
-/// `memory`, for as long as it is used: they must stay where they are (not be moved,
-/// freed or reused, nor given to another node) until the node is done with. Both are
-/// overwritten, and only once every check has passed.
-///
-/// The arguments are checked in this order, and the first problem found is returned, with
-/// nothing written: a NULL pointer (`BW_RESULT_NULL_POINTER`), the alignment of `memory`,
-/// `slots` and `queue` (`BW_RESULT_MEMORY_MISALIGNED`), the size of `memory`
-/// (`BW_RESULT_MEMORY_TOO_SMALL`), `slots_len` (`BW_RESULT_TOO_MANY_GROUPS`), then the
-/// configuration: its `struct_size` (`BW_RESULT_CONFIG_SIZE`), newer options
-/// (`BW_RESULT_UNSUPPORTED_OPTION`), its `nodes` (`BW_RESULT_NULL_POINTER`,
-/// `BW_RESULT_NO_MEMBERS`, `BW_RESULT_TOO_MANY_MEMBERS`, `BW_RESULT_DUPLICATE_MEMBER`,
-/// `BW_RESULT_SELF_NOT_MEMBER`), its drift bound (`BW_RESULT_DRIFT_BOUND_TOO_LARGE`), its
-/// timing (`BW_RESULT_INVALID_TIMING`), its datagram size
-/// (`BW_RESULT_DATAGRAM_SIZE`); and last `queue_len` (`BW_RESULT_QUEUE_TOO_SMALL`).
+/// Checks the arguments of `bw_multi_init` and `bw_multi_init_authenticated` in their
+/// documented order (NULL pointers, alignments, the memory's size, `slots_len`, the
+/// configuration, the authenticator, `queue_len`), builds the node, places it in `memory`
+/// and writes its handle; the storage is overwritten only once every check has passed.
 ///
 /// # Safety
-/// `memory` must be NULL or point to `memory_len` writable bytes; `slots` NULL or point to
-/// `slots_len` writable slots; `queue` NULL or point to `queue_len` writable entries; all
-/// three used by nothing else, and kept in place, while the node is used. `config` must be
-/// NULL or set up by `bw_multi_config_init` (its `nodes` array valid too); `out_multi`
-/// NULL or writable.
-#[unsafe(no_mangle)]
+/// As `bw_multi_init`; `auth`, if given, NULL or valid (as `bw_auth::read` needs).
 #[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn bw_multi_init(
+unsafe fn place(
     memory: *mut core::ffi::c_void,
     memory_len: usize,
     config: *const bw_multi_config,
@@ -363,11 +411,13 @@ pub unsafe extern "C" fn bw_multi_init(
     queue: *mut bw_queued_item,
     queue_len: usize,
     now: u64,
+    auth: Option<*const bw_auth>,
     out_multi: *mut *mut bw_multi,
 ) -> bw_result {
     let multi = memory.cast::<bw_multi>();
     let (slots, queue) = (slots.cast::<GroupSlot>(), queue.cast::<QueuedItem>());
-    if multi.is_null() || config.is_null() || slots.is_null() || queue.is_null() {
+    let null_auth = auth.is_some_and(<*const bw_auth>::is_null);
+    if multi.is_null() || config.is_null() || slots.is_null() || queue.is_null() || null_auth {
         return bw_result::NullPointer;
     }
     // SAFETY: the caller guarantees `out_multi` is NULL or writable.
@@ -387,9 +437,21 @@ pub unsafe extern "C" fn bw_multi_init(
         return bw_result::TooManyGroups;
     }
     // SAFETY: `config` is not NULL; the caller guarantees it valid.
-    let config = match unsafe { read_config(config) } {
+    let ReadConfig {
+        config,
+        authenticated,
+    } = match unsafe { read_config(config) } {
         Ok(config) => config,
         Err(error) => return error,
+    };
+    let authenticator = match auth {
+        None if authenticated => return bw_result::NoAuthenticator,
+        None => FfiAuthenticator::None,
+        // SAFETY: not NULL (checked above); the caller guarantees it valid.
+        Some(auth) => match unsafe { bw_auth::read(auth) } {
+            Ok(authenticator) => authenticator,
+            Err(error) => return error,
+        },
     };
     if queue_len < config.nodes().len() {
         return bw_result::QueueTooSmall;
@@ -415,7 +477,8 @@ pub unsafe extern "C" fn bw_multi_init(
             core::slice::from_raw_parts_mut(queue, queue_len),
         )
     };
-    let node = match MultiGroupNode::new(config, groups, items, Instant::from_millis(now)) {
+    let now = Instant::from_millis(now);
+    let node = match MultiGroupNode::with_authenticator(config, groups, items, now, authenticator) {
         Ok(node) => node,
         Err(error) => return error.into(),
     };
@@ -425,10 +488,112 @@ pub unsafe extern "C" fn bw_multi_init(
     out.put(multi)
 }
 
+/// Sets up a multi-group node in the caller's `memory` (`memory_len` bytes:
+/// `BW_MULTI_SIZE` aligned to `BW_MULTI_ALIGN` always suffices), started at time `now`
+/// with no groups, and writes its handle (a pointer into `memory`) to `out_multi`. Calling
+/// it again on the same memory starts afresh.
+///
+/// `slots` (`slots_len` of them, at most `BW_MULTI_MAX_GROUPS`) is the group storage: group
+/// `g` lives in `slots[g]`. `queue` (`queue_len` entries, at least `nodes_len`) holds the
+/// items waiting to be sent, split evenly among the peers. The node borrows both, and
+/// `memory`, for as long as it is used: they must stay where they are (not be moved,
+/// freed or reused, nor given to another node) until the node is done with. Both are
+/// overwritten, and only once every check has passed.
+///
+/// The arguments are checked in this order, and the first problem found is returned, with
+/// nothing written: a NULL pointer (`BW_RESULT_NULL_POINTER`), the alignment of `memory`,
+/// `slots` and `queue` (`BW_RESULT_MEMORY_MISALIGNED`), the size of `memory`
+/// (`BW_RESULT_MEMORY_TOO_SMALL`), `slots_len` (`BW_RESULT_TOO_MANY_GROUPS`), then the
+/// configuration: its `struct_size` (`BW_RESULT_CONFIG_SIZE`), newer options
+/// (`BW_RESULT_UNSUPPORTED_OPTION`), its `nodes` (`BW_RESULT_NULL_POINTER`,
+/// `BW_RESULT_NO_MEMBERS`, `BW_RESULT_TOO_MANY_MEMBERS`, `BW_RESULT_DUPLICATE_MEMBER`,
+/// `BW_RESULT_SELF_NOT_MEMBER`), its drift bound (`BW_RESULT_DRIFT_BOUND_TOO_LARGE`), its
+/// timing (`BW_RESULT_INVALID_TIMING`), its datagram size (`BW_RESULT_DATAGRAM_SIZE`), its
+/// `reserved` field (`BW_RESULT_UNSUPPORTED_OPTION`), its tag length if `authenticated`
+/// (`BW_RESULT_BAD_TAG_LENGTH`, then `BW_RESULT_DATAGRAM_SIZE` if the datagram size leaves
+/// no room for the MAC); and last `queue_len` (`BW_RESULT_QUEUE_TOO_SMALL`). A config with
+/// `authenticated` is refused with `BW_RESULT_NO_AUTHENTICATOR` (after the configuration's
+/// checks): use `bw_multi_init_authenticated()`.
+///
+/// # Safety
+/// `memory` must be NULL or point to `memory_len` writable bytes; `slots` NULL or point to
+/// `slots_len` writable slots; `queue` NULL or point to `queue_len` writable entries; all
+/// three used by nothing else, and kept in place, while the node is used. `config` must be
+/// NULL or set up by `bw_multi_config_init` (its `nodes` array valid too); `out_multi`
+/// NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn bw_multi_init(
+    memory: *mut core::ffi::c_void,
+    memory_len: usize,
+    config: *const bw_multi_config,
+    slots: *mut bw_group_slot,
+    slots_len: usize,
+    queue: *mut bw_queued_item,
+    queue_len: usize,
+    now: u64,
+    out_multi: *mut *mut bw_multi,
+) -> bw_result {
+    // SAFETY: the caller's guarantees are those `place` needs.
+    unsafe {
+        place(
+            memory, memory_len, config, slots, slots_len, queue, queue_len, now, None, out_multi,
+        )
+    }
+}
+
+/// Like `bw_multi_init()`, for a config with `authenticated`: the node signs and checks
+/// its datagrams with the CMAC key or the MAC callbacks `auth` describes (a CMAC key is
+/// copied into `memory`; `auth` need not outlive the call). The keys come with the node's
+/// start because it signs from its first datagram on. The arguments are checked in
+/// `bw_multi_init()`'s order, `auth` after the configuration and before `queue_len`
+/// (`BW_RESULT_NULL_POINTER` for a NULL `auth` comes first, with the other pointers): a
+/// `struct_size` below this header's (`BW_RESULT_CONFIG_SIZE`), an unknown `kind`
+/// (`BW_RESULT_INVALID_ARGUMENT`), a short key (`BW_RESULT_BUFFER_TOO_SMALL`), a NULL
+/// `sign` (`BW_RESULT_NULL_POINTER`), a `sign` that refuses `key_id`
+/// (`BW_RESULT_UNKNOWN_KEY`). Without `authenticated`, `auth` is checked, kept, and
+/// unused. Later key changes: `bw_multi_set_cmac_key()`, `bw_multi_retire_previous_key()`,
+/// `bw_multi_set_mac_callbacks()`.
+///
+/// # Safety
+/// As `bw_multi_init()`; `auth` must be NULL or valid, its `key` readable for `key_len`
+/// bytes, and its callbacks safe to call with `user` while the node lives.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn bw_multi_init_authenticated(
+    memory: *mut core::ffi::c_void,
+    memory_len: usize,
+    config: *const bw_multi_config,
+    slots: *mut bw_group_slot,
+    slots_len: usize,
+    queue: *mut bw_queued_item,
+    queue_len: usize,
+    now: u64,
+    auth: *const bw_auth,
+    out_multi: *mut *mut bw_multi,
+) -> bw_result {
+    // SAFETY: the caller's guarantees are those `place` needs.
+    unsafe {
+        place(
+            memory,
+            memory_len,
+            config,
+            slots,
+            slots_len,
+            queue,
+            queue_len,
+            now,
+            Some(auth),
+            out_multi,
+        )
+    }
+}
+
 /// Runs `f` on a multi-group handle.
 ///
 /// # Safety
-/// `multi` must be NULL or a handle from `bw_multi_init` whose memory and storage are
+/// `multi` must be NULL or a handle from `bw_multi_init` (or its `_authenticated` form)
+/// whose memory and storage are
 /// still valid, not used concurrently.
 unsafe fn with_multi(
     multi: *mut bw_multi,
@@ -448,6 +613,82 @@ unsafe fn read_multi(
 ) -> bw_result {
     // SAFETY: as the caller guarantees.
     code(unsafe { borrow(multi) }.and_then(|multi| f(&multi.node)))
+}
+
+/// Installs the CMAC-AES-128 key `key` (`key_len` bytes, `BW_CMAC_KEY_SIZE`), named
+/// `key_id`, as the key the node signs with, as `bw_node_set_cmac_key()` does for a node of
+/// one group: the first call on a node without CMAC keys makes them (replacing MAC
+/// callbacks, if any); later calls rotate, the key that was current staying accepted until
+/// `bw_multi_retire_previous_key()`. Install the new key on every node, then retire the
+/// previous one everywhere. Give each key a new id. The key is copied into the node's
+/// memory. Errors (the node unchanged): `BW_RESULT_NULL_POINTER`,
+/// `BW_RESULT_BUFFER_TOO_SMALL` for a `key_len` below `BW_CMAC_KEY_SIZE`,
+/// `BW_RESULT_INVALID_ARGUMENT` above it.
+///
+/// # Safety
+/// `multi` must be NULL or a valid handle; `key` must be NULL or point to `key_len`
+/// readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_multi_set_cmac_key(
+    multi: *mut bw_multi,
+    key_id: u8,
+    key: *const u8,
+    key_len: usize,
+) -> bw_result {
+    // SAFETY: the caller guarantees `key` is NULL or readable for `key_len` bytes.
+    let key = unsafe { cmac_key(key, key_len) };
+    // SAFETY: the caller guarantees `multi` is NULL or a valid handle.
+    unsafe {
+        with_multi(multi, |node| {
+            node.authenticator_mut().set_cmac_key(key_id, key?);
+            Ok(bw_result::Ok)
+        })
+    }
+}
+
+/// Stops accepting the CMAC key that was current before the last
+/// `bw_multi_set_cmac_key()`: its datagrams are refused (counted in `unknown_key`) from now
+/// on. `BW_RESULT_EMPTY` if there is no previous key (or no CMAC key at all).
+///
+/// # Safety
+/// `multi` must be NULL or a valid handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_multi_retire_previous_key(multi: *mut bw_multi) -> bw_result {
+    // SAFETY: the caller guarantees `multi` is NULL or a valid handle.
+    unsafe {
+        with_multi(multi, |node| {
+            Ok(node.authenticator_mut().retire_previous_key())
+        })
+    }
+}
+
+/// Makes the node sign and check its datagrams through the host's callbacks, replacing its
+/// CMAC keys or earlier callbacks, as `bw_node_set_mac_callbacks()` does for a node of one
+/// group: new datagrams are signed with `current_key_id`; `sign` is called once with
+/// nothing to sign to check it knows that key; `verify` may be NULL (the library then signs
+/// and compares in constant time); `user` is passed to both as is. Errors (the node
+/// unchanged): `BW_RESULT_NULL_POINTER` (a NULL `multi` or `sign`),
+/// `BW_RESULT_UNKNOWN_KEY` if `sign` refuses `current_key_id`.
+///
+/// # Safety
+/// `multi` must be NULL or a valid handle; `sign` and `verify` must be safe to call with
+/// `user` for as long as the node lives (or until the next change).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bw_multi_set_mac_callbacks(
+    multi: *mut bw_multi,
+    sign: bw_sign_fn,
+    verify: bw_verify_fn,
+    current_key_id: u8,
+    user: *mut core::ffi::c_void,
+) -> bw_result {
+    // SAFETY: the caller guarantees `multi` is NULL or a valid handle, and the callbacks.
+    unsafe {
+        with_multi(multi, |node| {
+            node.authenticator_mut()
+                .set_mac_callbacks(sign, verify, current_key_id, user)?;
+            Ok(bw_result::Ok)
+        })
+    }
 }
 
 /// `BW_RESULT_NO_SUCH_GROUP` unless the node holds `group`.
@@ -984,7 +1225,7 @@ pub unsafe extern "C" fn bw_multi_is_alive(
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct bw_multi_counters {
     /// Datagrams received, by outcome, and sent (`bad_mac`, `unknown_key`, `replay` and
-    /// `unsynchronised` stay 0: multi-group datagrams are not authenticated).
+    /// `unsynchronised` stay 0 unless the datagrams are authenticated).
     pub datagrams: bw_statistics,
     /// Items sent.
     pub items_sent: u32,
@@ -1043,6 +1284,7 @@ impl From<MultiGroupError> for bw_result {
             MultiGroupError::QueueStorage => bw_result::QueueTooSmall,
             MultiGroupError::Preferred(_) => bw_result::BadPreferred,
             MultiGroupError::Transfer => bw_result::NoTransfer,
+            MultiGroupError::NoAuthenticator => bw_result::NoAuthenticator,
             _ => bw_result::Unknown,
         }
     }

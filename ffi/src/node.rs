@@ -7,9 +7,7 @@ use bellwether::{
     DurableState, Engine, Instant, NodeId, QuorumMut, QuorumRef, Role, Statistics, Term,
 };
 
-use crate::authenticator::{
-    CmacKeyRing, FfiAuthenticator, MacCallbacks, bw_auth, bw_sign_fn, bw_verify_fn, cmac_key,
-};
+use crate::authenticator::{FfiAuthenticator, bw_auth, bw_sign_fn, bw_verify_fn, cmac_key};
 use crate::config::{bw_config, read_config};
 use crate::pointers::{borrow, borrow_mut, output, slice};
 use crate::result::{bw_result, code};
@@ -610,12 +608,7 @@ pub unsafe extern "C" fn bw_node_set_cmac_key(
     // SAFETY: the caller guarantees `node` is NULL or a valid handle.
     unsafe {
         with_node(node, |engine| {
-            let key = key?;
-            let authenticator = engine.authenticator_mut();
-            match authenticator {
-                FfiAuthenticator::Cmac(keys) => keys.rotate(key_id, key),
-                _ => *authenticator = FfiAuthenticator::Cmac(CmacKeyRing::new(key_id, key)),
-            }
+            engine.authenticator_mut().set_cmac_key(key_id, key?);
             Ok(bw_result::Ok)
         })
     }
@@ -631,13 +624,8 @@ pub unsafe extern "C" fn bw_node_set_cmac_key(
 pub unsafe extern "C" fn bw_node_retire_previous_key(node: *mut bw_node) -> bw_result {
     // SAFETY: the caller guarantees `node` is NULL or a valid handle.
     unsafe {
-        with_node(node, |engine| match engine.authenticator_mut() {
-            FfiAuthenticator::Cmac(keys) => Ok(if keys.retire_previous() {
-                bw_result::Ok
-            } else {
-                bw_result::Empty
-            }),
-            _ => Ok(bw_result::Empty),
+        with_node(node, |engine| {
+            Ok(engine.authenticator_mut().retire_previous_key())
         })
     }
 }
@@ -664,8 +652,9 @@ pub unsafe extern "C" fn bw_node_set_mac_callbacks(
     // SAFETY: the caller guarantees `node` is NULL or a valid handle, and the callbacks.
     unsafe {
         with_node(node, |engine| {
-            let callbacks = MacCallbacks::new(sign, verify, current_key_id, user)?;
-            *engine.authenticator_mut() = FfiAuthenticator::Callbacks(callbacks);
+            engine
+                .authenticator_mut()
+                .set_mac_callbacks(sign, verify, current_key_id, user)?;
             Ok(bw_result::Ok)
         })
     }

@@ -39,8 +39,9 @@
  *   BW_RESULT_CONFIG_SIZE            config: struct_size
  *   BW_RESULT_UNSUPPORTED_OPTION     config: a newer header's options; protection:
  *                                    config fields
- *   BW_RESULT_NO_AUTHENTICATOR       protection: config fields
- *   BW_RESULT_BAD_TAG_LENGTH         protection: config fields
+ *   BW_RESULT_NO_AUTHENTICATOR       protection: config fields; multigroup:
+ *                                    authentication arguments and config fields
+ *   BW_RESULT_BAD_TAG_LENGTH             "
  *   BW_RESULT_NOTHING_TO_RESTORE     quorum: restore refusals; quorum: volatile mode
  *   BW_RESULT_VOTE_FOR_NON_MEMBER    quorum: restore refusals; memory: a failed init ...
  *   BW_RESULT_RESTORED_TERM_OUT_OF_RANGE  quorum: restore refusals; memory: a failed ...
@@ -57,10 +58,12 @@
  *   BW_RESULT_TERM_OUT_OF_RANGE      receive: terms above BW_MAX_TERM
  *   BW_RESULT_BAD_CHECKSUM           protection: a corrupted checksummed datagram
  *   BW_RESULT_WRONG_ENVELOPE         protection: a forged datagram ...; a corrupted ...
- *   BW_RESULT_BAD_MAC                protection: a forged datagram ...
+ *   BW_RESULT_BAD_MAC                protection: a forged datagram ...; multigroup: a
+ *                                    replay, a foreign key, ...
  *   BW_RESULT_UNKNOWN_KEY            protection: a forged datagram ... (a retired key);
  *                                    NULL pointers and short keys (a callback refusing)
- *   BW_RESULT_REPLAY                 protection: a forged datagram ...
+ *   BW_RESULT_REPLAY                 protection: a forged datagram ...; multigroup: a
+ *                                    replay, a foreign key, ...
  *   BW_RESULT_UNSYNCHRONISED         protection: a forged datagram ...; every
  *                                    authenticated cluster
  *   BW_RESULT_NOT_QUORUM             quorum: quorum-only calls on the other algorithms

@@ -3,8 +3,11 @@
  * in-memory network elect one leader per group; a restart restores the persisted terms;
  * NULL pointers, short buffers, bad storage, configs and groups are refused with typed
  * codes and change nothing; bad datagrams are refused with the right code; the size and
- * alignment macros match the library.
+ * alignment macros match the library. Authenticated: CMAC keys and MAC callbacks elect
+ * every group, keys rotate; a foreign key, a replay and a plain node's datagram are
+ * refused, counted and change nothing; bad authentication arguments are refused.
  */
+#include "auth.h"
 #include "check.h"
 
 #include <stddef.h>
@@ -42,6 +45,9 @@ typedef struct {
 static mg_node mg[MG_NODES];
 static datagram network[MG_NETWORK];
 static size_t network_head, network_len;
+/* Whether the cluster mg_start set up authenticates: a peer's first datagrams are then
+ * refused as unsynchronised until it answers a challenge. */
+static bool mg_authenticated;
 
 /* The three members of group g: consecutive ids from (g % 5) + 1, wrapping. */
 static void group_members(uint16_t group, uint32_t members[3]) {
@@ -134,28 +140,47 @@ static void mg_drain(size_t i, uint64_t now) {
     CHECK_RC(rc, BW_RESULT_EMPTY);
 }
 
-static void mg_start(uint64_t now) {
-    size_t i;
+/* Adds every group node `id` is a member of. */
+static void mg_add_groups(bw_multi *multi, uint32_t id, uint64_t now) {
     uint16_t g;
+    for (g = 0; g < MG_GROUPS; g++) {
+        uint32_t members[3];
+        if (!is_member(g, id)) {
+            continue;
+        }
+        group_members(g, members);
+        CHECK_OK(bw_multi_add_group(multi, now, g, members, 3, BW_MULTI_DEFAULT_PREFERRED));
+    }
+}
+
+/* Starts the five nodes with their groups: authenticated with tags of `tag_length` bytes
+ * if `auth` is not NULL (node i with `auth[i]`), plain (checksummed) otherwise. */
+static void mg_start_with(uint64_t now, const bw_auth *const *auth, uint32_t tag_length) {
+    size_t i;
     bw_multi_config config;
     memset(mg, 0, sizeof mg);
     network_head = network_len = 0;
+    mg_authenticated = auth != NULL;
     for (i = 0; i < MG_NODES; i++) {
         mg_config(&config, MG_IDS[i], MG_IDS, MG_NODES);
-        CHECK_OK(bw_multi_init(&mg[i].memory, sizeof mg[i].memory, &config, mg[i].slots,
-                               MG_GROUPS, mg[i].queue, MG_QUEUE, now, &mg[i].multi));
-        CHECK((void *)mg[i].multi == (void *)&mg[i].memory);
-        for (g = 0; g < MG_GROUPS; g++) {
-            uint32_t members[3];
-            if (!is_member(g, MG_IDS[i])) {
-                continue;
-            }
-            group_members(g, members);
-            CHECK_OK(bw_multi_add_group(mg[i].multi, now, g, members, 3,
-                                        BW_MULTI_DEFAULT_PREFERRED));
+        if (auth != NULL) {
+            config.authenticated = true;
+            config.tag_length = tag_length;
+            CHECK_OK(bw_multi_init_authenticated(&mg[i].memory, sizeof mg[i].memory, &config,
+                                                 mg[i].slots, MG_GROUPS, mg[i].queue,
+                                                 MG_QUEUE, now, auth[i], &mg[i].multi));
+        } else {
+            CHECK_OK(bw_multi_init(&mg[i].memory, sizeof mg[i].memory, &config, mg[i].slots,
+                                   MG_GROUPS, mg[i].queue, MG_QUEUE, now, &mg[i].multi));
         }
+        CHECK((void *)mg[i].multi == (void *)&mg[i].memory);
+        mg_add_groups(mg[i].multi, MG_IDS[i], now);
         mg_drain(i, now);
     }
+}
+
+static void mg_start(uint64_t now) {
+    mg_start_with(now, NULL, 0);
 }
 
 /* Timers of every node, then every datagram in flight until the network is empty. */
@@ -170,7 +195,14 @@ static void mg_step(uint64_t now) {
         size_t to = index_of(d->to);
         network_head = (network_head + 1) % MG_NETWORK;
         network_len--;
-        CHECK_OK(bw_multi_handle_bytes(mg[to].multi, now, d->bytes, d->len));
+        if (mg_authenticated) {
+            bw_result rc = bw_multi_handle_bytes(mg[to].multi, now, d->bytes, d->len);
+            if (rc != BW_RESULT_UNSYNCHRONISED) {
+                CHECK_RC(rc, BW_RESULT_OK);
+            }
+        } else {
+            CHECK_OK(bw_multi_handle_bytes(mg[to].multi, now, d->bytes, d->len));
+        }
         mg_drain(to, now);
     }
 }
@@ -727,6 +759,370 @@ static void bad_datagrams_are_refused(void) {
 #undef RECEIVER
 }
 
+
+/* ---- Authentication ---- */
+
+/* No datagram of the cluster was refused for its MAC, key or freshness; returns how many
+ * were refused as unsynchronised (the first ones of each peer). */
+static uint32_t mg_check_no_refusals(void) {
+    size_t i;
+    uint32_t unsynchronised = 0;
+    for (i = 0; i < MG_NODES; i++) {
+        bw_multi_counters statistics;
+        CHECK_OK(bw_multi_statistics(mg[i].multi, &statistics));
+        CHECK(statistics.datagrams.accepted > 0);
+        CHECK_EQ(statistics.datagrams.bad_mac, 0);
+        CHECK_EQ(statistics.datagrams.unknown_key, 0);
+        CHECK_EQ(statistics.datagrams.replay, 0);
+        CHECK_EQ(statistics.datagrams.wrong_envelope, 0);
+        CHECK_EQ(statistics.datagrams.malformed, 0);
+        CHECK_EQ(statistics.items_dropped, 0);
+        unsynchronised += statistics.datagrams.unsynchronised;
+    }
+    return unsynchronised;
+}
+
+/* Runs every node for `duration` ms from `now`; returns the time reached. */
+static uint64_t mg_run_for(uint64_t now, uint64_t duration) {
+    uint64_t end = now + duration;
+    for (; now < end; now += MG_STEP_MS) {
+        mg_step(now);
+    }
+    return now;
+}
+
+static void authenticated_nodes_elect_and_rotate_keys(void) {
+    static const uint32_t tags[] = {8, 16, 4};
+    bw_auth auth = cmac_auth(1, KEY_ONE);
+    const bw_auth *auths[MG_NODES];
+    size_t i, t;
+    uint64_t now;
+    for (i = 0; i < MG_NODES; i++) {
+        auths[i] = &auth;
+    }
+    for (t = 0; t < sizeof tags / sizeof tags[0]; t++) {
+        check_context("tag length %u", (unsigned)tags[t]);
+        mg_start_with(0, auths, tags[t]);
+        now = mg_run_until_elected(MG_STEP_MS);
+        /* The first datagrams reached peers that had not synchronised yet. */
+        CHECK(mg_check_no_refusals() > 0);
+    }
+    check_context("rotation");
+    /* Rotation without a flag day: key 2 on every node (key 1 still accepted), then key 1
+     * retired everywhere. */
+    for (i = 0; i < MG_NODES; i++) {
+        CHECK_OK(bw_multi_set_cmac_key(mg[i].multi, 2, KEY_TWO, sizeof KEY_TWO));
+    }
+    now = mg_run_for(now, 500);
+    for (i = 0; i < MG_NODES; i++) {
+        CHECK_OK(bw_multi_retire_previous_key(mg[i].multi));
+        CHECK_RC(bw_multi_retire_previous_key(mg[i].multi), BW_RESULT_EMPTY);
+    }
+    now = mg_run_for(now, 1000);
+    CHECK(mg_all_elected(now));
+    mg_check_no_refusals();
+    check_context(NULL);
+}
+
+static void mac_callbacks_elect_every_group(void) {
+    hsm devices[MG_NODES];
+    bw_auth auth[MG_NODES];
+    const bw_auth *auths[MG_NODES];
+    size_t i;
+    for (i = 0; i < MG_NODES; i++) {
+        memset(&devices[i], 0, sizeof devices[i]);
+        devices[i].secret = 0x5eed;
+        /* Node 1 verifies in its "HSM"; the others let the library compare. */
+        auth[i] = hsm_auth(&devices[i], i == 0);
+        auths[i] = &auth[i];
+    }
+    mg_start_with(0, auths, 16);
+    mg_run_until_elected(MG_STEP_MS);
+    CHECK(mg_check_no_refusals() > 0);
+    for (i = 0; i < MG_NODES; i++) {
+        CHECK(devices[i].signs > 0);
+    }
+    CHECK(devices[0].verifies > 0);
+    CHECK_EQ(devices[1].verifies, 0);
+}
+
+/* What a refused datagram must leave as it was: every group's role, term and leader,
+ * and what was accepted. */
+typedef struct {
+    bw_role role[MG_GROUPS];
+    uint64_t term[MG_GROUPS];
+    uint32_t leader[MG_GROUPS];
+    uint32_t accepted;
+    uint32_t items_received;
+} mg_snapshot;
+
+static void mg_snapshot_of(const bw_multi *multi, mg_snapshot *out) {
+    bw_multi_counters statistics;
+    uint16_t g;
+    memset(out, 0, sizeof *out);
+    for (g = 0; g < MG_GROUPS; g++) {
+        if (bw_multi_role(multi, g, &out->role[g]) != BW_RESULT_OK) {
+            continue;
+        }
+        CHECK_OK(bw_multi_term(multi, g, &out->term[g]));
+        if (bw_multi_leader(multi, g, &out->leader[g]) != BW_RESULT_OK) {
+            out->leader[g] = 0;
+        }
+    }
+    CHECK_OK(bw_multi_statistics(multi, &statistics));
+    out->accepted = statistics.datagrams.accepted;
+    out->items_received = statistics.items_received;
+}
+
+/* The counter at byte `offset` of `counters`. */
+static uint32_t counter_at(const bw_multi_counters *counters, size_t offset) {
+    uint32_t value;
+    memcpy(&value, (const uint8_t *)counters + offset, sizeof value);
+    return value;
+}
+
+/* Delivers `bytes` to `receiver`, expecting `expected`, and checks that it changed
+ * nothing but the counter at byte `counter` of bw_multi_counters (one more). */
+static void mg_refused(bw_multi *receiver, uint64_t now, const uint8_t *bytes, size_t len,
+                       bw_result expected, size_t counter) {
+    static mg_snapshot before, after;
+    bw_multi_counters counters_before, counters_after;
+    bw_group_event event;
+    mg_snapshot_of(receiver, &before);
+    CHECK_OK(bw_multi_statistics(receiver, &counters_before));
+    CHECK_RC(bw_multi_handle_bytes(receiver, now, bytes, len), expected);
+    mg_snapshot_of(receiver, &after);
+    CHECK_OK(bw_multi_statistics(receiver, &counters_after));
+    CHECK(memcmp(&before, &after, sizeof before) == 0);
+    CHECK_EQ(counter_at(&counters_after, counter), counter_at(&counters_before, counter) + 1);
+    CHECK_RC(bw_multi_poll_event(receiver, &event), BW_RESULT_EMPTY);
+}
+
+/* The offset of a datagram counter in bw_multi_counters. */
+#define DATAGRAMS_COUNTER(field)                                                           \
+    (offsetof(bw_multi_counters, datagrams) + offsetof(bw_statistics, field))
+
+/* Starts a node impersonating node 1 in `memory`: authenticated with `auth`, or plain
+ * (checksummed) if it is NULL; returns its first datagram (to `out_to`). */
+static size_t impostor_datagram(const bw_auth *auth, uint64_t now, uint8_t *bytes,
+                                size_t bytes_len, uint32_t *out_to) {
+    static bw_multi_storage memory;
+    static bw_group_slot slots[MG_GROUPS];
+    static bw_queued_item queue[MG_QUEUE];
+    bw_multi_config config;
+    bw_multi *impostor;
+    bw_transmit transmit;
+    mg_config(&config, MG_IDS[0], MG_IDS, MG_NODES);
+    config.incarnation = 99;
+    if (auth != NULL) {
+        config.authenticated = true;
+        CHECK_OK(bw_multi_init_authenticated(&memory, sizeof memory, &config, slots, MG_GROUPS,
+                                             queue, MG_QUEUE, now, auth, &impostor));
+    } else {
+        CHECK_OK(bw_multi_init(&memory, sizeof memory, &config, slots, MG_GROUPS, queue,
+                               MG_QUEUE, now, &impostor));
+    }
+    mg_add_groups(impostor, MG_IDS[0], now);
+    CHECK_OK(bw_multi_poll_transmit(impostor, now, bytes, bytes_len, &transmit));
+    *out_to = transmit.to;
+    return transmit.len;
+}
+
+static void forged_replayed_and_plain_datagrams_change_nothing(void) {
+    static uint8_t bytes[MG_DATAGRAM];
+    bw_auth auth = cmac_auth(1, KEY_ONE);
+    bw_auth foreign = cmac_auth(1, KEY_TWO);
+    const bw_auth *auths[MG_NODES];
+    bw_transmit transmit;
+    bw_multi *receiver;
+    uint32_t to;
+    size_t i, len;
+    uint64_t now;
+    for (i = 0; i < MG_NODES; i++) {
+        auths[i] = &auth;
+    }
+    mg_start_with(0, auths, 8);
+    now = mg_run_until_elected(MG_STEP_MS);
+
+    /* Node 1's next heartbeat, genuine: accepted once, then a replay. */
+    now += 100;
+    CHECK_OK(bw_multi_handle_timeout(mg[0].multi, now));
+    CHECK_OK(bw_multi_poll_transmit(mg[0].multi, now, bytes, sizeof bytes, &transmit));
+    receiver = mg[index_of(transmit.to)].multi;
+    CHECK_OK(bw_multi_handle_bytes(receiver, now, bytes, transmit.len));
+    mg_drain(index_of(transmit.to), now);
+    mg_refused(receiver, now, bytes, transmit.len, BW_RESULT_REPLAY, DATAGRAMS_COUNTER(replay));
+    mg_drain(0, now);
+
+    /* The same key id under another key: a bad MAC. */
+    len = impostor_datagram(&foreign, now, bytes, sizeof bytes, &to);
+    mg_refused(mg[index_of(to)].multi, now, bytes, len, BW_RESULT_BAD_MAC,
+               DATAGRAMS_COUNTER(bad_mac));
+    /* ... and a flipped bit in a genuine one too. */
+    CHECK_OK(bw_multi_handle_timeout(mg[0].multi, now + 100));
+    CHECK_OK(bw_multi_poll_transmit(mg[0].multi, now + 100, bytes, sizeof bytes, &transmit));
+    bytes[transmit.len / 2] ^= 0x10;
+    mg_refused(mg[index_of(transmit.to)].multi, now + 100, bytes, transmit.len,
+               BW_RESULT_BAD_MAC, DATAGRAMS_COUNTER(bad_mac));
+    /* A plain node's datagram: another envelope. */
+    len = impostor_datagram(NULL, now, bytes, sizeof bytes, &to);
+    mg_refused(mg[index_of(to)].multi, now, bytes, len, BW_RESULT_WRONG_ENVELOPE,
+               DATAGRAMS_COUNTER(wrong_envelope));
+
+    /* The cluster carries on, every group still elected. */
+    now = mg_run_for(now + 100, 1000);
+    CHECK(mg_all_elected(now));
+}
+
+/* The alignment of bw_multi_config (C99 has no _Alignof). */
+typedef struct {
+    char before;
+    bw_multi_config config;
+} multi_config_alignment;
+
+static void authentication_arguments_are_checked(void) {
+    static const uint32_t bad_tags[] = {0, 1, 5, 12, 32, UINT32_MAX};
+    static union {
+        uint8_t bytes[BW_MULTI_SIZE];
+        uint64_t align;
+    } memory, twin_memory;
+    static bw_group_slot slots[4], twin_slots[4];
+    static bw_queued_item queue[8], twin_queue[8];
+    bw_auth auth = cmac_auth(1, KEY_ONE);
+    bw_auth bad;
+    bw_multi_config config, old;
+    bw_multi *multi, *twin;
+    bw_multi_counters statistics, twin_statistics;
+    uint8_t bytes[MG_DATAGRAM], twin_bytes[MG_DATAGRAM];
+    bw_transmit transmit, twin_transmit;
+    hsm device;
+    size_t first_size, i;
+    const size_t alignment = offsetof(multi_config_alignment, config);
+    memset(&device, 0, sizeof device);
+
+#define INIT_AUTH(a)                                                                         \
+    bw_multi_init_authenticated(memory.bytes, sizeof memory.bytes, &config, slots, 4, queue, \
+                                8, 0, (a), &multi)
+    /* bw_multi_config_init's defaults: not authenticated, 8-byte tags. */
+    mg_config(&config, 1, SMALL_IDS, 3);
+    CHECK(!config.authenticated);
+    CHECK_EQ(config.tag_length, 8);
+    CHECK_EQ(config.reserved, 0);
+
+    SENTINEL(multi);
+    SENTINEL(slots);
+    SENTINEL(queue);
+    config.authenticated = true;
+    CHECK_RC(bw_multi_init(memory.bytes, sizeof memory.bytes, &config, slots, 4, queue, 8, 0,
+                           &multi),
+             BW_RESULT_NO_AUTHENTICATOR);
+    CHECK_RC(INIT_AUTH(NULL), BW_RESULT_NULL_POINTER);
+    for (i = 0; i < sizeof bad_tags / sizeof bad_tags[0]; i++) {
+        config.tag_length = bad_tags[i];
+        CHECK_RC(INIT_AUTH(&auth), BW_RESULT_BAD_TAG_LENGTH);
+    }
+    config.tag_length = 16;
+    /* The smallest datagram of plain bundles leaves no room for a seal and a MAC. */
+    config.datagram_size = BW_MULTI_MIN_DATAGRAM_SIZE;
+    CHECK_RC(INIT_AUTH(&auth), BW_RESULT_DATAGRAM_SIZE);
+    config.datagram_size = MG_DATAGRAM;
+    config.reserved = 1;
+    CHECK_RC(INIT_AUTH(&auth), BW_RESULT_UNSUPPORTED_OPTION);
+    config.reserved = 0;
+    bad = auth;
+    bad.key = NULL;
+    CHECK_RC(INIT_AUTH(&bad), BW_RESULT_NULL_POINTER);
+    bad.key = KEY_ONE;
+    bad.key_len = BW_CMAC_KEY_SIZE - 1;
+    CHECK_RC(INIT_AUTH(&bad), BW_RESULT_BUFFER_TOO_SMALL);
+    bad.key_len = BW_CMAC_KEY_SIZE + 1;
+    CHECK_RC(INIT_AUTH(&bad), BW_RESULT_INVALID_ARGUMENT);
+    bad = auth;
+    bad.kind = 2;
+    CHECK_RC(INIT_AUTH(&bad), BW_RESULT_INVALID_ARGUMENT);
+    bad = auth;
+    bad.struct_size = sizeof bad - 1;
+    CHECK_RC(INIT_AUTH(&bad), BW_RESULT_CONFIG_SIZE);
+    bad = hsm_auth(&device, true);
+    bad.sign = NULL;
+    CHECK_RC(INIT_AUTH(&bad), BW_RESULT_NULL_POINTER);
+    bad.sign = refuse_every_key;
+    CHECK_RC(INIT_AUTH(&bad), BW_RESULT_UNKNOWN_KEY);
+    /* The queue is checked after the authenticator. */
+    CHECK_RC(bw_multi_init_authenticated(memory.bytes, sizeof memory.bytes, &config, slots, 4,
+                                         queue, 2, 0, &auth, &multi),
+             BW_RESULT_QUEUE_TOO_SMALL);
+    CHECK_UNTOUCHED(multi);
+    CHECK_UNTOUCHED(slots);
+    CHECK_UNTOUCHED(queue);
+
+    /* Without `authenticated`, a bw_auth is checked, kept and unused: plain bundles. */
+    config.authenticated = false;
+    CHECK_OK(INIT_AUTH(&auth));
+    CHECK_OK(bw_multi_poll_transmit(multi, 0, bytes, sizeof bytes, &transmit));
+    config.authenticated = true;
+
+    /* A running node and its twin: refused key changes change nothing. */
+    CHECK_OK(INIT_AUTH(&auth));
+    CHECK_OK(bw_multi_init_authenticated(twin_memory.bytes, sizeof twin_memory.bytes, &config,
+                                         twin_slots, 4, twin_queue, 8, 0, &auth, &twin));
+    CHECK_RC(bw_multi_set_cmac_key(NULL, 2, KEY_TWO, sizeof KEY_TWO), BW_RESULT_NULL_POINTER);
+    CHECK_RC(bw_multi_set_cmac_key(multi, 2, NULL, BW_CMAC_KEY_SIZE), BW_RESULT_NULL_POINTER);
+    CHECK_RC(bw_multi_set_cmac_key(multi, 2, KEY_TWO, sizeof KEY_TWO - 1),
+             BW_RESULT_BUFFER_TOO_SMALL);
+    CHECK_RC(bw_multi_set_cmac_key(multi, 2, KEY_TWO, sizeof KEY_TWO + 1),
+             BW_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(bw_multi_retire_previous_key(NULL), BW_RESULT_NULL_POINTER);
+    CHECK_RC(bw_multi_retire_previous_key(multi), BW_RESULT_EMPTY);
+    CHECK_RC(bw_multi_set_mac_callbacks(NULL, hsm_sign, NULL, HSM_KEY_ID, &device),
+             BW_RESULT_NULL_POINTER);
+    CHECK_RC(bw_multi_set_mac_callbacks(multi, NULL, hsm_verify, HSM_KEY_ID, &device),
+             BW_RESULT_NULL_POINTER);
+    CHECK_RC(bw_multi_set_mac_callbacks(multi, hsm_sign, hsm_verify, HSM_KEY_ID + 1, &device),
+             BW_RESULT_UNKNOWN_KEY);
+    /* Both still sign with key 1: the same datagram, byte for byte. */
+    CHECK_OK(bw_multi_poll_transmit(multi, 0, bytes, sizeof bytes, &transmit));
+    CHECK_OK(bw_multi_poll_transmit(twin, 0, twin_bytes, sizeof twin_bytes, &twin_transmit));
+    CHECK_EQ(transmit.len, twin_transmit.len);
+    CHECK(memcmp(bytes, twin_bytes, transmit.len) == 0);
+    CHECK_OK(bw_multi_statistics(multi, &statistics));
+    CHECK_OK(bw_multi_statistics(twin, &twin_statistics));
+    CHECK(memcmp(&statistics, &twin_statistics, sizeof statistics) == 0);
+
+    /* Switching to callbacks and back to CMAC keys works on a live node. */
+    CHECK_OK(bw_multi_set_mac_callbacks(multi, hsm_sign, NULL, HSM_KEY_ID, &device));
+    CHECK_RC(bw_multi_retire_previous_key(multi), BW_RESULT_EMPTY);
+    CHECK_OK(bw_multi_set_cmac_key(multi, 1, KEY_ONE, sizeof KEY_ONE));
+    CHECK_RC(bw_multi_retire_previous_key(multi), BW_RESULT_EMPTY);
+    CHECK_OK(bw_multi_set_cmac_key(multi, 2, KEY_TWO, sizeof KEY_TWO));
+    CHECK_OK(bw_multi_retire_previous_key(multi));
+
+    /* A program compiled before the authentication fields passes a smaller config (it
+     * ended with `incarnation`, padded to the struct's alignment): read as not
+     * authenticated, whatever follows its fields in memory. */
+    first_size = (offsetof(bw_multi_config, reserved) + alignment - 1) / alignment * alignment;
+    CHECK(first_size <= offsetof(bw_multi_config, authenticated));
+    SENTINEL(old);
+    CHECK_OK(bw_multi_config_init(&old, first_size));
+    CHECK_EQ(old.struct_size, first_size);
+    CHECK(is_sentinel((const uint8_t *)&old + first_size, sizeof old - first_size));
+    mg_config(&config, 1, SMALL_IDS, 3);
+    config.struct_size = first_size;
+    config.reserved = 1;
+    config.authenticated = true;
+    config.tag_length = 3;
+    CHECK_OK(bw_multi_init(memory.bytes, sizeof memory.bytes, &config, slots, 4, queue, 8, 0,
+                           &multi));
+    CHECK_OK(bw_multi_poll_transmit(multi, 0, bytes, sizeof bytes, &transmit));
+    /* Sizes between the versions are none. */
+    CHECK_RC(bw_multi_config_init(&old, first_size + 1), BW_RESULT_CONFIG_SIZE);
+    config.struct_size = sizeof config - 1;
+    CHECK_RC(bw_multi_init(memory.bytes, sizeof memory.bytes, &config, slots, 4, queue, 8, 0,
+                           &multi),
+             BW_RESULT_CONFIG_SIZE);
+#undef INIT_AUTH
+}
+
 const scenario MULTIGROUP_SCENARIOS[] = {
     {"multigroup: size and alignment macros match the library", sizes_and_alignments_match},
     {"multigroup: five nodes, 200 groups of three, one leader in every group",
@@ -738,5 +1134,15 @@ const scenario MULTIGROUP_SCENARIOS[] = {
     {"multigroup: storage and config refusals", storage_and_config_refusals},
     {"multigroup: group refusals", group_refusals},
     {"multigroup: bad datagrams are refused", bad_datagrams_are_refused},
+    {"multigroup: authenticated nodes (CMAC, tags of 8, 16 and 4 bytes) elect a leader in "
+     "every group, and keys rotate",
+     authenticated_nodes_elect_and_rotate_keys},
+    {"multigroup: MAC callbacks elect every group with the library's comparison",
+     mac_callbacks_elect_every_group},
+    {"multigroup: a replay, a foreign key, a flipped bit and a plain node are refused, "
+     "counted, and change nothing",
+     forged_replayed_and_plain_datagrams_change_nothing},
+    {"multigroup: authentication arguments and config fields",
+     authentication_arguments_are_checked},
 };
 const size_t MULTIGROUP_SCENARIO_COUNT = sizeof MULTIGROUP_SCENARIOS / sizeof MULTIGROUP_SCENARIOS[0];
