@@ -3,18 +3,20 @@
 # thumbv7em-none-eabihf (opt-level "z", fat LTO, one codegen unit, panic = "abort") -- an
 # empty baseline, each algorithm alone, every algorithm together, and quorum election with
 # each protection (checksum; authentication with a stand-in MAC; the built-in CMAC-AES-128,
-# also with `--cfg aes_compact`) -- measures them with
-# arm-none-eabi-size, and prints a Markdown table, also written to
-# benches/results/footprint.md.
+# also with `--cfg aes_compact`), and a multi-group node (`MultiGroupNode<'static, 8>` with
+# storage for 64 groups) plain, checksummed and authenticated -- measures them with
+# arm-none-eabi-size, and prints two Markdown tables (engines, multi-group nodes), also
+# written to benches/results/footprint.md.
 #
 #   flash = .vector_table + .text + .rodata + .data (the initial values of .data are
 #           stored in flash too)
 #   RAM   = .data + .bss + .uninit (statics only: the stack is not counted)
 #
 # The engine's cost is the difference against the baseline. size_of::<Engine<N>>() is read
-# on the target from the size of a symbol in a second image (src/bin/sizes.rs).
+# on the target from the size of a symbol in a second image (src/bin/sizes.rs); for the
+# multi-group builds, the node's fixed size and the caller's storage per group.
 #
-# Budgets: one algorithm <= 8 KiB of flash over the baseline, all of them <= 24 KiB, an
+# Budgets (engines only; none is set for multi-group nodes): one algorithm <= 8 KiB of flash over the baseline, all of them <= 24 KiB, an
 # Engine<16> <= 1 KiB of RAM. A missed budget is reported as MISS and does not fail the
 # script; a failed build does. The linker map of each image is left in
 # examples/footprint/target/footprint/<build>.map for analysis.
@@ -46,7 +48,10 @@ ALL="$(IFS=,; echo "${ALGORITHMS[*]}")"
 # crate's target rustflags through `--config` (RUSTFLAGS would replace them and drop the
 # linker script); it comes last so the other builds do not recompile for it.
 PROTECTED=(quorum+checksum quorum+authentication quorum+cmac quorum+cmac+aes_compact)
-BUILDS=(baseline "${ALGORITHMS[@]}" all "${PROTECTED[@]}")
+# One MultiGroupNode<'static, 8> (5 nodes, storage for 64 groups of 3), plain and protected.
+MULTIGROUP=(multigroup multigroup+checksum multigroup+authentication)
+MULTIGROUP_GROUPS=64
+BUILDS=(baseline "${ALGORITHMS[@]}" all "${MULTIGROUP[@]}" "${PROTECTED[@]}")
 FLASH_BUDGET_ONE=$((8 * 1024))
 FLASH_BUDGET_ALL=$((24 * 1024))
 RAM_BUDGET_16=1024
@@ -86,7 +91,7 @@ symbol_size() {
 
 mkdir -p "$out"
 cd "$crate"
-declare -A FLASH RAM BUILTINS SIZE8 SIZE16 SIZE32
+declare -A FLASH RAM BUILTINS SIZE8 SIZE16 SIZE32 NODE_SIZE GROUP_SIZE
 for build in "${BUILDS[@]}"; do
     features="$(features_of "$build")"
     # shellcheck disable=SC2207 # one word or none
@@ -104,6 +109,17 @@ for build in "${BUILDS[@]}"; do
     if [ "$build" != baseline ]; then
         cargo build "${args[@]}" --release --quiet --bin sizes --features "$features"
         cp "target/$target/release/sizes" "$out/$build-sizes.elf"
+        if [[ "$build" == multigroup* ]]; then
+            for symbol in NODE GROUP; do
+                size="$(symbol_size "$out/$build-sizes.elf" "MULTIGROUP_${symbol}_SIZE")"
+                if [ -z "$size" ]; then
+                    echo "footprint: no MULTIGROUP_${symbol}_SIZE symbol in the $build sizes image" >&2
+                    exit 1
+                fi
+                declare "${symbol}_SIZE[$build]=$size"
+            done
+            continue
+        fi
         for n in 8 16 32; do
             size="$(symbol_size "$out/$build-sizes.elf" "ENGINE_SIZE_$n")"
             if [ -z "$size" ]; then
@@ -148,6 +164,7 @@ kib() {
     echo "| build | flash bytes | flash − baseline | of which builtins | RAM bytes | RAM − baseline | Engine<8> | Engine<16> | Engine<32> | within budget |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     for build in "${BUILDS[@]}"; do
+        [[ "$build" == multigroup* ]] && continue
         flash=${FLASH[$build]}
         ram=${RAM[$build]}
         if [ "$build" = baseline ]; then
@@ -172,6 +189,34 @@ kib() {
         fi
         dbuiltins=$((BUILTINS[$build] - BUILTINS[baseline]))
         echo "| $build | $flash | $dflash ($(kib "$dflash")) | $dbuiltins | $ram | $dram | ${SIZE8[$build]} | ${SIZE16[$build]} | ${SIZE32[$build]} | $status |"
+    done
+    echo
+    echo "## Multi-group nodes"
+    echo
+    echo "The \`multigroup\` rows run one \`MultiGroupNode<'static, 8>\` (a node set of 5, up to 8)"
+    echo "instead of an engine, with static storage for $MULTIGROUP_GROUPS groups of 3 members (a"
+    echo "\`GroupSlot\` and 3 \`QueuedItem\`s per group; the node is a member of the groups that"
+    echo "name it) and 256-byte datagrams, through the whole calling contract: \`handle_bytes\`,"
+    echo "\`handle_timeout\`, \`poll_persist\`/\`confirm_persisted\` (records written to a stand-in"
+    echo "storage register), \`poll_transmit\`, \`poll_event\`, \`poll_timeout\`. \`+checksum\`"
+    echo "adds a CRC-32 to every datagram, \`+authentication\` tags, freshness values and a replay"
+    echo "window per peer with the same stand-in MAC as above (the MAC itself not counted)."
+    echo "**RAM includes the storage for all $MULTIGROUP_GROUPS groups** ($MULTIGROUP_GROUPS × the bytes per"
+    echo "group, also shown on its own) and four 256-byte frame buffers (the baseline has three of"
+    echo "88 bytes). \`MultiGroupNode<8>\` is the node's fixed part, \`size_of\` on the target; per"
+    echo "group is \`size_of::<GroupSlot>() + 3 × size_of::<QueuedItem>()\`, the storage the caller"
+    echo "provides for each group. No budget is set for these rows."
+    echo
+    echo "| build | flash bytes | flash − baseline | of which builtins | RAM bytes | RAM − baseline | MultiGroupNode<8> | bytes per group | storage for $MULTIGROUP_GROUPS groups |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for build in "${MULTIGROUP[@]}"; do
+        flash=${FLASH[$build]}
+        ram=${RAM[$build]}
+        dflash=$((flash - FLASH[baseline]))
+        dram=$((ram - RAM[baseline]))
+        dbuiltins=$((BUILTINS[$build] - BUILTINS[baseline]))
+        storage=$((MULTIGROUP_GROUPS * GROUP_SIZE[$build]))
+        echo "| $build | $flash | $dflash ($(kib "$dflash")) | $dbuiltins | $ram | $dram | ${NODE_SIZE[$build]} | ${GROUP_SIZE[$build]} | $storage |"
     done
 } | tee "$report"
 

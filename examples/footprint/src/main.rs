@@ -13,6 +13,12 @@
 //! * With `checksum`, `authentication` or `cmac` as well: the engine protects its messages
 //!   (CRC-32; a tag and a freshness value with a stand-in MAC, so that only the engine's
 //!   envelope and replay-window code counts; or the built-in CMAC-AES-128).
+//! * `multigroup` (alone, or with one protection): instead of an `Engine`, one
+//!   `MultiGroupNode<'static, 8>` of a 5-node set with static storage for 64 groups of 3
+//!   members (3 queue entries per group), driven the same way: `handle_bytes` on a
+//!   received datagram (up to 256 bytes: the frame buffers grow to that in this build
+//!   only), `handle_timeout`, `poll_persist`/`confirm_persisted` with the records written
+//!   to a stand-in storage register, `poll_transmit`, `poll_event` and `poll_timeout`.
 //!
 //! Everything the optimiser must not see through is a volatile access to a static: the
 //! received frame, the clock, the configuration, the durable-storage slots, and every
@@ -29,6 +35,9 @@
 ))]
 compile_error!("choose one protection: `checksum`, `authentication` or `cmac`");
 
+#[cfg(all(feature = "multigroup", engine))]
+compile_error!("`multigroup` builds a multi-group node alone: no algorithm feature with it");
+
 use core::panic::PanicInfo;
 use core::ptr::{read_volatile, write_volatile};
 
@@ -36,7 +45,12 @@ use cortex_m_rt::entry;
 
 /// The largest frame the stubs move: a bellwether message is at most this long
 /// (`MAX_MESSAGE_SIZE`: 88 bytes, the authenticated envelope with a 16-byte tag).
+#[cfg(not(feature = "multigroup"))]
 const FRAME: usize = 88;
+/// The largest frame the stubs move: the datagram size the multi-group node is configured
+/// with (its bundles coalesce the items of many groups).
+#[cfg(feature = "multigroup")]
+const FRAME: usize = 256;
 
 /// The last frame the "radio" received, as a receive interrupt or DMA would leave it.
 static mut RX_FRAME: [u8; FRAME] = [0; FRAME];
@@ -101,7 +115,7 @@ fn report(code: u64, node: u64, term: u64) {
     unsafe { write_volatile(&raw mut REPORT, [code, node, term]) }
 }
 
-#[cfg(not(engine))]
+#[cfg(not(any(engine, feature = "multigroup")))]
 #[entry]
 fn main() -> ! {
     // cortex-m-rt turns these into `&'static mut` borrows: statics, so `.bss` counts them.
@@ -121,32 +135,18 @@ fn main() -> ! {
     // cortex-m-rt turns these into `&'static mut` borrows: statics, so `.bss` counts them.
     static mut RX_BUF: [u8; FRAME] = [0; FRAME];
     static mut TX_BUF: [u8; FRAME] = [0; FRAME];
-    static mut ENGINE: core::mem::MaybeUninit<engine::Engine<{ engine::CAPACITY }, engine::Keys>> =
+    static mut ENGINE: core::mem::MaybeUninit<engine::Engine<{ engine::CAPACITY }, keys::Keys>> =
         core::mem::MaybeUninit::uninit();
     engine::run(ENGINE, RX_BUF, TX_BUF)
 }
 
-#[cfg(engine)]
-mod engine {
-    use core::mem::MaybeUninit;
-    use core::ptr::read_volatile;
-
-    #[cfg(feature = "quorum")]
-    use bellwether::durable::RECORD_SIZE;
-
-    pub(super) use bellwether::Engine;
-    use bellwether::{
-        Algorithm, Config, Destination, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, NodeId,
-        Output,
-    };
-    #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
-    use bellwether::{Duration, Preemption};
-
-    use super::{FRAME, clock, receive, report, send};
-    #[cfg(feature = "quorum")]
-    use super::{load, store};
-
-    const _: () = assert!(MAX_MESSAGE_SIZE <= FRAME);
+/// What signs and checks messages, shared by the engine and the multi-group node.
+#[cfg(any(engine, feature = "multigroup"))]
+mod keys {
+    #[cfg(any(feature = "authentication", feature = "cmac"))]
+    use super::load;
+    #[cfg(all(feature = "authentication", not(feature = "cmac")))]
+    use super::store;
 
     /// What signs and checks messages: the built-in CMAC-AES-128.
     #[cfg(feature = "cmac")]
@@ -161,9 +161,6 @@ mod engine {
     /// The group key, as it would be read from provisioned storage.
     #[cfg(feature = "cmac")]
     static mut KEY: [u8; 16] = [0; 16];
-    /// The boot counter, as it would be read from storage: the session.
-    #[cfg(any(feature = "authentication", feature = "cmac"))]
-    static mut BOOTS: u32 = 0;
     /// A stand-in for a MAC peripheral: the message's length goes in, the tag comes out.
     #[cfg(all(feature = "authentication", not(feature = "cmac")))]
     static mut MAC_REGISTERS: [u8; 17] = [0; 17];
@@ -197,7 +194,7 @@ mod engine {
     }
 
     /// The authenticator for the settings.
-    fn keys() -> Keys {
+    pub(super) fn keys() -> Keys {
         #[cfg(feature = "cmac")]
         let keys = {
             let mut key = [0; 16];
@@ -210,6 +207,34 @@ mod engine {
         let keys = bellwether::Unauthenticated;
         keys
     }
+}
+
+#[cfg(engine)]
+mod engine {
+    use core::mem::MaybeUninit;
+    use core::ptr::read_volatile;
+
+    #[cfg(feature = "quorum")]
+    use bellwether::durable::RECORD_SIZE;
+
+    pub(super) use bellwether::Engine;
+    use bellwether::{
+        Algorithm, Config, Destination, Event, GroupId, Instant, MAX_MESSAGE_SIZE, Member, NodeId,
+        Output,
+    };
+    #[cfg(any(feature = "bully", feature = "next-in-line", feature = "candidates"))]
+    use bellwether::{Duration, Preemption};
+
+    use super::keys::{Keys, keys};
+    use super::{FRAME, clock, receive, report, send};
+    #[cfg(feature = "quorum")]
+    use super::{load, store};
+
+    const _: () = assert!(MAX_MESSAGE_SIZE <= FRAME);
+
+    /// The boot counter, as it would be read from storage: the session.
+    #[cfg(any(feature = "authentication", feature = "cmac"))]
+    static mut BOOTS: u32 = 0;
 
     /// The protection the image's features ask for.
     fn protection() -> bellwether::Protection {
@@ -420,6 +445,248 @@ mod engine {
                     Ok(_) | Err(_) => break,
                 }
             }
+        }
+    }
+}
+
+#[cfg(feature = "multigroup")]
+#[entry]
+fn main() -> ! {
+    // cortex-m-rt turns these into `&'static mut` borrows: statics, so `.bss` counts them.
+    // The storage is left uninitialised rather than filled with `GroupSlot::EMPTY` at
+    // compile time: those initial values (not zeros) would sit in `.data`, and so in flash.
+    static mut RX_BUF: [u8; FRAME] = [0; FRAME];
+    static mut TX_BUF: [u8; FRAME] = [0; FRAME];
+    static mut NODE: core::mem::MaybeUninit<multigroup::Node> = core::mem::MaybeUninit::uninit();
+    static mut GROUP_SLOTS: [core::mem::MaybeUninit<multigroup::GroupSlot>; multigroup::GROUPS] =
+        [const { core::mem::MaybeUninit::uninit() }; multigroup::GROUPS];
+    static mut QUEUE: [core::mem::MaybeUninit<multigroup::QueuedItem>; multigroup::QUEUE] =
+        [const { core::mem::MaybeUninit::uninit() }; multigroup::QUEUE];
+    let groups = multigroup::fill(GROUP_SLOTS, multigroup::GroupSlot::EMPTY);
+    let queue = multigroup::fill(QUEUE, multigroup::QueuedItem::EMPTY);
+    multigroup::run(NODE, groups, queue, RX_BUF, TX_BUF)
+}
+
+#[cfg(feature = "multigroup")]
+mod multigroup {
+    use core::mem::MaybeUninit;
+    use core::ptr::read_volatile;
+
+    use bellwether::multigroup::{GroupOptions, GroupRecord, MultiGroupConfig, MultiGroupNode};
+    pub(super) use bellwether::multigroup::{GroupSlot, QueuedItem};
+    use bellwether::{Destination, Duration, GroupId, Instant, NodeId, Role, Term};
+
+    use super::keys::{Keys, keys};
+    use super::{FRAME, clock, load, receive, report, send, store};
+
+    /// The most nodes the node set can have: `MultiGroupNode<'static, 8>`.
+    pub(super) const NODES: usize = 8;
+    /// The groups the storage holds.
+    pub(super) const GROUPS: usize = 64;
+    /// Queue entries: three per group.
+    pub(super) const QUEUE: usize = 3 * GROUPS;
+    /// Members per group.
+    const GROUP_SIZE: usize = 3;
+    /// Records persisted per batch at most.
+    const BATCH: usize = 4;
+
+    /// The node the firmware runs.
+    pub(super) type Node = MultiGroupNode<'static, NODES, Keys>;
+
+    /// The node set: the same on every node.
+    const NODE_SET: [NodeId; 5] = [NodeId(1), NodeId(2), NodeId(3), NodeId(4), NodeId(5)];
+
+    /// The node's configuration, as it would be read from a configuration block in flash:
+    /// `[node id, heartbeat interval (10 ms units), election timeout (100 ms units), seed]`.
+    static mut SETTINGS: [u8; 4] = [1, 10, 10, 0];
+
+    /// A stand-in for durable storage: a write FIFO that takes one record at a time (group,
+    /// term, vote: 14 bytes), and at start-up yields the records last written, after their
+    /// count.
+    static mut STORAGE: [u8; 15] = [0; 15];
+
+    /// The boot counter, as it would be read from storage: the session (incarnation).
+    #[cfg(any(feature = "authentication", feature = "cmac"))]
+    static mut BOOTS: u32 = 0;
+
+    /// Report codes.
+    const GROUP_EVENT: u64 = 1;
+    const REJECTED: u64 = 4;
+    const DEADLINE: u64 = 5;
+    const CONFIG_REFUSED: u64 = 6;
+    const NOT_SENT: u64 = 7;
+
+    /// Fills uninitialised static storage with `value` and hands it out initialised.
+    pub(super) fn fill<T: Copy>(
+        storage: &'static mut [MaybeUninit<T>],
+        value: T,
+    ) -> &'static mut [T] {
+        for item in storage.iter_mut() {
+            item.write(value);
+        }
+        // SAFETY: every element was just initialised, and `MaybeUninit<T>` has `T`'s layout.
+        unsafe { &mut *(core::ptr::from_mut(storage) as *mut [T]) }
+    }
+
+    /// The members of `group`: three consecutive nodes of the node set, from `group mod 5`.
+    fn members(group: u16) -> [NodeId; GROUP_SIZE] {
+        let first = usize::from(group) % NODE_SET.len();
+        core::array::from_fn(|k| NODE_SET[(first + k) % NODE_SET.len()])
+    }
+
+    /// The records the stand-in storage yields at start-up.
+    fn stored_records() -> impl Iterator<Item = GroupRecord> {
+        let registers = (&raw const STORAGE).cast::<u8>();
+        let mut count = [0; 1];
+        load(&mut count, registers);
+        (0..count[0]).map(move |_| {
+            let mut bytes = [0; 14];
+            load(&mut bytes, registers.wrapping_add(1));
+            let [g0, g1, t0, t1, t2, t3, t4, t5, t6, t7, v0, v1, v2, v3] = bytes;
+            let voted_for = u32::from_le_bytes([v0, v1, v2, v3]);
+            GroupRecord {
+                group: u16::from_le_bytes([g0, g1]),
+                term: Term(u64::from_le_bytes([t0, t1, t2, t3, t4, t5, t6, t7])),
+                voted_for: (voted_for != 0).then_some(NodeId(voted_for)),
+            }
+        })
+    }
+
+    /// Writes one record to the stand-in storage.
+    fn write_record(record: &GroupRecord) {
+        let mut bytes = [0; 14];
+        let (group, rest) = bytes.split_at_mut(2);
+        let (term, vote) = rest.split_at_mut(8);
+        group.copy_from_slice(&record.group.to_le_bytes());
+        term.copy_from_slice(&record.term.0.to_le_bytes());
+        vote.copy_from_slice(&record.voted_for.map_or(0, |NodeId(id)| id).to_le_bytes());
+        store((&raw mut STORAGE).cast::<u8>().wrapping_add(1), &bytes);
+    }
+
+    /// A node for the settings, its groups' terms and votes restored from storage and every
+    /// group of which it is a member added. Kept out of line, as a firmware's
+    /// initialisation would be, so that its stack frame is not part of the main loop's.
+    #[inline(never)]
+    fn start(
+        now: Instant,
+        groups: &'static mut [GroupSlot],
+        queue: &'static mut [QueuedItem],
+    ) -> Option<Node> {
+        // SAFETY: a volatile read of a static; nothing holds a reference to it.
+        let [node, heartbeat, timeout, seed] = unsafe { read_volatile(&raw const SETTINGS) };
+        let id = NodeId(u32::from(node));
+        let config = MultiGroupConfig::<NODES>::new(id, &NODE_SET, GroupId(1))
+            .ok()?
+            .with_timing(
+                Duration::from_millis(10 * u64::from(heartbeat)),
+                Duration::from_millis(100 * u64::from(timeout)),
+            )
+            .ok()?
+            .with_datagram_size(FRAME)
+            .ok()?
+            .with_seed(u64::from(seed));
+        #[cfg(feature = "checksum")]
+        let config = config.with_checksum(true);
+        #[cfg(any(feature = "authentication", feature = "cmac"))]
+        let config = config
+            // SAFETY: a volatile read of a static; nothing holds a reference to it.
+            .with_incarnation(unsafe { read_volatile(&raw const BOOTS) })
+            .with_authentication(bellwether::TagLength::Bytes8)
+            .ok()?;
+        let mut node =
+            MultiGroupNode::with_authenticator(config, groups, queue, now, keys()).ok()?;
+        for record in stored_records() {
+            if node.restore_group(&record).is_err() {
+                report(REJECTED, 0, record.term.0);
+            }
+        }
+        for group in 0..GROUPS as u16 {
+            let members = members(group);
+            if members.contains(&id)
+                && node
+                    .add_group(now, group, &members, GroupOptions::DEFAULT)
+                    .is_err()
+            {
+                report(CONFIG_REFUSED, u64::from(group), 0);
+            }
+        }
+        Some(node)
+    }
+
+    /// Starts the node and runs the main loop: one received datagram, the timers, then
+    /// every output, in the order the calling contract gives.
+    pub(super) fn run(
+        slot: &'static mut MaybeUninit<Node>,
+        groups: &'static mut [GroupSlot],
+        queue: &'static mut [QueuedItem],
+        rx: &'static mut [u8; FRAME],
+        tx: &'static mut [u8; FRAME],
+    ) -> ! {
+        let Some(node) = start(Instant::from_millis(clock()), groups, queue) else {
+            loop {
+                report(CONFIG_REFUSED, 0, 0);
+            }
+        };
+        let node = slot.write(node);
+        loop {
+            let now = Instant::from_millis(clock());
+            let len = receive(rx);
+            if len > 0
+                && node
+                    .handle_bytes(now, rx.get(..len).unwrap_or_default())
+                    .is_err()
+            {
+                report(REJECTED, 0, 0);
+            }
+            node.handle_timeout(now);
+            // Every batch is written before it is confirmed; what depends on it is sent
+            // only after that.
+            let mut batch = [GroupRecord::default(); BATCH];
+            loop {
+                let count = node.poll_persist(&mut batch);
+                if count == 0 {
+                    break;
+                }
+                for record in batch.get(..count).unwrap_or_default() {
+                    write_record(record);
+                }
+                node.confirm_persisted();
+            }
+            loop {
+                match node.poll_transmit(now, tx) {
+                    Ok(Some(transmit)) => {
+                        let to = match transmit.to {
+                            Destination::Node(NodeId(id)) => id,
+                            Destination::All => 0,
+                        };
+                        send(to, tx.get(..transmit.len).unwrap_or_default());
+                    }
+                    Ok(None) => break,
+                    // Never: the buffer is the configured datagram size.
+                    Err(_) => {
+                        report(NOT_SENT, 0, 0);
+                        break;
+                    }
+                }
+            }
+            while let Some(event) = node.poll_event() {
+                let role = match event.role {
+                    Role::Follower => 0,
+                    Role::Candidate => 1,
+                    Role::Leader => 2,
+                    _ => 3,
+                };
+                report(
+                    GROUP_EVENT | role << 8 | u64::from(event.group) << 16,
+                    event.leader.map_or(0, |NodeId(id)| u64::from(id)),
+                    event.term.0,
+                );
+            }
+            report(
+                DEADLINE,
+                0,
+                node.poll_timeout().map_or(0, Instant::as_millis),
+            );
         }
     }
 }
