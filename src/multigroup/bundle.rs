@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::{GroupId, NodeId};
+#[cfg(feature = "checksum")]
 use crate::crc::crc32;
 #[cfg(feature = "authentication")]
 use crate::protection::{Authenticator, Freshness, KeyId, TagLength};
@@ -22,6 +23,7 @@ pub const CHECKSUM_BUNDLE_WIRE_VERSION: u8 = 6;
 pub const AUTHENTICATED_BUNDLE_WIRE_VERSION: u8 = 7;
 
 /// Bytes of the CRC-32 that ends a checksummed bundle.
+#[cfg(feature = "checksum")]
 const CHECKSUM_SIZE: usize = 4;
 
 /// The largest encoded [`Header`]: version byte, cluster, from, to, incarnation (5 bytes
@@ -90,7 +92,9 @@ pub(crate) struct Item {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Envelope {
     Plain,
-    /// A CRC-32 of every byte before it at the end.
+    /// A CRC-32 of every byte before it at the end (feature `checksum`: without it, a
+    /// node carries no checksum code).
+    #[cfg(feature = "checksum")]
     Checksummed,
     /// A [`Seal`] after the header and a MAC of every byte before it at the end.
     #[cfg(feature = "authentication")]
@@ -98,9 +102,16 @@ pub(crate) enum Envelope {
 }
 
 impl Envelope {
+    /// Checksummed when the `checksum` feature is on, plain otherwise.
+    #[cfg(feature = "checksum")]
+    pub(crate) const DEFAULT: Envelope = Envelope::Checksummed;
+    #[cfg(not(feature = "checksum"))]
+    pub(crate) const DEFAULT: Envelope = Envelope::Plain;
+
     pub(crate) const fn version(self) -> u8 {
         match self {
             Envelope::Plain => BUNDLE_WIRE_VERSION,
+            #[cfg(feature = "checksum")]
             Envelope::Checksummed => CHECKSUM_BUNDLE_WIRE_VERSION,
             #[cfg(feature = "authentication")]
             Envelope::Authenticated(_) => AUTHENTICATED_BUNDLE_WIRE_VERSION,
@@ -111,6 +122,7 @@ impl Envelope {
     pub(crate) const fn trailer(self) -> usize {
         match self {
             Envelope::Plain => 0,
+            #[cfg(feature = "checksum")]
             Envelope::Checksummed => CHECKSUM_SIZE,
             #[cfg(feature = "authentication")]
             Envelope::Authenticated(tag) => tag.bytes(),
@@ -215,6 +227,7 @@ impl<'b> BundleWriter<'b> {
             .ok_or(EncodeError::BufferTooSmall)?;
         match self.envelope {
             Envelope::Plain => {}
+            #[cfg(feature = "checksum")]
             Envelope::Checksummed => trailer.copy_from_slice(&crc32(covered).to_le_bytes()),
             #[cfg(feature = "authentication")]
             Envelope::Authenticated(_) => {
@@ -246,9 +259,12 @@ impl<'b> Bundle<'b> {
             .checked_sub(envelope.trailer())
             .ok_or(DecodeError::Truncated)?;
         let (covered, trailer) = bytes.split_at(split);
+        #[cfg(feature = "checksum")]
         if envelope == Envelope::Checksummed && trailer != crc32(covered).to_le_bytes() {
             return Err(DecodeError::BadChecksum);
         }
+        #[cfg(not(feature = "checksum"))]
+        let _ = trailer;
         let (&version, rest) = covered.split_first().ok_or(DecodeError::Truncated)?;
         if version != envelope.version() {
             return Err(DecodeError::UnsupportedVersion(version));
@@ -364,6 +380,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "checksum")]
     fn a_bundle_round_trips_in_both_envelopes() {
         for envelope in [Envelope::Plain, Envelope::Checksummed] {
             let mut buf = [0; 256];
@@ -388,6 +405,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "checksum")]
     fn the_writer_stops_at_the_limit() {
         let mut buf = [0; 256];
         let mut writer = start(&mut buf, 112, Envelope::Checksummed);
@@ -404,6 +422,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "checksum")]
     fn every_truncation_and_flip_is_refused_or_decodes_cleanly() {
         let mut buf = [0; 128];
         let mut writer = start(&mut buf, 128, Envelope::Checksummed);

@@ -278,11 +278,7 @@ impl<const N: usize> MultiGroupConfig<N> {
             clock_drift_ppm: 1_000,
             datagram_size: 1_200,
             transfers_per_interval: 32,
-            envelope: if cfg!(feature = "checksum") {
-                Envelope::Checksummed
-            } else {
-                Envelope::Plain
-            },
+            envelope: Envelope::DEFAULT,
             seed: 0,
             incarnation: 0,
         })
