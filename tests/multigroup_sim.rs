@@ -132,6 +132,8 @@ fn fault_mix(seed: u64, groups: u16) -> Cluster {
         seed,
         loss_percent: 5,
         max_delay_ms: 20,
+        // Every clock off by 0.9 ‰ (slow and fast in turn) against a bound of 1 ‰.
+        drift_ppm: 900,
         ..ClusterOptions::default()
     });
     let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -294,4 +296,30 @@ fn authenticated_groups_keep_their_promises_under_the_fault_mix() {
         })
         .sum();
     assert!(refused > 0, "the restart was never noticed");
+}
+
+/// The leader's clock runs 4.9 % slow and the other members' 4.9 % fast, against a bound
+/// of 5 %: the lease `T(1−ρ)/(1+ρ)` still ends, in real time, before they stop being
+/// sticky. (With a lease of `T`, the old and the new leader's leases overlap.)
+#[test]
+fn leases_stay_apart_when_clocks_drift_to_the_bound() {
+    // The successor's campaign jitter decides how close the two leases come: several seeds.
+    for seed in 1..=12 {
+        let mut cluster = Cluster::new(ClusterOptions {
+            nodes: 3,
+            groups: 1,
+            seed,
+            max_delay_ms: 0,
+            clock_bound_ppm: 50_000,
+            drift_ppm: 49_000,
+            slow_hosts: 0b001,
+            ..ClusterOptions::default()
+        });
+        cluster.run_for(4_000).unwrap();
+        assert_eq!(cluster.group_led(0).unwrap(), 0);
+        cluster.block(0, 1);
+        cluster.block(0, 2);
+        cluster.run_for(5_000).unwrap_or_else(|v| panic!("{v}"));
+        assert!((1..3).any(|i| cluster.node(i).unwrap().has_lease(0, cluster.local(i))));
+    }
 }

@@ -33,6 +33,12 @@ use crate::{
     Unauthenticated,
 };
 
+/// Parts per million.
+const MILLION: i64 = 1_000_000;
+
+/// How far apart the hosts' clock origins are, ms: host `i` starts at `i` seconds.
+const CLOCK_ORIGIN: u64 = 1_000;
+
 /// The most nodes a simulated cluster has.
 pub const MAX_NODES: usize = 8;
 
@@ -61,6 +67,14 @@ pub struct ClusterOptions {
     pub max_delay_ms: u64,
     /// Check every group's invariants after every step.
     pub check: bool,
+    /// The drift bound ρ every node is configured with, ppm.
+    pub clock_bound_ppm: u32,
+    /// How far each host's clock actually runs from real time, ppm: slow on the hosts in
+    /// `slow_hosts`, fast on the others (within `clock_bound_ppm`, leases are safe). Each
+    /// clock also starts from its own origin.
+    pub drift_ppm: u32,
+    /// The hosts whose clocks run slow, one bit per host (bit `i`: host `i`).
+    pub slow_hosts: u64,
 }
 
 impl Default for ClusterOptions {
@@ -77,6 +91,9 @@ impl Default for ClusterOptions {
             loss_percent: 0,
             max_delay_ms: 5,
             check: true,
+            clock_bound_ppm: 1_000,
+            drift_ppm: 0,
+            slow_hosts: 0x5555_5555_5555_5555,
         }
     }
 }
@@ -206,6 +223,39 @@ impl<A: Authenticator + Clone> Cluster<A> {
         self.hosts.get(i)?.node.as_ref()
     }
 
+    /// Host `i`'s clock now: its own origin, its own rate.
+    pub fn local(&self, i: usize) -> Instant {
+        Instant::from_millis(self.local_at(i, self.now))
+    }
+
+    /// Host `i`'s clock reading at real time `real`.
+    fn local_at(&self, i: usize, real: u64) -> u64 {
+        let rate = i128::from(MILLION) + self.rate_ppm(i);
+        let elapsed = i128::from(real) * rate / i128::from(MILLION);
+        CLOCK_ORIGIN * i as u64 + elapsed as u64
+    }
+
+    /// The first real time at which host `i`'s clock reads `local` or more.
+    fn real_at(&self, i: usize, local: Instant) -> u64 {
+        let since = local.as_millis().saturating_sub(CLOCK_ORIGIN * i as u64);
+        let rate = i128::from(MILLION) + self.rate_ppm(i);
+        let mut real = (i128::from(since) * i128::from(MILLION) / rate) as u64;
+        while self.local_at(i, real) < local.as_millis() {
+            real += 1;
+        }
+        real
+    }
+
+    /// Host `i`'s rate error, ppm.
+    fn rate_ppm(&self, i: usize) -> i128 {
+        let drift = i128::from(self.options.drift_ppm);
+        if self.options.slow_hosts & (1 << i) != 0 {
+            -drift
+        } else {
+            drift
+        }
+    }
+
     /// Datagrams sent from `a` to `b` so far.
     pub fn datagrams(&self, a: usize, b: usize) -> u64 {
         self.datagrams[a][b]
@@ -231,7 +281,7 @@ impl<A: Authenticator + Clone> Cluster<A> {
 
     /// Hands host `to` bytes of the test's own making, now, and drains its outputs.
     pub fn inject(&mut self, to: usize, bytes: &[u8]) -> Result<(), ReceiveError> {
-        let now = Instant::from_millis(self.now);
+        let now = self.local(to);
         let result = match self.hosts[to].node.as_mut() {
             Some(node) => node.handle_bytes(now, bytes),
             None => Ok(()),
@@ -321,11 +371,8 @@ impl<A: Authenticator + Clone> Cluster<A> {
         mut stop: impl FnMut(&Cluster<A>) -> bool,
     ) -> Result<bool, Violation> {
         loop {
-            let next_deadline = self
-                .hosts
-                .iter()
-                .filter_map(|h| h.node.as_ref()?.poll_timeout())
-                .map(Instant::as_millis)
+            let next_deadline = (0..self.options.nodes)
+                .filter_map(|i| Some(self.real_at(i, self.hosts[i].node.as_ref()?.poll_timeout()?)))
                 .min()
                 .unwrap_or(u64::MAX);
             let next_delivery = self.flight.peek().map_or(u64::MAX, |Reverse(d)| d.0);
@@ -353,11 +400,11 @@ impl<A: Authenticator + Clone> Cluster<A> {
 
     /// Whether group `g` has one leader with a lease that every running member follows.
     pub fn group_led(&self, g: u16) -> Result<usize, Violation> {
-        let now = Instant::from_millis(self.now);
         let leaders: Vec<usize> = (0..self.options.nodes)
             .filter(|&i| {
-                self.node(i)
-                    .is_some_and(|n| n.role(g) == Some(Role::Leader) && n.has_lease(g, now))
+                self.node(i).is_some_and(|n| {
+                    n.role(g) == Some(Role::Leader) && n.has_lease(g, self.local(i))
+                })
             })
             .collect();
         let [leader] = leaders[..] else {
@@ -395,6 +442,7 @@ impl<A: Authenticator + Clone> Cluster<A> {
 
     fn start(&mut self, i: usize) {
         let o = self.options;
+        let now = self.local(i);
         let nodes: Vec<NodeId> = (1..=o.nodes as u32).map(NodeId).collect();
         let host = &mut self.hosts[i];
         host.boots += 1;
@@ -407,6 +455,8 @@ impl<A: Authenticator + Clone> Cluster<A> {
             })
             .and_then(|c| c.with_datagram_size(o.datagram_size))
             .expect("cluster options make a valid configuration")
+            .with_clock_drift_ppm(o.clock_bound_ppm)
+            .expect("a drift bound below 100 %")
             .with_transfers_per_interval(o.transfers_per_interval)
             .with_seed(o.seed ^ (i as u64 * 7919 + u64::from(host.boots)))
             .with_incarnation(host.boots);
@@ -418,7 +468,6 @@ impl<A: Authenticator + Clone> Cluster<A> {
                 o.nodes * (2 * usize::from(o.groups) + 64),
             )
         });
-        let now = Instant::from_millis(self.now);
         let config = match self.tag {
             Some(tag) => config
                 .with_authentication(tag)
@@ -449,7 +498,6 @@ impl<A: Authenticator + Clone> Cluster<A> {
 
     /// One step at `self.now`: deliveries due, then deadlines due, then every output.
     fn step(&mut self) -> Result<(), Violation> {
-        let now = Instant::from_millis(self.now);
         while self.flight.peek().is_some_and(|Reverse(d)| d.0 <= self.now) {
             let Some(Reverse((_, _, _, to, bytes))) = self.flight.pop() else {
                 break;
@@ -458,6 +506,7 @@ impl<A: Authenticator + Clone> Cluster<A> {
             // not synchronised with the sender's session (after either one starts), and
             // when it was sent before the answer it synchronised on but arrives after it.
             let authenticated = self.tag.is_some();
+            let now = self.local(to);
             if let Some(node) = self.hosts[to].node.as_mut()
                 && let Err(error) = node.handle_bytes(now, &bytes)
                 && !(authenticated
@@ -468,6 +517,7 @@ impl<A: Authenticator + Clone> Cluster<A> {
             self.drain(to);
         }
         for i in 0..self.options.nodes {
+            let now = self.local(i);
             if let Some(node) = self.hosts[i].node.as_mut()
                 && node.poll_timeout().is_some_and(|t| t <= now)
             {
@@ -484,7 +534,7 @@ impl<A: Authenticator + Clone> Cluster<A> {
     /// Drains host `i`'s outputs: the records batch (written and confirmed at once),
     /// then datagrams, then events.
     fn drain(&mut self, i: usize) {
-        let now = Instant::from_millis(self.now);
+        let now = self.local(i);
         let mut sent = Vec::new();
         {
             let host = &mut self.hosts[i];
@@ -527,7 +577,6 @@ impl<A: Authenticator + Clone> Cluster<A> {
 
     /// One leader per term per group, ever; at most one valid lease per group now.
     fn check(&mut self) -> Result<(), Violation> {
-        let now = Instant::from_millis(self.now);
         for g in 0..self.options.groups {
             let mut leases = 0;
             for i in 0..self.options.nodes {
@@ -545,7 +594,7 @@ impl<A: Authenticator + Clone> Cluster<A> {
                         )));
                     }
                 }
-                if node.has_lease(g, now) {
+                if node.has_lease(g, self.local(i)) {
                     leases += 1;
                 }
             }
