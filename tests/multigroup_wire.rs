@@ -292,3 +292,87 @@ fn no_item_leaves_before_the_records_it_depends_on_are_written() {
     assert_eq!(hosts[0].role(0), Some(Role::Leader));
     assert_eq!(hosts[1].leader(0), Some(NodeId(1)));
 }
+
+/// Ordinary members vote but never stand: with node 1 the only candidate, it leads; when
+/// it falls silent, nobody else does. Options that leave no candidate are refused.
+#[test]
+fn ordinary_members_never_stand() {
+    use bellwether::multigroup::{
+        GroupOptions, GroupSlot, MultiGroupConfig, MultiGroupError, MultiGroupNode, QueuedItem,
+    };
+    use bellwether::{Destination, GroupId, Instant};
+    let nodes = [NodeId(1), NodeId(2), NodeId(3)];
+    let options = GroupOptions::DEFAULT
+        .with_preferred(0)
+        .with_ordinary(1)
+        .with_ordinary(2);
+    let mut storage: Vec<(Vec<GroupSlot>, Vec<QueuedItem>)> = (0..3)
+        .map(|_| (vec![GroupSlot::EMPTY; 1], vec![QueuedItem::EMPTY; 30]))
+        .collect();
+    let mut hosts: Vec<MultiGroupNode<'_, 4>> = storage
+        .iter_mut()
+        .enumerate()
+        .map(|(i, (slots, queue))| {
+            let config =
+                MultiGroupConfig::<4>::new(NodeId(i as u32 + 1), &nodes, GroupId(1)).unwrap();
+            let mut node =
+                MultiGroupNode::new(config, slots, queue, Instant::from_millis(0)).unwrap();
+            node.add_group(Instant::from_millis(0), 0, &nodes, options)
+                .unwrap();
+            node
+        })
+        .collect();
+    let mut records = [bellwether::multigroup::GroupRecord::default(); 4];
+    let mut run = |hosts: &mut Vec<MultiGroupNode<'_, 4>>, from: u64, to: u64, alive: usize| {
+        for step in from..to {
+            let now = Instant::from_millis(step * 10);
+            let mut in_flight = Vec::new();
+            for (i, node) in hosts.iter_mut().enumerate().skip(3 - alive) {
+                node.handle_timeout(now);
+                while node.poll_persist(&mut records) > 0 {
+                    node.confirm_persisted();
+                }
+                let mut buf = [0u8; 1200];
+                while let Some(transmit) = node.poll_transmit(now, &mut buf).unwrap() {
+                    let Destination::Node(to) = transmit.to else {
+                        continue;
+                    };
+                    in_flight.push((to.0 as usize - 1, i, buf[..transmit.len].to_vec()));
+                }
+            }
+            for (to, _, bytes) in in_flight {
+                if to >= 3 - alive {
+                    hosts[to].handle_bytes(now, &bytes).unwrap();
+                }
+            }
+        }
+    };
+    run(&mut hosts, 0, 400, 3);
+    assert_eq!(hosts[0].role(0), Some(Role::Leader));
+    // Node 1 falls silent: nodes 2 and 3 never stand.
+    run(&mut hosts, 400, 1_000, 2);
+    for node in &hosts[1..] {
+        assert_eq!(node.role(0), Some(Role::Follower));
+        assert_eq!(node.leader(0), None);
+        assert_eq!(node.term(0), hosts[0].term(0));
+    }
+    // Options that leave no member to stand, or prefer an ordinary one, are refused.
+    let mut slots = [GroupSlot::EMPTY; 2];
+    let mut queue = [QueuedItem::EMPTY; 30];
+    let config = MultiGroupConfig::<4>::new(NodeId(1), &nodes, GroupId(1)).unwrap();
+    let mut node =
+        MultiGroupNode::new(config, &mut slots, &mut queue, Instant::from_millis(0)).unwrap();
+    let none = GroupOptions::DEFAULT
+        .with_ordinary(0)
+        .with_ordinary(1)
+        .with_ordinary(2);
+    assert_eq!(
+        node.add_group(Instant::from_millis(0), 0, &nodes, none),
+        Err(MultiGroupError::Ordinary)
+    );
+    let preferred_ordinary = GroupOptions::DEFAULT.with_preferred(1).with_ordinary(1);
+    assert_eq!(
+        node.add_group(Instant::from_millis(0), 1, &nodes, preferred_ordinary),
+        Err(MultiGroupError::Preferred(1))
+    );
+}

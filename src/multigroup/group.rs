@@ -55,6 +55,8 @@ pub struct GroupSlot {
     /// The position of the member that should lead when it is healthy.
     pub(crate) preferred: u8,
     pub(crate) standing: Standing,
+    /// Positions of members that never stand, one bit each.
+    pub(crate) ordinary: u8,
     /// The leader this node follows (a node index), or `NO_NODE`.
     pub(crate) leader: u8,
     /// Whom this node voted for in `term` (a node index), or `NO_NODE`.
@@ -88,6 +90,7 @@ impl GroupSlot {
         own_position: 0,
         preferred: 0,
         standing: Standing::Unused,
+        ordinary: 0,
         leader: NO_NODE,
         voted_for: NO_NODE,
         grants: 0,

@@ -209,8 +209,10 @@ pub enum MultiGroupError {
     DatagramSize,
     /// The queue storage holds fewer than one entry per peer.
     QueueStorage,
-    /// The preferred position is not a member's position.
+    /// The preferred position is not a member's position, or names an ordinary member.
     Preferred(u8),
+    /// An ordinary position is not a member's, or no member may stand.
+    Ordinary,
     /// The node does not lead the group (a transfer), or the target is not an alive
     /// member.
     Transfer,
@@ -235,7 +237,12 @@ impl fmt::Display for MultiGroupError {
             MultiGroupError::ClockDrift => f.write_str("the clock-drift bound is 100 % or more"),
             MultiGroupError::DatagramSize => f.write_str("the datagram size is too small"),
             MultiGroupError::QueueStorage => f.write_str("the queue storage is too small"),
-            MultiGroupError::Preferred(p) => write!(f, "position {p} is not a member"),
+            MultiGroupError::Preferred(p) => {
+                write!(f, "position {p} is not a member that may lead")
+            }
+            MultiGroupError::Ordinary => {
+                f.write_str("an ordinary position is not a member, or no member may lead")
+            }
             MultiGroupError::Transfer => f.write_str("no transfer from here to that member"),
             MultiGroupError::NoAuthenticator => {
                 f.write_str("authentication is configured but there is no authenticator")
@@ -425,20 +432,36 @@ impl<const N: usize> MultiGroupConfig<N> {
     }
 }
 
-/// Options of one group.
+/// Options of one group: the same on every member.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct GroupOptions {
     preferred: Option<u8>,
+    /// Positions of members that vote but never stand, one bit each.
+    ordinary: u8,
 }
 
 impl GroupOptions {
-    /// Defaults: the preferred leader is the member at position `group mod members`.
-    pub const DEFAULT: GroupOptions = GroupOptions { preferred: None };
+    /// Defaults: the preferred leader is the member at position `group mod members`, and
+    /// every member may lead.
+    pub const DEFAULT: GroupOptions = GroupOptions {
+        preferred: None,
+        ordinary: 0,
+    };
 
     /// Prefers the member at `position` in the member list as leader.
     pub const fn with_preferred(mut self, position: u8) -> Self {
         self.preferred = Some(position);
+        self
+    }
+
+    /// Makes the member at `position` an ordinary member: it votes and counts towards
+    /// majorities and leases, but never stands (a replica on a weak machine, a witness).
+    /// A group whose every candidate member is down has no leader.
+    pub const fn with_ordinary(mut self, position: u8) -> Self {
+        if position < MAX_GROUP_MEMBERS as u8 {
+            self.ordinary |= 1 << position;
+        }
         self
     }
 }
@@ -731,6 +754,17 @@ impl<'s, const N: usize, A: Authenticator> MultiGroupNode<'s, N, A> {
             Some(position) => position,
             None => (group % u16::from(count)) as u8,
         };
+        let all = if count >= 8 {
+            u8::MAX
+        } else {
+            (1u8 << count) - 1
+        };
+        if options.ordinary & !all != 0 || options.ordinary == all {
+            return Err(MultiGroupError::Ordinary);
+        }
+        if options.ordinary & (1 << preferred) != 0 {
+            return Err(MultiGroupError::Preferred(preferred));
+        }
         let term = slot.term;
         let voted_for = slot.voted_for;
         // The slot's heap entry belongs to the schedule, not to the group.
@@ -744,6 +778,7 @@ impl<'s, const N: usize, A: Authenticator> MultiGroupNode<'s, N, A> {
             own_position: own_position as u8,
             preferred,
             standing: Standing::Follower,
+            ordinary: options.ordinary,
             term,
             voted_for,
             heap_entry,
@@ -787,8 +822,11 @@ impl<'s, const N: usize, A: Authenticator> MultiGroupNode<'s, N, A> {
         let slot = self
             .slot(group)
             .ok_or(MultiGroupError::NoSuchGroup(group))?;
+        let ordinary = slot
+            .position_of(target)
+            .is_none_or(|position| slot.ordinary & (1 << position) != 0);
         if slot.standing != Standing::Leader
-            || slot.position_of(target).is_none()
+            || ordinary
             || target == self.config.own_index
             || !self.peer(target).is_some_and(|p| p.alive)
         {
@@ -1294,6 +1332,12 @@ impl<'s, const N: usize, A: Authenticator> MultiGroupNode<'s, N, A> {
 
     /// Asks the members for pre-votes for the next term (rule 3).
     fn start_pre_vote(&mut self, now: Instant, group: u16) {
+        if self
+            .slot(group)
+            .is_none_or(|slot| slot.ordinary & (1 << slot.own_position) != 0)
+        {
+            return;
+        }
         let earliest = self.started_at + self.config.election_timeout;
         if now < earliest {
             self.schedule.arm(self.groups, group, earliest);
@@ -1915,6 +1959,9 @@ impl<'s, const N: usize, A: Authenticator> MultiGroupNode<'s, N, A> {
             let position = preference_order(group, slot.preferred, count, step);
             if position == slot.own_position {
                 break;
+            }
+            if slot.ordinary & (1 << position) != 0 {
+                continue;
             }
             let member = slot
                 .members
