@@ -26,9 +26,9 @@ pub const AUTHENTICATED_BUNDLE_WIRE_VERSION: u8 = 7;
 #[cfg(feature = "checksum")]
 const CHECKSUM_SIZE: usize = 4;
 
-/// The largest encoded [`Header`]: version byte, cluster, from, to, incarnation (5 bytes
-/// each as varints), sent-at and echo (10 each), epoch (5).
-pub(crate) const MAX_HEADER_SIZE: usize = 1 + 5 * 4 + 10 * 2 + 5;
+/// The largest encoded [`Header`]: version byte, cluster, from, to, incarnation and echoed
+/// incarnation (5 bytes each as varints), sent-at and echo (10 each), epoch (5).
+pub(crate) const MAX_HEADER_SIZE: usize = 1 + 5 * 5 + 10 * 2 + 5;
 
 /// The largest encoded [`Item`]: group (3), term (10), kind (1), round (5).
 pub(crate) const MAX_ITEM_SIZE: usize = 3 + 10 + 1 + 5;
@@ -47,6 +47,9 @@ pub(crate) struct Header {
     pub(crate) sent_at: u64,
     /// The newest `sent_at` the sender received from the receiver, plus one (0: none).
     pub(crate) echo: u64,
+    /// The receiver's session that `echo` belongs to: an echo of a clock reading from
+    /// the receiver's previous run (its clock may have restarted) supports nothing.
+    pub(crate) echo_incarnation: u32,
     /// How many times the sender stopped following the receiver in a group, counted
     /// after this bundle's own `Unfollow` items.
     pub(crate) epoch: u32,
@@ -336,6 +339,7 @@ mod tests {
             incarnation: u32::MAX,
             sent_at: u64::MAX,
             echo: u64::MAX,
+            echo_incarnation: u32::MAX,
             epoch: u32::MAX,
         }
     }

@@ -54,7 +54,7 @@ impl<'s, const N: usize, A: Authenticator> MultiGroupNode<'s, N, A> {
         } else {
             false
         };
-        if credit && header.echo != 0 {
+        if credit && header.echo != 0 && header.echo_incarnation == self.config.incarnation {
             let sent = header.echo - 1;
             if sent <= now.as_millis() {
                 let until = Instant::from_millis(sent) + self.config.lease_duration();

@@ -30,7 +30,8 @@
 //!    sends `Lead` to the members, who follow it and answer `LeadAck`. Terms, one vote per
 //!    term and adoption of newer terms are Raft's.
 //! 4. **Support.** Every bundle from `q` to `p` carries the newest send time `s` (on
-//!    `p`'s clock) of a bundle `q` received from `p`. `q` received it after `s`, and so,
+//!    `p`'s clock, and naming `p`'s session: an echo of an earlier run of `p` counts for
+//!    nothing) of a bundle `q` received from `p`. `q` received it after `s`, and so,
 //!    in every group in which it follows `p`, refuses votes until `T` of its clock after
 //!    that: `p` holds `q`'s support until `s + L`, `L = T(1−ρ)/(1+ρ)`, the lease duration
 //!    of single-group quorum election with the same drift argument.
@@ -882,5 +883,58 @@ mod tests {
             let rounds = node.groups[usize::from(group)].round;
             assert!(rounds >= 1, "group {group} never stood");
         }
+    }
+
+    /// A bundle from node 2 to node 1 echoing `echo` of node 1's run `echo_incarnation`.
+    fn echoing(echo: u64, echo_incarnation: u32) -> std::vec::Vec<u8> {
+        let header = Header {
+            cluster: GroupId(1),
+            from: NodeId(2),
+            to: NodeId(1),
+            incarnation: 7,
+            sent_at: 40,
+            echo: echo + 1,
+            echo_incarnation,
+            epoch: 0,
+        };
+        let mut buf = [0u8; 128];
+        let writer = BundleWriter::start(
+            &mut buf,
+            128,
+            &header,
+            Envelope::DEFAULT,
+            #[cfg(feature = "authentication")]
+            None,
+        )
+        .unwrap();
+        let len = writer
+            .finish(
+                #[cfg(feature = "authentication")]
+                None,
+            )
+            .unwrap();
+        buf[..len].to_vec()
+    }
+
+    /// Regression: an echo of a clock reading from this node's previous run (a datagram
+    /// still in flight when it restarted, its clock restarted too) was credited as
+    /// support, which could outlast the peer's stickiness.
+    #[test]
+    fn only_echoes_of_this_run_support_a_lease() {
+        let nodes = [NodeId(1), NodeId(2), NodeId(3)];
+        let config = MultiGroupConfig::<4>::new(NodeId(1), &nodes, GroupId(1))
+            .unwrap()
+            .with_incarnation(2);
+        let slots = Box::leak(Box::new([GroupSlot::EMPTY; 1]));
+        let queue = Box::leak(Box::new([QueuedItem::EMPTY; 8]));
+        let now = Instant::from_millis(500);
+        let mut node = MultiGroupNode::new(config, slots, queue, Instant::from_millis(0)).unwrap();
+        node.handle_bytes(now, &echoing(450, 1)).unwrap();
+        assert_eq!(node.peers[1].support_until, None);
+        node.handle_bytes(now, &echoing(450, 2)).unwrap();
+        assert_eq!(
+            node.peers[1].support_until,
+            Some(Instant::from_millis(450) + node.config.lease_duration())
+        );
     }
 }

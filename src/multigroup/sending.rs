@@ -109,6 +109,7 @@ impl<'s, const N: usize, A: Authenticator> MultiGroupNode<'s, N, A> {
             incarnation: self.config.incarnation,
             sent_at: now.as_millis(),
             echo,
+            echo_incarnation: link.incarnation.unwrap_or(0),
             epoch: link.our_epoch,
         };
         #[cfg(feature = "authentication")]
