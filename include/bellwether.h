@@ -88,7 +88,7 @@
 /**
  * The smallest `datagram_size` a multi-group node accepts, in bytes.
  */
-#define BW_MULTI_MIN_DATAGRAM_SIZE 69
+#define BW_MULTI_MIN_DATAGRAM_SIZE 74
 
 /**
  * The most records one batch of `bw_multi_poll_persist()` holds: a larger array is

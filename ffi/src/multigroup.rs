@@ -50,7 +50,7 @@ pub const BW_MULTI_MAX_GROUP_MEMBERS: usize = 8;
 pub const BW_MULTI_MAX_GROUPS: usize = 65535;
 
 /// The smallest `datagram_size` a multi-group node accepts, in bytes.
-pub const BW_MULTI_MIN_DATAGRAM_SIZE: usize = 69;
+pub const BW_MULTI_MIN_DATAGRAM_SIZE: usize = 74;
 
 /// The most records one batch of `bw_multi_poll_persist()` holds: a larger array is
 /// filled up to this many, and the rest follow in the next batch.
