@@ -2,8 +2,12 @@
 //! refused with its typed error and changes no group's state.
 #![cfg(all(feature = "multigroup", feature = "sim", feature = "cmac"))]
 
+use bellwether::multigroup::{
+    GroupOptions, GroupRecord, GroupSlot, MultiGroupConfig, MultiGroupError, MultiGroupNode,
+    QueuedItem,
+};
 use bellwether::sim::multigroup::{Cluster, ClusterOptions};
-use bellwether::{Authenticator, NodeId};
+use bellwether::{Authenticator, Destination, GroupId, Instant, NodeId};
 use bellwether::{CmacKeys, DecodeError, KeyId, ReceiveError, Role, TagLength, Term};
 
 const GROUPS: u16 = 50;
@@ -14,7 +18,7 @@ type GroupState = (Option<Role>, Option<NodeId>, Option<Term>, bool);
 /// Every group's state at host `i`.
 fn snapshot<A: Authenticator + Clone>(cluster: &Cluster<A>, i: usize) -> Vec<GroupState> {
     let node = cluster.node(i).unwrap();
-    let now = bellwether::Instant::from_millis(cluster.now());
+    let now = Instant::from_millis(cluster.now());
     (0..GROUPS)
         .map(|g| {
             (
@@ -23,6 +27,34 @@ fn snapshot<A: Authenticator + Clone>(cluster: &Cluster<A>, i: usize) -> Vec<Gro
                 node.term(g),
                 node.has_lease(g, now),
             )
+        })
+        .collect()
+}
+
+/// Storage for `count` nodes of one group each.
+type Storage = Vec<(Vec<GroupSlot>, Vec<QueuedItem>)>;
+
+fn storage(count: usize) -> Storage {
+    (0..count)
+        .map(|_| (vec![GroupSlot::EMPTY; 1], vec![QueuedItem::EMPTY; 30]))
+        .collect()
+}
+
+/// Nodes 1.. of the node set {1, 2, 3}, one per storage entry, each holding group 0 of
+/// all three with `options`: real nodes driven by hand, without the simulator.
+fn group_of_three(storage: &mut Storage, options: GroupOptions) -> Vec<MultiGroupNode<'_, 4>> {
+    let nodes = [NodeId(1), NodeId(2), NodeId(3)];
+    storage
+        .iter_mut()
+        .enumerate()
+        .map(|(i, (slots, queue))| {
+            let config =
+                MultiGroupConfig::<4>::new(NodeId(i as u32 + 1), &nodes, GroupId(1)).unwrap();
+            let mut node =
+                MultiGroupNode::new(config, slots, queue, Instant::from_millis(0)).unwrap();
+            node.add_group(Instant::from_millis(0), 0, &nodes, options)
+                .unwrap();
+            node
         })
         .collect()
 }
@@ -238,27 +270,8 @@ fn without_authentication_a_replayed_datagram_is_accepted() {
 /// confirmed, they do and it is elected.
 #[test]
 fn no_item_leaves_before_the_records_it_depends_on_are_written() {
-    use bellwether::multigroup::{
-        GroupOptions, GroupRecord, GroupSlot, MultiGroupConfig, MultiGroupNode, QueuedItem,
-    };
-    use bellwether::{Destination, GroupId, Instant};
-    let nodes = [NodeId(1), NodeId(2), NodeId(3)];
-    let mut storage: Vec<(Vec<GroupSlot>, Vec<QueuedItem>)> = (0..2)
-        .map(|_| (vec![GroupSlot::EMPTY; 1], vec![QueuedItem::EMPTY; 30]))
-        .collect();
-    let mut hosts: Vec<MultiGroupNode<'_, 4>> = storage
-        .iter_mut()
-        .enumerate()
-        .map(|(i, (slots, queue))| {
-            let config =
-                MultiGroupConfig::<4>::new(NodeId(i as u32 + 1), &nodes, GroupId(1)).unwrap();
-            let mut node =
-                MultiGroupNode::new(config, slots, queue, Instant::from_millis(0)).unwrap();
-            node.add_group(Instant::from_millis(0), 0, &nodes, GroupOptions::DEFAULT)
-                .unwrap();
-            node
-        })
-        .collect();
+    let mut storage = storage(2);
+    let mut hosts = group_of_three(&mut storage, GroupOptions::DEFAULT);
     let mut confirm_node_1 = false;
     let mut records = [GroupRecord::default(); 4];
     for step in 0..600u64 {
@@ -297,32 +310,14 @@ fn no_item_leaves_before_the_records_it_depends_on_are_written() {
 /// it falls silent, nobody else does. Options that leave no candidate are refused.
 #[test]
 fn ordinary_members_never_stand() {
-    use bellwether::multigroup::{
-        GroupOptions, GroupSlot, MultiGroupConfig, MultiGroupError, MultiGroupNode, QueuedItem,
-    };
-    use bellwether::{Destination, GroupId, Instant};
     let nodes = [NodeId(1), NodeId(2), NodeId(3)];
     let options = GroupOptions::DEFAULT
         .with_preferred(0)
         .with_ordinary(1)
         .with_ordinary(2);
-    let mut storage: Vec<(Vec<GroupSlot>, Vec<QueuedItem>)> = (0..3)
-        .map(|_| (vec![GroupSlot::EMPTY; 1], vec![QueuedItem::EMPTY; 30]))
-        .collect();
-    let mut hosts: Vec<MultiGroupNode<'_, 4>> = storage
-        .iter_mut()
-        .enumerate()
-        .map(|(i, (slots, queue))| {
-            let config =
-                MultiGroupConfig::<4>::new(NodeId(i as u32 + 1), &nodes, GroupId(1)).unwrap();
-            let mut node =
-                MultiGroupNode::new(config, slots, queue, Instant::from_millis(0)).unwrap();
-            node.add_group(Instant::from_millis(0), 0, &nodes, options)
-                .unwrap();
-            node
-        })
-        .collect();
-    let mut records = [bellwether::multigroup::GroupRecord::default(); 4];
+    let mut storage = storage(3);
+    let mut hosts = group_of_three(&mut storage, options);
+    let mut records = [GroupRecord::default(); 4];
     let mut run = |hosts: &mut Vec<MultiGroupNode<'_, 4>>, from: u64, to: u64, alive: usize| {
         for step in from..to {
             let now = Instant::from_millis(step * 10);
